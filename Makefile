@@ -1,0 +1,97 @@
+# docpipe: a plain Makefile driven by pkg-config.
+#   make            build/docpipe (and build/docgen, the sample generator)
+#   make check      the whole test suite (unit, integration, sanitizers)
+#   make demo       install what is missing, build, run the demo
+#   make bench      the benchmarks
+#   make SANITIZE=1 build into build-asan/ with ASan and UBSan
+
+CC      ?= cc
+PKGS    := rdkafka poppler-glib cairo libuv yaml-0.1 jansson libpq libcurl libexttextcat
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wvla -Werror
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP \
+           $(shell pkg-config --cflags $(PKGS))
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+
+ifeq ($(SANITIZE),1)
+BUILD   ?= build-asan
+CFLAGS  += -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+           -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD   ?= build
+endif
+
+SRC     := $(wildcard worker/*.c worker/model/*.c stages/*.c)
+LIBSRC  := $(filter-out worker/main.c,$(SRC))
+OBJ     := $(LIBSRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+MIGRATIONS := $(sort $(wildcard schemas/[0-9]*.sql))
+
+.PHONY: all deps check unit integration demo bench lint format clean valgrind
+
+all: $(BUILD)/docpipe $(BUILD)/docgen
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) schemas/embed.sh
+	@mkdir -p $(dir $@)
+	sh schemas/embed.sh $(MIGRATIONS) > $@
+
+$(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	$(CC) $(CFLAGS) -Iworker -c -o $@ $<
+
+$(BUILD)/libdocpipe.a: $(OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/docpipe: $(BUILD)/worker/main.o $(BUILD)/libdocpipe.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/docgen: samples/docgen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdocpipe.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags check) $(LDFLAGS) -o $@ $< \
+		$(BUILD)/libdocpipe.a $(LDLIBS) $(shell pkg-config --libs check)
+
+# Installs the Debian packages docpipe needs to build, test and run.
+deps:
+	sh deploy/deps.sh
+
+unit: $(TESTS) all
+	sh tests/run-unit.sh $(BUILD) $(TESTS)
+
+integration: all
+	sh tests/integration/run.sh $(BUILD)
+
+# The whole suite: plain build, unit tests (also under valgrind), then the
+# sanitizer build with unit and integration tests.
+check:
+	sh tests/check.sh
+
+demo:
+	sh samples/demo.sh
+
+bench: all
+	sh bench/run.sh $(BUILD)
+
+valgrind: $(TESTS)
+	sh tests/run-unit.sh --valgrind $(BUILD) $(TESTS)
+
+format:
+	clang-format -i $(wildcard worker/*.[ch] worker/model/*.[ch] stages/*.[ch] tests/unit/*.c samples/*.c)
+
+lint:
+	clang-format --dry-run --Werror $(wildcard worker/*.[ch] worker/model/*.[ch] stages/*.[ch])
+	cppcheck --quiet --enable=warning,style,performance,portability \
+		--error-exitcode=1 --inline-suppr -D_GNU_SOURCE worker stages
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

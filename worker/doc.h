@@ -1,0 +1,108 @@
+/*
+ * doc: one document on its way through the pipeline, from the Kafka message
+ * it came in to the outcome that is written to PostgreSQL. Each stage fills
+ * its part. Owns every pointer in it; doc_free releases them all.
+ */
+#ifndef DOCPIPE_DOC_H
+#define DOCPIPE_DOC_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* Stages a job can ask for (bit mask). */
+enum {
+        STAGE_CLASSIFY = 1u << 0,
+        STAGE_FIELDS = 1u << 1,
+        STAGE_SUMMARIZE = 1u << 2,
+        STAGE_ALL = STAGE_CLASSIFY | STAGE_FIELDS | STAGE_SUMMARIZE
+};
+
+/* One model call, as written to model_calls. */
+struct model_call {
+        char stage[16];
+        char provider[32];
+        char model[64];
+        long input_tokens;
+        long cached_tokens;
+        long output_tokens;
+        double cost_usd;
+        double latency_ms;
+        char outcome[16]; /* "ok" or the error class */
+};
+
+struct doc {
+        /* Identity, from the message key or the envelope. */
+        char *id;
+        char *tenant;
+        char *source;        /* "kafka", "file:///...", "https://..." */
+        char *content_type;  /* declared or sniffed; NULL until known */
+        json_t *metadata;    /* envelope metadata object, or NULL */
+        unsigned stages;     /* STAGE_* mask */
+        char *job_json;      /* the job as JSON, for dead_letters */
+
+        /* Where it came from. */
+        char *topic;
+        int32_t partition;
+        int64_t offset;
+        int64_t generation; /* consumer assignment generation */
+
+        /* The source bytes (after fetch) and their SHA-256, hex. */
+        unsigned char *bytes;
+        size_t len;
+        char sha256[65];
+
+        /* Extraction. text holds all pages, separated by '\f'. */
+        char *text;
+        size_t text_len;
+        int pages;
+        char *title, *author, *subject, *creator, *producer;
+        char *created, *modified; /* ISO 8601 or NULL */
+
+        /* Model stages. */
+        char *language;  /* ISO 639-1 code or "und" */
+        char *class;     /* one of the taxonomy */
+        double confidence;
+        json_t *fields;  /* object, normalized values */
+        char *summary;
+        char *model;     /* provider/model that produced the result */
+        struct model_call *calls;
+        size_t calls_n;
+
+        /* Outcome. */
+        int reused;        /* result copied from an earlier same-hash doc */
+        int skipped;       /* already had an outcome: nothing to write */
+        int attempts;      /* tries of the current stage */
+        const char *failed_stage; /* static string, NULL when it succeeded */
+        struct err err;    /* ERR_OK when it succeeded */
+
+        void *owner; /* the pipeline's slot; not owned */
+};
+
+/* Returns a new, zeroed document; never NULL (aborts on OOM). */
+struct doc *doc_new(void);
+
+/* Frees doc and everything it owns; doc_free(NULL) is a no-op. */
+void doc_free(struct doc *doc);
+
+/* Appends a copy of call to doc->calls. */
+void doc_add_call(struct doc *doc, const struct model_call *call);
+
+/* Replaces *dst with a copy of src (src may be NULL). */
+void doc_set_str(char **dst, const char *src);
+
+/* Total cost and tokens of doc's calls. */
+double doc_cost(const struct doc *doc);
+long doc_tokens(const struct doc *doc);
+
+/* Calls malloc/calloc/realloc/strdup and aborts on failure: docpipe treats
+ * out-of-memory as fatal, the way GLib does. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * builtin: docpipe's in-process model. No network, no cost: language
+ * identification (libexttextcat), document-type classification with a
+ * confidence, field extraction per type with normalized values, and an
+ * extractive summary. Everything here is synchronous and thread-safe, so the
+ * builtin backend (builtin_backend.c) runs it on the thread pool. Owns the
+ * loaded language profiles and the taxonomy.
+ */
+#ifndef DOCPIPE_BUILTIN_H
+#define DOCPIPE_BUILTIN_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "../config.h"
+#include "../err.h"
+
+struct builtin;
+
+/* Returns a new builtin model for cfg (taxonomy cfg->classes, language data
+ * cfg->lang_dir, summary length cfg->summary_max_chars), or NULL with err. */
+struct builtin *builtin_new(const struct config *cfg, struct err *err);
+
+/* builtin_free(NULL) is a no-op. */
+void builtin_free(struct builtin *b);
+
+/* Writes the ISO 639-1 code of text's language ("en", "de", ...) or "und"
+ * to out. */
+void builtin_language(struct builtin *b, const char *text, size_t len,
+                      char out[8]);
+
+/* Classifies text into one of the taxonomy's classes. *cls is borrowed from
+ * b (valid while b lives); *confidence is in [0,1] and low when unsure. */
+void builtin_classify(struct builtin *b, const char *text, size_t len,
+                      const char **cls, double *confidence);
+
+/* Returns a new JSON object of the fields of a document of class cls, with
+ * normalized values (dates YYYY-MM-DD, amounts as decimal strings "1234.56",
+ * currencies ISO 4217). Fields it cannot find are left out: a wrong value is
+ * worse than none. */
+json_t *builtin_fields(struct builtin *b, const char *cls, const char *text,
+                       size_t len, const char *lang);
+
+/* Returns a new, NUL-terminated summary of at most cfg->summary_max_chars
+ * bytes (valid UTF-8): a lead sentence from cls and fields (may be NULL),
+ * then the most informative sentences of text. */
+char *builtin_summarize(struct builtin *b, const char *cls,
+                        const json_t *fields, const char *text, size_t len,
+                        const char *lang);
+
+/* Estimated tokens of text, the way a BPE tokenizer would count them
+ * (about 4 bytes of English a token). Used so that every backend reports
+ * tokens the same way. */
+long builtin_tokens(const char *text, size_t len);
+
+#endif

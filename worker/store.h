@@ -1,0 +1,55 @@
+/*
+ * store: everything docpipe keeps in PostgreSQL. Migrations (schemas/*.sql,
+ * embedded in the binary) run under an advisory lock, so two workers
+ * starting at once are safe. Outcomes (documents, results, model_calls,
+ * dead_letters) are written in batches by one store thread with its own
+ * connection, idempotently: a document written twice leaves one result.
+ * Callbacks come back on the loop thread only once the write is durable.
+ * Owns the connection, the thread and the queued work.
+ */
+#ifndef DOCPIPE_STORE_H
+#define DOCPIPE_STORE_H
+
+#include <uv.h>
+
+#include "config.h"
+#include "doc.h"
+#include "err.h"
+
+/* Applies the embedded migrations that are not applied yet. Safe to run
+ * twice and from two processes at once. Returns 0 or -1 with err. */
+int store_migrate(const char *dsn, struct err *err);
+
+enum store_found {
+        STORE_NEW,    /* nothing known: process the document */
+        STORE_DONE,   /* doc->id already has an outcome: nothing to do */
+        STORE_REUSED  /* another document with the same sha256 has a
+                         result: it is copied into doc, doc->reused = 1 */
+};
+
+typedef void (*store_lookup_fn)(struct doc *doc, enum store_found found,
+                                const struct err *err);
+/* err NULL when the outcome is durable. */
+typedef void (*store_put_fn)(struct doc *doc, const struct err *err);
+
+struct store;
+
+/* Returns a new store that connects to cfg->pg_dsn (retrying with backoff
+ * while it cannot), or NULL with err. */
+struct store *store_new(uv_loop_t *loop, const struct config *cfg,
+                        struct err *err);
+
+/* Looks doc->id and doc->sha256 up; cb on the loop thread. */
+void store_lookup(struct store *s, struct doc *doc, store_lookup_fn cb);
+
+/* Queues doc's outcome (a result when doc->err.cls == ERR_OK, otherwise a
+ * dead letter with doc->failed_stage and doc->err); cb once durable. doc is
+ * borrowed until cb. */
+void store_put(struct store *s, struct doc *doc, store_put_fn cb);
+
+/* Writes what is queued (waiting at most deadline_ms), stops the thread,
+ * closes the connection and frees s. Outstanding callbacks are called with
+ * an error before it returns. store_free(NULL) is a no-op. */
+void store_free(struct store *s, int deadline_ms);
+
+#endif
