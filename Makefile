@@ -29,7 +29,7 @@ OBJ     := $(LIBSRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
 TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 MIGRATIONS := $(sort $(wildcard schemas/[0-9]*.sql))
 
-.PHONY: all deps check unit integration demo bench lint format clean valgrind
+.PHONY: all deps check unit unit-bins integration demo bench lint format clean valgrind
 
 all: $(BUILD)/docpipe $(BUILD)/docgen
 
@@ -62,6 +62,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdocpipe.a
 # Installs the Debian packages docpipe needs to build, test and run.
 deps:
 	sh deploy/deps.sh
+
+unit-bins: $(TESTS)
 
 unit: $(TESTS) all
 	sh tests/run-unit.sh $(BUILD) $(TESTS)

@@ -30,8 +30,19 @@ void err_prefix(struct err *e, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(head, sizeof(head), fmt, ap);
         va_end(ap);
+        size_t hl = strlen(head), ol;
+
         memcpy(old, e->msg, sizeof(old));
-        snprintf(e->msg, sizeof(e->msg), "%s%s", head, old);
+        old[sizeof(old) - 1] = '\0';
+        ol = strlen(old);
+        /* The head goes first; the old message is cut if both do not fit. */
+        if (hl > sizeof(e->msg) - 1)
+                hl = sizeof(e->msg) - 1;
+        if (ol > sizeof(e->msg) - 1 - hl)
+                ol = sizeof(e->msg) - 1 - hl;
+        memcpy(e->msg, head, hl);
+        memcpy(e->msg + hl, old, ol);
+        e->msg[hl + ol] = '\0';
 }
 
 void err_clear(struct err *e)

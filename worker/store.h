@@ -1,5 +1,5 @@
 /*
- * store: everything docpipe keeps in PostgreSQL. Migrations (schemas/*.sql,
+ * store: everything docpipe keeps in PostgreSQL. Migrations (schemas/NNN_name.sql,
  * embedded in the binary) run under an advisory lock, so two workers
  * starting at once are safe. Outcomes (documents, results, model_calls,
  * dead_letters) are written in batches by one store thread with its own

@@ -21,9 +21,9 @@ enum model_task { MODEL_CLASSIFY, MODEL_FIELDS, MODEL_SUMMARIZE };
 const char *model_task_name(enum model_task task);
 
 /* Called exactly once per model_run, on the loop thread. err is NULL on
- * success; otherwise it says what failed and whether to retry. */
-typedef void (*model_done_fn)(struct doc *doc, const struct err *err,
-                              void *arg);
+ * success; otherwise it says what failed and whether to retry. The caller
+ * finds its own context through doc->owner. */
+typedef void (*model_done_fn)(struct doc *doc, const struct err *err);
 
 /* One backend: every backend looks the same to the model layer. */
 struct model_backend {
@@ -32,7 +32,7 @@ struct model_backend {
                     struct err *err);
         /* Starts task on doc (borrowed until done is called). */
         void (*run)(void *state, enum model_task task, struct doc *doc,
-                    model_done_fn done, void *arg);
+                    model_done_fn done);
         void (*destroy)(void *state); /* accepts NULL */
 };
 
@@ -46,7 +46,7 @@ struct model *model_new(uv_loop_t *loop, const struct config *cfg,
 
 /* Runs task on doc; see model_done_fn. doc is borrowed until done. */
 void model_run(struct model *m, enum model_task task, struct doc *doc,
-               model_done_fn done, void *arg);
+               model_done_fn done);
 
 /* Frees m; m must have no task running. model_free(NULL) is a no-op. */
 void model_free(struct model *m);

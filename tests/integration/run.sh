@@ -1,0 +1,182 @@
+#!/bin/bash
+# Integration tests: the real docpipe binary against librdkafka's mock
+# cluster (`docpipe broker`) and a private PostgreSQL, outcomes read from
+# PostgreSQL and from the consumer group's committed offsets.
+# Usage: tests/integration/run.sh BUILD   (DOCPIPE_TEST_PG_DSN may name a
+# running cluster; otherwise one is started for the run.)
+set -u
+B=${1:-build}
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$TOP"
+WORK=$(mktemp -d /tmp/docpipe-it.XXXXXX)
+chmod 755 "$WORK"
+. tests/integration/lib.sh
+
+own_pg=""
+PG_DSN=${DOCPIPE_TEST_PG_DSN:-}
+if [ -z "$PG_DSN" ]; then
+        own_pg="$WORK/pg"
+        PG_DSN=$(sh tests/pg.sh start "$own_pg") || { say "cannot start PostgreSQL"; exit 1; }
+fi
+cleanup() {
+        jobs -p | xargs -r kill -9 2>/dev/null
+        [ -n "$own_pg" ] && sh tests/pg.sh stop "$own_pg" >/dev/null 2>&1
+        [ "$fail" -eq 0 ] && rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$TOP/tests/lsan.supp:print_suppressions=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+# One corpus for the whole run: generated, small enough for ASan.
+say "generating test documents"
+"$B/docgen" corpus "$WORK/corpus" 500 42 2>/dev/null >/dev/null || { say "docgen failed"; exit 1; }
+export DOCPIPE_SOURCES_FILE_ROOT="$WORK"
+
+# ---------------------------------------------------------------------------
+t_many() {
+        say "500 documents in, two workers: exactly 500 results, every offset committed"
+        new_db t_many; start_broker 4; test_env
+        start_worker a; start_worker b
+        "$B/docpipe" submit --uri --id-prefix many- "$WORK"/corpus/*.pdf 2>>"$WORK/submit.log" ||
+                not_ok "submit"
+        wait_count "SELECT count(*) FROM documents" 500 600 || not_ok "timed out at $(q 'SELECT count(*) FROM documents') documents"
+        stop_worker a; check "worker a exit status" 0 $?
+        stop_worker b; check "worker b exit status" 0 $?
+        check "documents" 500 "$(q 'SELECT count(*) FROM documents')"
+        check "results" 500 "$(q 'SELECT count(*) FROM results')"
+        check "dead letters" 0 "$(q 'SELECT count(*) FROM dead_letters')"
+        check "every document has a class and a summary" 500 \
+                "$(q "SELECT count(*) FROM results WHERE class IS NOT NULL AND summary <> ''")"
+        check "three model calls per document" 1500 "$(q 'SELECT count(*) FROM model_calls')"
+        check "consumer group lag" 0 "$(lag)"
+        stop_broker
+}
+
+# ---------------------------------------------------------------------------
+t_kill() {
+        say "a worker killed with SIGKILL mid-run and restarted: one result each"
+        new_db t_kill; start_broker 4; test_env
+        start_worker a
+        ls "$WORK"/corpus/*.pdf | head -n 300 |
+                xargs "$B/docpipe" submit --uri --id-prefix kill- 2>>"$WORK/submit.log"
+        wait_count "SELECT count(*) FROM documents" 60 300 || not_ok "no progress before the kill"
+        eval "kill -KILL \$PID_a"; wait "$PID_a" 2>/dev/null
+        before=$(q 'SELECT count(*) FROM documents')
+        say "  killed worker a after $before documents"
+        start_worker b
+        wait_count "SELECT count(*) FROM documents" 300 600 || not_ok "timed out"
+        stop_worker b; check "worker b exit status" 0 $?
+        check "documents" 300 "$(q 'SELECT count(*) FROM documents')"
+        check "results" 300 "$(q 'SELECT count(*) FROM results')"
+        check "model calls not doubled" 900 "$(q 'SELECT count(*) FROM model_calls')"
+        check "consumer group lag" 0 "$(lag)"
+        stop_broker
+}
+
+# ---------------------------------------------------------------------------
+t_sigterm() {
+        say "SIGTERM: exit 0 within the drain deadline, nothing lost"
+        new_db t_sigterm; start_broker 4; test_env
+        export DOCPIPE_WORKER_DRAIN_TIMEOUT_MS=20000
+        start_worker a
+        ls "$WORK"/corpus/*.pdf | head -n 200 |
+                xargs "$B/docpipe" submit --uri --id-prefix term- 2>>"$WORK/submit.log"
+        wait_count "SELECT count(*) FROM documents" 30 300 || not_ok "no progress before SIGTERM"
+        t0=$(date +%s%N)
+        stop_worker a; rc=$?
+        ms=$((($(date +%s%N) - t0) / 1000000))
+        check "exit status after SIGTERM" 0 "$rc"
+        if [ "$ms" -le 25000 ]; then ok "drained in $ms ms (deadline 20000)"; else not_ok "drain took $ms ms"; fi
+        mid=$(q 'SELECT count(*) FROM documents')
+        say "  $mid documents done at SIGTERM"
+        start_worker b
+        wait_count "SELECT count(*) FROM documents" 200 600 || not_ok "timed out"
+        stop_worker b; check "worker b exit status" 0 $?
+        check "documents" 200 "$(q 'SELECT count(*) FROM documents')"
+        check "results" 200 "$(q 'SELECT count(*) FROM results')"
+        check "consumer group lag" 0 "$(lag)"
+        unset DOCPIPE_WORKER_DRAIN_TIMEOUT_MS
+        stop_broker
+}
+
+# ---------------------------------------------------------------------------
+t_bad() {
+        say "bad input: each a dead letter with a clear reason, the worker keeps going"
+        new_db t_bad; start_broker 2; test_env
+        export DOCPIPE_LIMITS_MAX_BYTES=200000
+        d="$WORK/bad"; mkdir -p "$d"
+        head -c 5000 /dev/urandom >"$d/random.bin"
+        good=$(ls "$WORK"/corpus/*.pdf | head -n 1)
+        head -c 3000 "$good" >"$d/truncated.pdf"
+        qpdf --encrypt secret owner 256 -- "$good" "$d/encrypted.pdf"
+        printf '{"id": "bad-json", "source": ' >"$d/badjson.json"
+        printf '{"id":"bad-field","source":{"inline":"aGVsbG8="},"colour":"red"}' >"$d/unknown.json"
+        printf '{"id":"bad-type","source":{"inline":"aGVsbG8="},"stages":5}' >"$d/badtype.json"
+        : >"$d/empty.bin"
+        head -c 300000 /dev/zero | tr '\0' 'a' >"$d/big.txt"
+        printf '{"id":"outside","source":{"uri":"file:///etc/passwd"}}' >"$d/outside.json"
+        printf '{"id":"dotdot","source":{"uri":"file://%s/../etc/passwd"}}' "$WORK" >"$d/dotdot.json"
+        S="$B/docpipe submit"
+        $S --raw --id bad-random "$d/random.bin"
+        $S --raw --id bad-truncated "$d/truncated.pdf"
+        $S --raw --id bad-encrypted "$d/encrypted.pdf"
+        $S --raw --id bad-json "$d/badjson.json"
+        $S --raw --id bad-field "$d/unknown.json"
+        $S --raw --id bad-type "$d/badtype.json"
+        $S --raw --id bad-empty "$d/empty.bin"
+        $S --raw --id bad-big --content-type text/plain "$d/big.txt"
+        $S --raw --id outside "$d/outside.json"
+        $S --raw --id dotdot "$d/dotdot.json"
+        # Good ones after the bad ones, one through kcat as users do it,
+        # and the same bytes twice under two ids.
+        kcat -P -b "$BROKERS" -t docpipe.jobs -k good-kcat "$good"
+        start_worker a
+        wait_count "SELECT count(*) FROM documents" 11 120 || not_ok "timed out at $(q 'SELECT count(*) FROM documents')"
+        # One at a time, so that each finds the first one's result.
+        $S --id good-1 "$good"
+        wait_count "SELECT count(*) FROM documents" 12 60 || not_ok "good-1 timed out"
+        $S --raw --id good-2 --content-type application/pdf "$good"
+        wait_count "SELECT count(*) FROM documents" 13 60 || not_ok "good-2 timed out"
+        stop_worker a; check "worker exit status" 0 $?
+        dl() { q "SELECT error_class || ': ' || message FROM dead_letters WHERE document_id = '$1'"; }
+        expect() { # ID PATTERN
+                m=$(dl "$1")
+                if echo "$m" | grep -qiE "$2"; then ok "$1 -> $m"; else not_ok "$1: expected /$2/, got '$m'"; fi
+        }
+        expect bad-random 'input: .*unknown content type'
+        expect bad-truncated 'input: .*corrupt PDF'
+        expect bad-encrypted 'input: .*encrypted'
+        expect bad-json 'input: .*invalid job envelope'
+        expect bad-field "input: .*unknown field 'colour'"
+        expect bad-type "input: .*stages"
+        expect bad-empty 'input: .*empty message'
+        expect bad-big 'input: .*limits.max_bytes'
+        expect outside 'input: .*outside the allowed root'
+        expect dotdot 'input: .*(outside the allowed root|\.\.)'
+        check "dead letters" 10 "$(q 'SELECT count(*) FROM dead_letters')"
+        check "dead letters keep their job" 10 "$(q "SELECT count(*) FROM dead_letters WHERE job IS NOT NULL")"
+        check "good documents done" 3 "$(q "SELECT count(*) FROM documents WHERE status = 'done'")"
+        check "same bytes reused, not paid twice" 2 "$(q "SELECT count(*) FROM results WHERE reused_from IS NOT NULL")"
+        check "model calls only for the first copy" 3 "$(q 'SELECT count(*) FROM model_calls')"
+        check "consumer group lag" 0 "$(lag)"
+        unset DOCPIPE_LIMITS_MAX_BYTES
+        stop_broker
+}
+
+tests=${DOCPIPE_IT:-"t_bad t_many t_kill t_sigterm"}
+for t in $tests; do
+        rm -f "$WORK"/worker-*.log
+        $t
+        check_logs
+        if [ "$fail" -gt 0 ]; then
+                for f in "$WORK"/worker-*.log; do
+                        [ -f "$f" ] || continue
+                        say "---- last lines of $f"
+                        grep -v '"level":"info"' "$f" | tail -n 15
+                done
+        fi
+done
+say "integration: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,289 @@
+/*
+ * cmd_worker: `docpipe worker`, `docpipe migrate` and `docpipe config`.
+ * The worker wires the pieces together on one libuv loop: model layer,
+ * store, pipeline, consumer, and the SIGTERM/SIGINT handlers that start a
+ * drain; then tears them down in order once the drain ends. Owns the loop
+ * and everything it creates for the run.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "consumer.h"
+#include "log.h"
+#include "model/model.h"
+#include "pipeline.h"
+#include "store.h"
+
+struct worker {
+        uv_loop_t *loop;
+        struct config cfg;
+        struct model *model;
+        struct store *store;
+        struct pipeline *pipeline;
+        struct consumer *consumer;
+        uv_signal_t sigterm, sigint;
+        int signals;
+        int exit_code;
+};
+
+static int worker_load_config(struct config *cfg, const char *path)
+{
+        struct err err;
+        enum log_level lvl;
+
+        err_clear(&err);
+        if (config_load(cfg, path, &err) < 0) {
+                fprintf(stderr, "docpipe: %s\n", err.msg);
+                return -1;
+        }
+        if (log_level_parse(cfg->log_level, &lvl) == 0)
+                log_set_level(lvl);
+        return 0;
+}
+
+/* Migrations at start: Postgres may still be coming up (a pod starting
+ * next to its database), so try for a while before giving up. */
+static int worker_migrate(const struct config *cfg, int tries)
+{
+        struct err err;
+        unsigned delay_ms = 250;
+
+        for (int i = 1;; i++) {
+                err_clear(&err);
+                if (store_migrate(cfg->pg_dsn, &err) == 0)
+                        return 0;
+                if (i >= tries || err.cls != ERR_RETRY) {
+                        log_error("postgres", "migrate: %s", err.msg);
+                        return -1;
+                }
+                log_warn("postgres", "migrate: %s; retrying in %u ms",
+                         err.msg, delay_ms);
+                usleep(delay_ms * 1000);
+                if (delay_ms < 4000)
+                        delay_ms *= 2;
+        }
+}
+
+static void worker_on_signal(uv_signal_t *h, int signum)
+{
+        struct worker *w = h->data;
+
+        if (++w->signals > 1) {
+                log_warn("worker", "second signal %d: leaving now", signum);
+                consumer_close(w->consumer);
+                _exit(1);
+        }
+        log_info("worker", "signal %d: draining", signum);
+        pipeline_drain(w->pipeline);
+}
+
+static void worker_on_closed(uv_handle_t *h)
+{
+        (void)h;
+}
+
+static void worker_on_drained(void *arg, int timed_out, int fatal)
+{
+        struct worker *w = arg;
+        struct pipeline_stats st;
+
+        pipeline_stats(w->pipeline, &st);
+        log_info("worker",
+                 "drained: done=%llu dead=%llu skipped=%llu reused=%llu "
+                 "in_flight=%zu",
+                 (unsigned long long)st.done, (unsigned long long)st.dead,
+                 (unsigned long long)st.skipped,
+                 (unsigned long long)st.reused, st.inflight);
+        w->exit_code = fatal ? 1 : 0;
+        /* Offsets of everything finished are stored: commit and leave. */
+        consumer_close(w->consumer);
+        w->consumer = NULL;
+        if (timed_out) {
+                /* Documents still running on the thread pool cannot be
+                 * waited for any longer; their offsets were not stored,
+                 * so they are redelivered. Leave without unwinding. */
+                log_warn("worker", "abandoning %zu documents in flight",
+                         st.inflight);
+                _exit(w->exit_code);
+        }
+        store_free(w->store, w->cfg.drain_ms);
+        w->store = NULL;
+        pipeline_free(w->pipeline);
+        w->pipeline = NULL;
+        model_free(w->model);
+        w->model = NULL;
+        uv_close((uv_handle_t *)&w->sigterm, worker_on_closed);
+        uv_close((uv_handle_t *)&w->sigint, worker_on_closed);
+}
+
+static void worker_usage(FILE *f)
+{
+        fputs("usage: docpipe worker [-c FILE]\n\n"
+              "Consumes jobs from the jobs topic in a consumer group and\n"
+              "writes results, costs and dead letters to PostgreSQL.\n"
+              "Applies pending migrations first. SIGTERM or SIGINT drains:\n"
+              "no new work, in-flight documents finish (worker.drain_"
+              "timeout_ms),\noffsets are committed, exit 0.\n\n"
+              "  -c, --config FILE   YAML configuration (default: built-in "
+              "defaults)\n"
+              "Environment: DOCPIPE_<SECTION>_<KEY> overrides a setting, "
+              "e.g.\n  DOCPIPE_POSTGRES_DSN, DOCPIPE_KAFKA_BOOTSTRAP_SERVERS."
+              "\n",
+              f);
+}
+
+/* Parses -c/--config; returns -1 on a usage error, 1 for --help. */
+static int worker_parse_args(int argc, char **argv, const char **path,
+                             void (*usage)(FILE *))
+{
+        static const struct option opts[] = {
+                {"config", required_argument, NULL, 'c'},
+                {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0},
+        };
+        int c;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'c':
+                        *path = optarg;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return 1;
+                default:
+                        usage(stderr);
+                        return -1;
+                }
+        }
+        if (optind != argc) {
+                usage(stderr);
+                return -1;
+        }
+        return 0;
+}
+
+int cmd_worker(int argc, char **argv)
+{
+        struct worker w;
+        const char *path = NULL;
+        char threads[16];
+        struct err err;
+        int rc;
+
+        memset(&w, 0, sizeof(w));
+        rc = worker_parse_args(argc, argv, &path, worker_usage);
+        if (rc)
+                return rc > 0 ? 0 : 2;
+        if (worker_load_config(&w.cfg, path) < 0)
+                return 2;
+        /* The CPU pool: libuv reads this once, at its first use. */
+        snprintf(threads, sizeof(threads), "%d", w.cfg.threads);
+        setenv("UV_THREADPOOL_SIZE", threads, 1);
+
+        if (worker_migrate(&w.cfg, 10) < 0) {
+                config_cleanup(&w.cfg);
+                return 1;
+        }
+        w.loop = uv_default_loop();
+        err_clear(&err);
+        w.model = model_new(w.loop, &w.cfg, &err);
+        if (!w.model)
+                goto fail;
+        w.store = store_new(w.loop, &w.cfg, &err);
+        if (!w.store)
+                goto fail;
+        w.pipeline = pipeline_new(w.loop, &w.cfg, w.store, w.model,
+                                  worker_on_drained, &w, &err);
+        if (!w.pipeline)
+                goto fail;
+        w.consumer = consumer_new(w.loop, &w.cfg, pipeline_on_message,
+                                  w.pipeline, &err);
+        if (!w.consumer)
+                goto fail;
+        pipeline_set_consumer(w.pipeline, w.consumer);
+
+        uv_signal_init(w.loop, &w.sigterm);
+        uv_signal_init(w.loop, &w.sigint);
+        w.sigterm.data = w.sigint.data = &w;
+        uv_signal_start(&w.sigterm, worker_on_signal, SIGTERM);
+        uv_signal_start(&w.sigint, worker_on_signal, SIGINT);
+        log_info("worker", "started: %d threads, at most %d documents in "
+                           "flight",
+                 w.cfg.threads, w.cfg.max_inflight);
+
+        uv_run(w.loop, UV_RUN_DEFAULT);
+        uv_loop_close(w.loop);
+        config_cleanup(&w.cfg);
+        log_info("worker", "stopped");
+        return w.exit_code;
+fail:
+        log_error("worker", "%s", err.msg);
+        if (w.pipeline)
+                pipeline_free(w.pipeline);
+        store_free(w.store, 0);
+        model_free(w.model);
+        uv_run(w.loop, UV_RUN_DEFAULT);
+        uv_loop_close(w.loop);
+        config_cleanup(&w.cfg);
+        return 1;
+}
+
+static void migrate_usage(FILE *f)
+{
+        fputs("usage: docpipe migrate [-c FILE]\n\n"
+              "Applies the PostgreSQL migrations that are not applied yet\n"
+              "(postgres.dsn, or DOCPIPE_POSTGRES_DSN). Safe to run twice\n"
+              "and from several processes at once.\n",
+              f);
+}
+
+int cmd_migrate(int argc, char **argv)
+{
+        struct config cfg;
+        const char *path = NULL;
+        int rc;
+
+        memset(&cfg, 0, sizeof(cfg));
+        rc = worker_parse_args(argc, argv, &path, migrate_usage);
+        if (rc)
+                return rc > 0 ? 0 : 2;
+        if (worker_load_config(&cfg, path) < 0)
+                return 2;
+        rc = worker_migrate(&cfg, 1) < 0 ? 1 : 0;
+        config_cleanup(&cfg);
+        return rc;
+}
+
+static void config_usage(FILE *f)
+{
+        fputs("usage: docpipe config [-c FILE]\n\n"
+              "Loads the configuration (file, then DOCPIPE_* environment),\n"
+              "reports the first error as FILE:LINE: message, or prints the\n"
+              "effective settings with secrets masked.\n",
+              f);
+}
+
+int cmd_config(int argc, char **argv)
+{
+        struct config cfg;
+        const char *path = NULL;
+        int rc;
+
+        memset(&cfg, 0, sizeof(cfg));
+        rc = worker_parse_args(argc, argv, &path, config_usage);
+        if (rc)
+                return rc > 0 ? 0 : 2;
+        if (worker_load_config(&cfg, path) < 0)
+                return 2;
+        config_dump(&cfg, stdout);
+        config_cleanup(&cfg);
+        return 0;
+}

@@ -1,0 +1,385 @@
+/*
+ * consumer: librdkafka's high-level consumer on the libuv loop (see
+ * consumer.h). Rebalances come through rebalance_cb during
+ * rd_kafka_consumer_poll, on the loop thread: an assignment starts new
+ * offset trackers (and is paused if the worker is paused); a revocation
+ * stores and commits what is committable for the revoked partitions and
+ * drops their trackers, so documents still in flight for them store
+ * nothing and the new owner redoes them. Owns the rd_kafka_t, the io-event
+ * pipe, the poll and timer handles and the trackers.
+ */
+#include "consumer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "doc.h"
+#include "log.h"
+#include "offsets.h"
+
+#define CONSUMER_POLL_BUDGET 256 /* messages per loop turn */
+#define CONSUMER_TICK_MS 100     /* keep-alive poll while paused/idle */
+
+struct consumer {
+        uv_loop_t *loop;
+        const struct config *cfg;
+        rd_kafka_t *rk;
+        rd_kafka_queue_t *rkqu;
+        struct offsets *offsets;
+        consumer_msg_fn on_msg;
+        void *arg;
+        int pipefd[2];
+        uv_poll_t poll;
+        uv_timer_t tick;
+        int handles_open;
+        int paused;
+        int stopped;
+};
+
+void consumer_log_cb(const rd_kafka_t *rk, int level, const char *fac,
+                     const char *buf)
+{
+        enum log_level lvl = level <= 3 ? LOG_ERROR
+                           : level <= 5 ? LOG_WARN
+                           : level == 6 ? LOG_INFO
+                                        : LOG_DEBUG;
+        char subj[128];
+
+        if (!log_enabled(lvl))
+                return;
+        snprintf(subj, sizeof(subj), "rdkafka %s %s", rd_kafka_name(rk), fac);
+        log_msg(lvl, subj, "%s", buf);
+}
+
+static void consumer_error_cb(rd_kafka_t *rk, int e, const char *reason,
+                              void *opaque)
+{
+        (void)rk;
+        (void)opaque;
+        log_warn("kafka", "%s: %s", rd_kafka_err2name(e), reason);
+}
+
+int consumer_conf_apply(rd_kafka_conf_t *conf, const struct config *cfg,
+                        struct err *err)
+{
+        char errstr[512];
+
+        for (size_t i = 0; i < cfg->kafka_n; i++) {
+                if (rd_kafka_conf_set(conf, cfg->kafka[i].key,
+                                      cfg->kafka[i].value, errstr,
+                                      sizeof(errstr)) != RD_KAFKA_CONF_OK)
+                        return err_set(err, ERR_FATAL, "kafka.%s: %s",
+                                       cfg->kafka[i].key, errstr);
+        }
+        rd_kafka_conf_set_log_cb(conf, consumer_log_cb);
+        rd_kafka_conf_set_error_cb(conf, consumer_error_cb);
+        return 0;
+}
+
+static void consumer_store(struct consumer *c, const char *topic,
+                           int32_t partition, int64_t commit_point)
+{
+        rd_kafka_topic_partition_list_t *parts;
+        rd_kafka_resp_err_t e;
+
+        parts = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(parts, topic, partition)->offset =
+                commit_point;
+        e = rd_kafka_offsets_store(c->rk, parts);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR && parts->elems[0].err)
+                e = parts->elems[0].err;
+        if (e)
+                log_warn("kafka", "%s/%d: storing offset %lld: %s", topic,
+                         (int)partition, (long long)commit_point,
+                         rd_kafka_err2str(e));
+        rd_kafka_topic_partition_list_destroy(parts);
+}
+
+void consumer_done(struct consumer *c, const char *topic, int32_t partition,
+                   int64_t generation, int64_t offset)
+{
+        int64_t point = offsets_done(c->offsets, topic, partition, generation,
+                                     offset);
+
+        if (point >= 0)
+                consumer_store(c, topic, partition, point);
+}
+
+static void consumer_on_assign(struct consumer *c, int coop,
+                               rd_kafka_topic_partition_list_t *parts)
+{
+        rd_kafka_error_t *error = NULL;
+        rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;
+
+        for (int i = 0; i < parts->cnt; i++) {
+                offsets_assign(c->offsets, parts->elems[i].topic,
+                               parts->elems[i].partition);
+                log_info("kafka", "assigned %s/%d", parts->elems[i].topic,
+                         (int)parts->elems[i].partition);
+        }
+        if (coop)
+                error = rd_kafka_incremental_assign(c->rk, parts);
+        else
+                e = rd_kafka_assign(c->rk, parts);
+        if (error) {
+                log_error("kafka", "assign: %s", rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+        } else if (e) {
+                log_error("kafka", "assign: %s", rd_kafka_err2str(e));
+        }
+        if (c->paused || c->stopped)
+                rd_kafka_pause_partitions(c->rk, parts);
+}
+
+static void consumer_on_revoke(struct consumer *c, int coop,
+                               rd_kafka_topic_partition_list_t *parts)
+{
+        rd_kafka_error_t *error = NULL;
+
+        for (int i = 0; i < parts->cnt; i++) {
+                const char *topic = parts->elems[i].topic;
+                int32_t part = parts->elems[i].partition;
+                int64_t point =
+                        offsets_commit_point(c->offsets, topic, part);
+                if (point >= 0)
+                        consumer_store(c, topic, part, point);
+        }
+        /* Commit now: after the revocation the offsets are not ours. */
+        rd_kafka_commit(c->rk, NULL, 0);
+        for (int i = 0; i < parts->cnt; i++) {
+                offsets_revoke(c->offsets, parts->elems[i].topic,
+                               parts->elems[i].partition);
+                log_info("kafka", "revoked %s/%d", parts->elems[i].topic,
+                         (int)parts->elems[i].partition);
+        }
+        if (coop)
+                error = rd_kafka_incremental_unassign(c->rk, parts);
+        else
+                rd_kafka_assign(c->rk, NULL);
+        if (error) {
+                log_error("kafka", "unassign: %s",
+                          rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+        }
+}
+
+static void consumer_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
+                                  rd_kafka_topic_partition_list_t *parts,
+                                  void *opaque)
+{
+        struct consumer *c = opaque;
+        int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+
+        if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
+                consumer_on_assign(c, coop, parts);
+        else
+                consumer_on_revoke(c, coop, parts);
+}
+
+static void consumer_on_tick(uv_timer_t *t);
+
+/* Serves the consumer queue: messages, rebalances, errors. */
+static void consumer_drain(struct consumer *c)
+{
+        for (int i = 0; i < CONSUMER_POLL_BUDGET; i++) {
+                rd_kafka_message_t *rkm = rd_kafka_consumer_poll(c->rk, 0);
+                int64_t gen;
+
+                if (!rkm)
+                        return;
+                if (rkm->err) {
+                        if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                                log_warn("kafka", "consume: %s",
+                                         rd_kafka_message_errstr(rkm));
+                        rd_kafka_message_destroy(rkm);
+                        continue;
+                }
+                gen = c->stopped ? -1
+                                 : offsets_begin(c->offsets,
+                                                 rd_kafka_topic_name(rkm->rkt),
+                                                 rkm->partition, rkm->offset);
+                if (gen < 0) {
+                        /* Stopping, not ours any more, or a redelivery
+                         * of an offset in flight: its offset stays
+                         * unstored, so nothing is lost. */
+                        rd_kafka_message_destroy(rkm);
+                        continue;
+                }
+                c->on_msg(c->arg, rkm, gen);
+        }
+        /* Budget used up: come back on the next loop turn. */
+        uv_timer_start(&c->tick, consumer_on_tick, 0, CONSUMER_TICK_MS);
+}
+
+static void consumer_on_tick(uv_timer_t *t)
+{
+        struct consumer *c = t->data;
+
+        consumer_drain(c);
+}
+
+static void consumer_on_readable(uv_poll_t *p, int status, int events)
+{
+        struct consumer *c = p->data;
+        char buf[64];
+
+        (void)status;
+        (void)events;
+        while (read(c->pipefd[0], buf, sizeof(buf)) > 0)
+                ;
+        consumer_drain(c);
+}
+
+struct consumer *consumer_new(uv_loop_t *loop, const struct config *cfg,
+                              consumer_msg_fn on_msg, void *arg,
+                              struct err *err)
+{
+        struct consumer *c = xcalloc(1, sizeof(*c));
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rd_kafka_topic_partition_list_t *topics;
+        rd_kafka_resp_err_t e;
+        char errstr[512];
+
+        c->loop = loop;
+        c->cfg = cfg;
+        c->on_msg = on_msg;
+        c->arg = arg;
+        c->pipefd[0] = c->pipefd[1] = -1;
+        c->offsets = offsets_new();
+
+        /* Defaults that docpipe relies on; kafka.* may override the
+         * first three, never the offset store. */
+        rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", NULL, 0);
+        rd_kafka_conf_set(conf, "enable.auto.commit", "true", NULL, 0);
+        rd_kafka_conf_set(conf, "enable.partition.eof", "false", NULL, 0);
+        if (consumer_conf_apply(conf, cfg, err) < 0)
+                goto fail;
+        rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", NULL, 0);
+        rd_kafka_conf_set_rebalance_cb(conf, consumer_rebalance_cb);
+        rd_kafka_conf_set_opaque(conf, c);
+
+        c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+        if (!c->rk) {
+                err_set(err, ERR_FATAL, "kafka consumer: %s", errstr);
+                goto fail;
+        }
+        conf = NULL; /* now owned by rk */
+        rd_kafka_poll_set_consumer(c->rk);
+        c->rkqu = rd_kafka_queue_get_consumer(c->rk);
+
+        if (pipe2(c->pipefd, O_NONBLOCK | O_CLOEXEC) < 0) {
+                err_set(err, ERR_FATAL, "pipe: %s", strerror(errno));
+                goto fail;
+        }
+        rd_kafka_queue_io_event_enable(c->rkqu, c->pipefd[1], "1", 1);
+
+        topics = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(topics, cfg->topic_jobs,
+                                          RD_KAFKA_PARTITION_UA);
+        e = rd_kafka_subscribe(c->rk, topics);
+        rd_kafka_topic_partition_list_destroy(topics);
+        if (e) {
+                err_set(err, ERR_FATAL, "subscribe %s: %s", cfg->topic_jobs,
+                        rd_kafka_err2str(e));
+                goto fail;
+        }
+
+        uv_poll_init(loop, &c->poll, c->pipefd[0]);
+        c->poll.data = c;
+        uv_poll_start(&c->poll, UV_READABLE, consumer_on_readable);
+        uv_timer_init(loop, &c->tick);
+        c->tick.data = c;
+        uv_timer_start(&c->tick, consumer_on_tick, CONSUMER_TICK_MS,
+                       CONSUMER_TICK_MS);
+        c->handles_open = 2;
+        log_info("kafka", "subscribed to %s as group %s", cfg->topic_jobs,
+                 config_kafka_get(cfg, "group.id")
+                         ? config_kafka_get(cfg, "group.id")
+                         : "(none)");
+        return c;
+fail:
+        if (conf)
+                rd_kafka_conf_destroy(conf);
+        if (c->rkqu)
+                rd_kafka_queue_destroy(c->rkqu);
+        if (c->rk)
+                rd_kafka_destroy(c->rk);
+        if (c->pipefd[0] >= 0) {
+                close(c->pipefd[0]);
+                close(c->pipefd[1]);
+        }
+        offsets_free(c->offsets);
+        free(c);
+        return NULL;
+}
+
+static void consumer_set_paused(struct consumer *c, int pause)
+{
+        rd_kafka_topic_partition_list_t *parts = NULL;
+
+        if (rd_kafka_assignment(c->rk, &parts) || !parts)
+                return;
+        if (parts->cnt > 0) {
+                if (pause)
+                        rd_kafka_pause_partitions(c->rk, parts);
+                else
+                        rd_kafka_resume_partitions(c->rk, parts);
+        }
+        rd_kafka_topic_partition_list_destroy(parts);
+}
+
+void consumer_pause(struct consumer *c, int pause)
+{
+        if (c->paused == pause || c->stopped)
+                return;
+        c->paused = pause;
+        consumer_set_paused(c, pause);
+        log_debug("kafka", "%s partitions", pause ? "paused" : "resumed");
+}
+
+void consumer_stop(struct consumer *c)
+{
+        if (c->stopped)
+                return;
+        c->stopped = 1;
+        consumer_set_paused(c, 1);
+}
+
+rd_kafka_t *consumer_handle(struct consumer *c)
+{
+        return c->rk;
+}
+
+static void consumer_on_close(uv_handle_t *h)
+{
+        struct consumer *c = h->data;
+
+        if (--c->handles_open == 0)
+                free(c);
+}
+
+void consumer_close(struct consumer *c)
+{
+        rd_kafka_resp_err_t e;
+
+        if (!c)
+                return;
+        e = rd_kafka_commit(c->rk, NULL, 0);
+        if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+                log_warn("kafka", "final commit: %s", rd_kafka_err2str(e));
+        rd_kafka_queue_io_event_enable(c->rkqu, -1, NULL, 0);
+        e = rd_kafka_consumer_close(c->rk);
+        if (e)
+                log_warn("kafka", "close: %s", rd_kafka_err2str(e));
+        rd_kafka_queue_destroy(c->rkqu);
+        rd_kafka_destroy(c->rk);
+        offsets_free(c->offsets);
+        close(c->pipefd[0]);
+        close(c->pipefd[1]);
+        uv_close((uv_handle_t *)&c->poll, consumer_on_close);
+        uv_close((uv_handle_t *)&c->tick, consumer_on_close);
+}
