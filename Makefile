@@ -54,6 +54,10 @@ $(BUILD)/docgen: samples/docgen.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
+$(BUILD)/bench-bare: bench/bare.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdocpipe.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags check) $(LDFLAGS) -o $@ $< \
@@ -69,7 +73,7 @@ unit: $(TESTS) all
 	sh tests/run-unit.sh $(BUILD) $(TESTS)
 
 integration: all
-	sh tests/integration/run.sh $(BUILD)
+	bash tests/integration/run.sh $(BUILD)
 
 # The whole suite: plain build, unit tests (also under valgrind), then the
 # sanitizer build with unit and integration tests.
@@ -79,8 +83,8 @@ check:
 demo:
 	sh samples/demo.sh
 
-bench: all
-	sh bench/run.sh $(BUILD)
+bench: all $(BUILD)/bench-bare
+	bash bench/run.sh $(BUILD)
 
 valgrind: $(TESTS)
 	sh tests/run-unit.sh --valgrind $(BUILD) $(TESTS)
