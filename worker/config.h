@@ -66,6 +66,23 @@ struct config {
  * leaves cfg empty. cfg must be released with config_cleanup. */
 int config_load(struct config *cfg, const char *path, struct err *err);
 
+/* config_load with the environment taken from envp (NULL-terminated
+ * "NAME=value" strings, borrowed; envp may be NULL: no overrides) instead of
+ * environ, so tests need not touch the process environment.
+ * Environment rules: DOCPIPE_<KEY> for every table key, the key uppercased
+ * with '.' as '_' (DOCPIPE_WORKER_MAX_INFLIGHT); DOCPIPE_KAFKA_<PROPERTY>
+ * sets librdkafka's <property>, lowercased, '_' read as '.' and "__" as '_'
+ * (DOCPIPE_KAFKA_SASL_PASSWORD, DOCPIPE_KAFKA_LOG__LEVEL). Unknown DOCPIPE_*
+ * names are ignored with a warning; Kubernetes service links
+ * (*_SERVICE_HOST, *_SERVICE_PORT*, *_PORT, *_PORT_<digit>*) silently.
+ * Every error found is reported, one per line in err->msg as they fit, file
+ * errors first ("FILE:LINE: key: message"), then environment errors
+ * ("env DOCPIPE_X: message"). err->cls is ERR_FATAL. */
+int config_load_env(struct config *cfg, const char *path, char *const *envp,
+                    struct err *err);
+
+/* Frees everything cfg owns and zeroes it. Safe on a zeroed, failed or
+ * already cleaned struct; cfg may be NULL. */
 void config_cleanup(struct config *cfg);
 
 /* Value of kafka.<key>, borrowed, or NULL. */
@@ -74,7 +91,15 @@ const char *config_kafka_get(const struct config *cfg, const char *key);
 /* Sets (or replaces) kafka.<key>; copies both strings. */
 void config_kafka_set(struct config *cfg, const char *key, const char *value);
 
-/* Writes the effective settings as YAML-ish lines to f, secrets masked. */
+/* Writes the effective settings to f, one `key: value` line each in the
+ * flat form the loader also reads, secrets masked: the password in
+ * postgres.dsn, kafka properties whose name contains "password" or
+ * "secret", and kafka.ssl.key.pem. */
 void config_dump(const struct config *cfg, FILE *f);
+
+/* Writes the Markdown reference of every key (key, type and bounds,
+ * default, environment variable, description) to f; the README's
+ * configuration section is generated from it. */
+void config_reference(FILE *f);
 
 #endif
