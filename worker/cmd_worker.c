@@ -264,10 +264,12 @@ int cmd_migrate(int argc, char **argv)
 
 static void config_usage(FILE *f)
 {
-        fputs("usage: docpipe config [-c FILE]\n\n"
+        fputs("usage: docpipe config [-c FILE]\n"
+              "       docpipe config --reference\n\n"
               "Loads the configuration (file, then DOCPIPE_* environment),\n"
-              "reports the first error as FILE:LINE: message, or prints the\n"
-              "effective settings with secrets masked.\n",
+              "reports every error as FILE:LINE: message, or prints the\n"
+              "effective settings with secrets masked. --reference prints\n"
+              "the Markdown table of every key.\n",
               f);
 }
 
@@ -277,6 +279,10 @@ int cmd_config(int argc, char **argv)
         const char *path = NULL;
         int rc;
 
+        if (argc == 2 && strcmp(argv[1], "--reference") == 0) {
+                config_reference(stdout);
+                return 0;
+        }
         memset(&cfg, 0, sizeof(cfg));
         rc = worker_parse_args(argc, argv, &path, config_usage);
         if (rc)
