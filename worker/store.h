@@ -47,9 +47,15 @@ void store_lookup(struct store *s, struct doc *doc, store_lookup_fn cb);
  * borrowed until cb. */
 void store_put(struct store *s, struct doc *doc, store_put_fn cb);
 
-/* Writes what is queued (waiting at most deadline_ms), stops the thread,
- * closes the connection and frees s. Outstanding callbacks are called with
- * an error before it returns. store_free(NULL) is a no-op. */
+/* Stops taking work, lets the store thread write what is queued (for at
+ * most deadline_ms), joins it and closes the connection. Before it returns,
+ * every outstanding callback is called: with its outcome when it was
+ * written, otherwise with ERR_RETRY "store closed". A callback that calls
+ * store_put or store_lookup then gets ERR_RETRY "store closed" at once.
+ * May be called from a store callback. The async handle is closed
+ * (uv_close) and s is freed in its close callback: the caller must run the
+ * loop afterwards (uv_run) to let it close before uv_loop_close. s must
+ * not be used after the call. store_free(NULL) is a no-op. */
 void store_free(struct store *s, int deadline_ms);
 
 #endif
