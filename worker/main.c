@@ -3,6 +3,7 @@
  * (cmd_*.c); this file only dispatches and prints the overview. The only
  * place that exits the process. Owns nothing.
  */
+#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,6 +52,8 @@ int cmd_wants_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
         signal(SIGPIPE, SIG_IGN);
+        /* Before any thread: libcurl's global init is not thread-safe. */
+        curl_global_init(CURL_GLOBAL_DEFAULT);
         if (argc < 2) {
                 usage(stderr);
                 return 2;

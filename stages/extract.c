@@ -1,0 +1,294 @@
+/*
+ * extract: turns a document's bytes into text and metadata (see extract.h).
+ * PDFs go through Poppler's glib API, opened from a GMemoryInputStream that
+ * borrows doc->bytes (no copy) with no password: poppler_document_new_
+ * from_data/_from_bytes crash on some encrypted files when given a wrong
+ * password, from_stream reports a GError instead. Text is read page by page
+ * and joined with '\f'; the caps on bytes (limits.max_bytes), pages
+ * (limits.max_pages) and text (limits.max_text_bytes) are checked before
+ * the work they bound. Plain text (text/plain, text/csv, text/markdown) is
+ * checked to be UTF-8 without NUL bytes and copied. Everything is built in
+ * locals and handed to doc only on success, so a failed call leaves doc as
+ * it was. Owns the Poppler document, its pages and the GLib strings of one
+ * call; thread-safe because nothing is shared between calls.
+ */
+#include "extract.h"
+
+#include <gio/gio.h>
+#include <glib.h>
+#include <poppler.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Longest metadata string kept (title, author, ...): PDF strings are
+ * unbounded, a title of megabytes helps nobody. Cut at a UTF-8 boundary. */
+#define EXTRACT_META_MAX 1024
+
+/* What one call builds before it is handed to doc. */
+struct extract_out {
+        char *text;
+        size_t text_len;
+        int pages;
+        char *title, *author, *subject, *creator, *producer;
+        char *created, *modified;
+};
+
+static void extract_out_cleanup(struct extract_out *out)
+{
+        free(out->text);
+        free(out->title);
+        free(out->author);
+        free(out->subject);
+        free(out->creator);
+        free(out->producer);
+        free(out->created);
+        free(out->modified);
+        memset(out, 0, sizeof(*out));
+}
+
+/* Moves a pointer from out to doc, freeing what doc held before. */
+static void extract_move(char **dst, char **src)
+{
+        free(*dst);
+        *dst = *src;
+        *src = NULL;
+}
+
+static void extract_out_commit(struct extract_out *out, struct doc *doc)
+{
+        extract_move(&doc->text, &out->text);
+        doc->text_len = out->text_len;
+        doc->pages = out->pages;
+        extract_move(&doc->title, &out->title);
+        extract_move(&doc->author, &out->author);
+        extract_move(&doc->subject, &out->subject);
+        extract_move(&doc->creator, &out->creator);
+        extract_move(&doc->producer, &out->producer);
+        extract_move(&doc->created, &out->created);
+        extract_move(&doc->modified, &out->modified);
+}
+
+/* Does content type ct (may be NULL, may carry "; parameters") name type?
+ * Compared without case. */
+static int extract_type_is(const char *ct, const char *type)
+{
+        size_t n = strlen(type);
+
+        if (!ct || g_ascii_strncasecmp(ct, type, n) != 0)
+                return 0;
+        return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+/* Returns a new malloc'd copy of the GLib string s (steals s: it is
+ * g_free'd), made valid UTF-8, cut to EXTRACT_META_MAX bytes and trimmed;
+ * NULL when s is NULL or has nothing but blanks. */
+static char *extract_meta(gchar *s)
+{
+        gchar *valid;
+        char *res = NULL;
+        size_t n;
+
+        if (!s)
+                return NULL;
+        valid = g_utf8_make_valid(s, -1);
+        g_free(s);
+        g_strstrip(valid);
+        n = strlen(valid);
+        if (n > EXTRACT_META_MAX) {
+                n = EXTRACT_META_MAX;
+                /* Back up to the first byte of a character. */
+                while (n > 0 && ((unsigned char)valid[n] & 0xC0) == 0x80)
+                        n--;
+        }
+        if (n > 0)
+                res = xstrndup(valid, n);
+        g_free(valid);
+        return res;
+}
+
+/* Returns a new "YYYY-MM-DDTHH:MM:SSZ" for dt (steals dt), or NULL. */
+static char *extract_date(GDateTime *dt)
+{
+        GDateTime *utc;
+        gchar *s;
+        char *res = NULL;
+
+        if (!dt)
+                return NULL;
+        utc = g_date_time_to_utc(dt);
+        g_date_time_unref(dt);
+        if (!utc)
+                return NULL;
+        s = g_date_time_format(utc, "%Y-%m-%dT%H:%M:%SZ");
+        g_date_time_unref(utc);
+        if (s && *s)
+                res = xstrdup(s);
+        g_free(s);
+        return res;
+}
+
+static void extract_pdf_meta(PopplerDocument *pdf, struct extract_out *out)
+{
+        out->title = extract_meta(poppler_document_get_title(pdf));
+        out->author = extract_meta(poppler_document_get_author(pdf));
+        out->subject = extract_meta(poppler_document_get_subject(pdf));
+        out->creator = extract_meta(poppler_document_get_creator(pdf));
+        out->producer = extract_meta(poppler_document_get_producer(pdf));
+        out->created =
+            extract_date(poppler_document_get_creation_date_time(pdf));
+        out->modified =
+            extract_date(poppler_document_get_modification_date_time(pdf));
+}
+
+/* Appends s (len bytes) to buf, keeping the total within cap. Returns 0,
+ * or -1 with err naming the cap. */
+static int extract_append(GString *buf, const char *s, size_t len, int64_t cap,
+                          struct err *err)
+{
+        if ((int64_t)(buf->len + len) > cap)
+                return err_set(err, ERR_INPUT,
+                               "extracted text is over the cap of %lld "
+                               "bytes (limits.max_text_bytes)",
+                               (long long)cap);
+        g_string_append_len(buf, s, (gssize)len);
+        return 0;
+}
+
+/* Appends the text of page i, after a '\f' unless it is the first, to buf
+ * within cap. Returns 0, or -1 with err naming the cap. */
+static int extract_page(PopplerDocument *pdf, int i, GString *buf, int64_t cap,
+                        struct err *err)
+{
+        PopplerPage *page = poppler_document_get_page(pdf, i);
+        gchar *text = page ? poppler_page_get_text(page) : NULL;
+        gchar *valid = NULL;
+        const char *s = text ? text : "";
+        int rc = 0;
+
+        /* Poppler hands out NUL-terminated UTF-8, so there are no NUL
+         * bytes; a broken font map can still produce bytes that are not
+         * UTF-8, and the stages after us trust the text. */
+        if (!g_utf8_validate(s, -1, NULL)) {
+                valid = g_utf8_make_valid(s, -1);
+                s = valid;
+        }
+        if (i > 0)
+                rc = extract_append(buf, "\f", 1, cap, err);
+        if (rc == 0)
+                rc = extract_append(buf, s, strlen(s), cap, err);
+        g_free(valid);
+        g_free(text);
+        if (page)
+                g_object_unref(page);
+        return rc;
+}
+
+static int extract_pdf(struct doc *doc, const struct config *cfg,
+                       struct extract_out *out, struct err *err)
+{
+        GInputStream *stream;
+        PopplerDocument *pdf = NULL;
+        GError *gerr = NULL;
+        GString *buf = NULL;
+        int n, i, rc = -1;
+
+        /* Borrows doc->bytes: no copy and no free function; the stream and
+         * the document are gone before this function returns. */
+        stream = g_memory_input_stream_new_from_data(doc->bytes,
+                                                     (gssize)doc->len, NULL);
+        pdf = poppler_document_new_from_stream(stream, (goffset)doc->len, NULL,
+                                               NULL, &gerr);
+        if (!pdf) {
+                if (gerr && g_error_matches(gerr, POPPLER_ERROR,
+                                            POPPLER_ERROR_ENCRYPTED))
+                        err_set(err, ERR_INPUT, "encrypted PDF (no password)");
+                else
+                        err_set(err, ERR_INPUT, "corrupt PDF: %s",
+                                gerr ? gerr->message : "unknown error");
+                goto out;
+        }
+
+        n = poppler_document_get_n_pages(pdf);
+        if (n > cfg->max_pages) {
+                err_set(err, ERR_INPUT,
+                        "document has %d pages, over the cap of %d "
+                        "(limits.max_pages)",
+                        n, cfg->max_pages);
+                goto out;
+        }
+
+        buf = g_string_new(NULL);
+        for (i = 0; i < n; i++) {
+                if (extract_page(pdf, i, buf, cfg->max_text_bytes, err) < 0)
+                        goto out;
+        }
+
+        out->text_len = buf->len;
+        out->text = xmalloc(buf->len + 1);
+        memcpy(out->text, buf->str, buf->len + 1);
+        out->pages = n;
+        extract_pdf_meta(pdf, out);
+        rc = 0;
+out:
+        if (buf)
+                g_string_free(buf, TRUE);
+        if (gerr)
+                g_error_free(gerr);
+        if (pdf)
+                g_object_unref(pdf);
+        g_object_unref(stream);
+        return rc;
+}
+
+static int extract_text(struct doc *doc, const struct config *cfg,
+                        struct extract_out *out, struct err *err)
+{
+        const char *s = (const char *)doc->bytes;
+
+        if ((int64_t)doc->len > cfg->max_text_bytes)
+                return err_set(err, ERR_INPUT,
+                               "text is %zu bytes, over the cap of %lld "
+                               "bytes (limits.max_text_bytes)",
+                               doc->len, (long long)cfg->max_text_bytes);
+        if (memchr(s, '\0', doc->len) ||
+            !g_utf8_validate(s, (gssize)doc->len, NULL))
+                return err_set(err, ERR_INPUT,
+                               "text document is not valid UTF-8");
+        out->text = xmalloc(doc->len + 1);
+        memcpy(out->text, s, doc->len);
+        out->text[doc->len] = '\0';
+        out->text_len = doc->len;
+        out->pages = 1;
+        return 0;
+}
+
+int extract_document(struct doc *doc, const struct config *cfg, struct err *err)
+{
+        struct extract_out out;
+        const char *ct = doc->content_type;
+        int rc;
+
+        memset(&out, 0, sizeof(out));
+        if (!doc->bytes || doc->len == 0)
+                return err_set(err, ERR_INPUT, "empty document");
+        if ((int64_t)doc->len > cfg->max_bytes)
+                return err_set(err, ERR_INPUT,
+                               "document is %zu bytes, over the cap of %lld "
+                               "(limits.max_bytes)",
+                               doc->len, (long long)cfg->max_bytes);
+
+        if (extract_type_is(ct, "application/pdf"))
+                rc = extract_pdf(doc, cfg, &out, err);
+        else if (extract_type_is(ct, "text/plain") ||
+                 extract_type_is(ct, "text/csv") ||
+                 extract_type_is(ct, "text/markdown"))
+                rc = extract_text(doc, cfg, &out, err);
+        else
+                rc = err_set(err, ERR_INPUT, "unsupported content type %.100s",
+                             ct ? ct : "(none)");
+
+        if (rc == 0)
+                extract_out_commit(&out, doc);
+        extract_out_cleanup(&out);
+        return rc;
+}
