@@ -52,6 +52,12 @@ static double demo_now(void)
 }
 
 /* Runs sql on a connection to dsn; returns 0 or -1 with err. */
+static void demo_quiet(void *arg, const char *message)
+{
+        (void)arg;
+        (void)message;
+}
+
 static int demo_exec(const char *dsn, const char *sql, struct err *err)
 {
         PGconn *pg = PQconnectdb(dsn);
@@ -63,6 +69,7 @@ static int demo_exec(const char *dsn, const char *sql, struct err *err)
                 PQfinish(pg);
                 return -1;
         }
+        PQsetNoticeProcessor(pg, demo_quiet, NULL); /* "does not exist" */
         res = PQexec(pg, sql);
         if (PQresultStatus(res) != PGRES_COMMAND_OK &&
             PQresultStatus(res) != PGRES_TUPLES_OK)

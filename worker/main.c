@@ -63,9 +63,13 @@ int main(int argc, char **argv)
                 usage(stdout);
                 return 0;
         }
-        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                if (strcmp(argv[1], commands[i].name) == 0)
-                        return commands[i].run(argc - 1, argv + 1);
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+                if (strcmp(argv[1], commands[i].name) == 0) {
+                        int rc = commands[i].run(argc - 1, argv + 1);
+                        curl_global_cleanup();
+                        return rc;
+                }
+        }
         fprintf(stderr, "docpipe: unknown command '%s'\n\n", argv[1]);
         usage(stderr);
         return 2;

@@ -1,0 +1,3604 @@
+/*
+ * builtin: docpipe's in-process model (see builtin.h). Four honest,
+ * explainable pieces instead of a trained network:
+ *   - language: libexttextcat's n-gram profiles on a cleaned, bounded
+ *     prefix of the text (the handle is not thread-safe: one mutex);
+ *   - classify: weighted phrase evidence per class (EN/DE/FR/NL/ES),
+ *     counted with diminishing returns, boosted in the title area, turned
+ *     into a softmax confidence that is low when evidence is weak or two
+ *     classes are close;
+ *   - fields: label/value proximity on lines, with parsers for amounts
+ *     (1,234.56 / 1.234,56 / 1 234,56), dates (numeric and written, five
+ *     languages), currencies, invoice numbers and IBANs (mod-97 checked);
+ *     a value it is not sure of is left out;
+ *   - summarize: a lead sentence built from class and fields, then the
+ *     most informative sentences of the text in document order.
+ * All work on untrusted text is bounded (BUILTIN_*_BYTES below) and linear
+ * in the bytes scanned. Owns the textcat handle, its mutex and a copy of
+ * the taxonomy; everything else lives on the caller's stack or is returned
+ * new.
+ */
+#include "builtin.h"
+
+#include <glib.h>
+#include <libexttextcat/textcat.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../doc.h"
+
+/* Caps on the work done per call, whatever the size of the text. */
+#define BUILTIN_HEAD_BYTES (64 * 1024) /* classify, fields, summary */
+#define BUILTIN_TAIL_BYTES (8 * 1024)  /* classify also reads the end */
+#define BUILTIN_TITLE_BYTES 1500       /* title area: evidence counts more */
+#define BUILTIN_LANG_BYTES 4096        /* cleaned text given to textcat */
+#define BUILTIN_LANG_SCAN (16 * 1024)  /* input read to collect it */
+#define BUILTIN_LANG_MIN_LETTERS 20    /* below this: "und" */
+#define BUILTIN_COUNT_CAP 32           /* occurrences counted per phrase */
+#define BUILTIN_VALUE_MAX 100          /* bytes of a text field value */
+#define BUILTIN_SUMMARY_DEFAULT 600    /* when summary_max_chars <= 0 */
+#define BUILTIN_SUMMARY_CAP (64 * 1024)
+#define BUILTIN_SUMMARY_SENTENCES 6    /* extracted sentences at most */
+#define BUILTIN_WORDS_MAX 8192         /* distinct words in tf table */
+
+/* Classification: the pseudo-score of "other" (the evidence a class needs
+ * to beat "it is something else") and the evidence at which a class is
+ * considered well supported (confidence factor 1 - e^-1). */
+#define BUILTIN_OTHER_PRIOR 2.0
+#define BUILTIN_EVIDENCE_SCALE 3.0
+#define BUILTIN_TITLE_BONUS 1.0
+
+struct builtin {
+        pthread_mutex_t lock; /* guards tc: textcat is not thread-safe */
+        void *tc;             /* libexttextcat handle */
+        char *classes[CONFIG_MAX_CLASSES];
+        size_t classes_n;
+        int other; /* index of "other" in classes, or -1 */
+        size_t summary_max;
+};
+
+/* ---- bytes and UTF-8 ------------------------------------------------- */
+
+static int is_digit(unsigned char c)
+{
+        return c >= '0' && c <= '9';
+}
+
+static int is_alpha(unsigned char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_upper(unsigned char c)
+{
+        return c >= 'A' && c <= 'Z';
+}
+
+/* Letters, digits, '_' and any non-ASCII byte (letters of other
+ * scripts). */
+static int is_wordc(unsigned char c)
+{
+        return is_alpha(c) || is_digit(c) || c == '_' || c >= 0x80;
+}
+
+static int is_space(unsigned char c)
+{
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+               c == '\v';
+}
+
+/* Length of the valid UTF-8 sequence at s[0..n), or 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+        size_t len, i;
+        uint32_t cp;
+
+        if (n == 0)
+                return 0;
+        if (s[0] < 0x80)
+                return 1;
+        if (s[0] >= 0xC2 && s[0] <= 0xDF)
+                len = 2, cp = s[0] & 0x1F;
+        else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+                len = 3, cp = s[0] & 0x0F;
+        else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+                len = 4, cp = s[0] & 0x07;
+        else
+                return 0;
+        if (len > n)
+                return 0;
+        for (i = 1; i < len; i++) {
+                if ((s[i] & 0xC0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (s[i] & 0x3F);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+                return 0;
+        return len;
+}
+
+static int utf8_valid(const char *s, size_t n)
+{
+        size_t i = 0, k;
+
+        while (i < n) {
+                k = utf8_seq((const unsigned char *)s + i, n - i);
+                if (k == 0)
+                        return 0;
+                i += k;
+        }
+        return 1;
+}
+
+/* Largest m <= n such that s[0..m) does not end inside a sequence. */
+static size_t utf8_cut(const char *s, size_t n, size_t len)
+{
+        const unsigned char *u = (const unsigned char *)s;
+
+        if (n >= len)
+                return len;
+        while (n > 0 && (u[n] & 0xC0) == 0x80)
+                n--;
+        return n;
+}
+
+/* Folds src into dst (same length, so offsets match): ASCII and Latin-1
+ * capitals to lower case, NUL to space, and no-break / narrow spaces
+ * (U+00A0, U+202F, U+2009) to plain spaces. */
+static void fold(const char *src, size_t n, char *dst)
+{
+        const unsigned char *s = (const unsigned char *)src;
+        size_t i;
+
+        for (i = 0; i < n; i++) {
+                unsigned char c = s[i];
+
+                if (is_upper(c)) {
+                        dst[i] = (char)(c + 32);
+                } else if (c == 0) {
+                        dst[i] = ' ';
+                } else if (c == 0xC3 && i + 1 < n && s[i + 1] >= 0x80 &&
+                           s[i + 1] <= 0x9E && s[i + 1] != 0x97) {
+                        dst[i] = (char)c;
+                        dst[i + 1] = (char)(s[i + 1] + 0x20);
+                        i++;
+                } else if (c == 0xC2 && i + 1 < n && s[i + 1] == 0xA0) {
+                        dst[i] = dst[i + 1] = ' ';
+                        i++;
+                } else if (c == 0xE2 && i + 2 < n && s[i + 1] == 0x80 &&
+                           (s[i + 2] == 0xAF || s[i + 2] == 0x89)) {
+                        dst[i] = dst[i + 1] = dst[i + 2] = ' ';
+                        i += 2;
+                } else {
+                        dst[i] = (char)c;
+                }
+        }
+}
+
+/* If pat (folded; ' ' stands for any run of white space) matches f at i,
+ * returns the end of the match, else 0. */
+static size_t match_at(const char *f, size_t n, size_t i, const char *pat)
+{
+        const unsigned char *p = (const unsigned char *)pat;
+
+        while (*p) {
+                if (*p == ' ') {
+                        if (i >= n || !is_space((unsigned char)f[i]))
+                                return 0;
+                        while (i < n && is_space((unsigned char)f[i]))
+                                i++;
+                } else {
+                        if (i >= n || (unsigned char)f[i] != *p)
+                                return 0;
+                        i++;
+                }
+                p++;
+        }
+        return i;
+}
+
+/* Finds pat in f[from..n) as a whole word (or as the start of a word when
+ * prefix is set). Word boundaries apply only where pat begins or ends with
+ * a word character. Returns 1 with *at and *end set, or 0. */
+static int find_word(const char *f, size_t n, size_t from, const char *pat,
+                     int prefix, size_t *at, size_t *end)
+{
+        size_t plen = strlen(pat), i = from, e;
+        unsigned char c0 = (unsigned char)pat[0];
+        unsigned char last = plen ? (unsigned char)pat[plen - 1] : 0;
+
+        if (plen == 0)
+                return 0;
+        while (i < n) {
+                const char *q = memchr(f + i, c0, n - i);
+
+                if (!q)
+                        return 0;
+                i = (size_t)(q - f);
+                if (!is_wordc(c0) || i == 0 ||
+                    !is_wordc((unsigned char)f[i - 1])) {
+                        e = match_at(f, n, i, pat);
+                        if (e && (prefix || !is_wordc(last) || e >= n ||
+                                  !is_wordc((unsigned char)f[e]))) {
+                                *at = i;
+                                *end = e;
+                                return 1;
+                        }
+                }
+                i++;
+        }
+        return 0;
+}
+
+/* Is the folded word f[i..e) one of list (NULL-terminated)? */
+static int word_in(const char *f, size_t i, size_t e, const char *const *list)
+{
+        for (; list && *list; list++)
+                if (strlen(*list) == e - i && memcmp(f + i, *list, e - i) == 0)
+                        return 1;
+        return 0;
+}
+
+/* ---- language -------------------------------------------------------- */
+
+struct builtin *builtin_new(const struct config *cfg, struct err *err)
+{
+        char conf[4096], prefix[4096];
+        const char *dir = "/usr/share/libexttextcat";
+        struct builtin *b;
+        size_t i, dl;
+        int r;
+
+        if (!cfg) {
+                err_set(err, ERR_FATAL, "builtin: no configuration");
+                return NULL;
+        }
+        if (cfg->classes_n == 0 || cfg->classes_n > CONFIG_MAX_CLASSES) {
+                err_set(err, ERR_FATAL,
+                        "builtin: model.classes must name 1 to %d classes",
+                        CONFIG_MAX_CLASSES);
+                return NULL;
+        }
+        for (i = 0; i < cfg->classes_n; i++) {
+                if (!cfg->classes[i] || !cfg->classes[i][0]) {
+                        err_set(err, ERR_FATAL,
+                                "builtin: model.classes[%zu] is empty", i);
+                        return NULL;
+                }
+        }
+        if (cfg->lang_dir && cfg->lang_dir[0])
+                dir = cfg->lang_dir;
+        dl = strlen(dir);
+        while (dl > 1 && dir[dl - 1] == '/')
+                dl--;
+        r = snprintf(conf, sizeof(conf), "%.*s/fpdb.conf", (int)dl, dir);
+        if (r < 0 || (size_t)r >= sizeof(conf) ||
+            snprintf(prefix, sizeof(prefix), "%.*s/", (int)dl, dir) < 0) {
+                err_set(err, ERR_FATAL,
+                        "builtin: model.language_data path too long");
+                return NULL;
+        }
+
+        b = xcalloc(1, sizeof(*b));
+        b->tc = special_textcat_Init(conf, prefix);
+        if (!b->tc) {
+                err_set(err, ERR_FATAL,
+                        "builtin: cannot load language profiles from %s "
+                        "(model.language_data)",
+                        conf);
+                free(b);
+                return NULL;
+        }
+        pthread_mutex_init(&b->lock, NULL);
+        b->other = -1;
+        for (i = 0; i < cfg->classes_n; i++) {
+                b->classes[i] = xstrdup(cfg->classes[i]);
+                if (b->other < 0 && strcmp(b->classes[i], "other") == 0)
+                        b->other = (int)i;
+        }
+        b->classes_n = cfg->classes_n;
+        b->summary_max = cfg->summary_max_chars > 0
+                                 ? (size_t)cfg->summary_max_chars
+                                 : BUILTIN_SUMMARY_DEFAULT;
+        if (b->summary_max > BUILTIN_SUMMARY_CAP)
+                b->summary_max = BUILTIN_SUMMARY_CAP;
+        return b;
+}
+
+void builtin_free(struct builtin *b)
+{
+        size_t i;
+
+        if (!b)
+                return;
+        textcat_Done(b->tc);
+        pthread_mutex_destroy(&b->lock);
+        for (i = 0; i < b->classes_n; i++)
+                free(b->classes[i]);
+        free(b);
+}
+
+/* Appends the letters of s[0..len) to out[*o..cap) (valid UTF-8): digits,
+ * punctuation, control bytes and invalid sequences become single spaces,
+ * so that tables of numbers do not drown the words. Returns the letters
+ * copied. */
+static size_t lang_copy(const unsigned char *s, size_t len, char *out,
+                        size_t *o, size_t cap)
+{
+        size_t i = 0, k, letters = 0;
+
+        while (i < len && *o < cap) {
+                k = utf8_seq(s + i, len - i);
+                if ((k == 1 && !is_alpha(s[i])) || (k == 2 && s[i] == 0xC2))
+                        k = 0; /* not a letter: a gap */
+                if (k == 0) {
+                        if (*o > 0 && out[*o - 1] != ' ')
+                                out[(*o)++] = ' ';
+                        i++;
+                        continue;
+                }
+                if (*o + k > cap)
+                        break;
+                memcpy(out + *o, s + i, k);
+                *o += k;
+                i += k;
+                letters++;
+        }
+        if (*o < cap && *o > 0 && out[*o - 1] != ' ')
+                out[(*o)++] = ' ';
+        return letters;
+}
+
+/* A line of prose: four words or more, mostly letters. */
+static int lang_prose(const unsigned char *s, size_t n)
+{
+        size_t i, words = 0, letters = 0, ink = 0;
+
+        for (i = 0; i < n; i++) {
+                if (is_space(s[i]))
+                        continue;
+                ink++;
+                if (is_alpha(s[i]) || s[i] >= 0x80) {
+                        letters++;
+                        if (i == 0 || !(is_alpha(s[i - 1]) || s[i - 1] >= 0x80))
+                                words++;
+                }
+        }
+        return words >= 4 && letters * 10 >= ink * 7;
+}
+
+/* What textcat reads: the prose lines of the first BUILTIN_LANG_SCAN
+ * bytes (labels, names and product lines of an invoice say little about
+ * its language), or all of it when there is too little prose; in lower
+ * case, which spares capitalised labels and shouting receipts from being
+ * read as rare languages. */
+static size_t lang_clean(const char *text, size_t len, char *out, size_t cap,
+                         size_t *letters)
+{
+        const unsigned char *s = (const unsigned char *)text;
+        size_t i = 0, e, o = 0;
+
+        if (len > BUILTIN_LANG_SCAN)
+                len = BUILTIN_LANG_SCAN;
+        *letters = 0;
+        while (i < len && o < cap) {
+                for (e = i; e < len && s[e] != '\n' && s[e] != '\f'; e++)
+                        ;
+                if (lang_prose(s + i, e - i))
+                        *letters += lang_copy(s + i, e - i, out, &o, cap);
+                i = e + 1;
+        }
+        if (*letters < 50) {
+                o = 0;
+                *letters = lang_copy(s, len, out, &o, cap);
+        }
+        fold(out, o, out);
+        return o;
+}
+
+/* Languages preferred among near-ties (see builtin_language). */
+#define LANG_COMMON "en de fr nl es it pt pl sv da"
+
+/* Three-letter codes of textcat's profiles that have an ISO 639-1 code. */
+static const char *const lang_map[][2] = {
+        {"gug", "gn"}, {"quz", "qu"}, {"plt", "mg"}, {"ckb", "ku"},
+};
+
+void builtin_language(struct builtin *b, const char *text, size_t len,
+                      char out[8])
+{
+        char res[256], code[8];
+        const char *r, *p;
+        char *buf;
+        size_t n, letters, cands = 0, k, i;
+        int pass;
+
+        snprintf(out, 8, "und");
+        if (!b || !text || len == 0)
+                return;
+        buf = xmalloc(BUILTIN_LANG_BYTES + 1);
+        n = lang_clean(text, len, buf, BUILTIN_LANG_BYTES, &letters);
+        buf[n] = '\0';
+        if (letters < BUILTIN_LANG_MIN_LETTERS) {
+                free(buf);
+                return;
+        }
+        pthread_mutex_lock(&b->lock);
+        r = textcat_Classify(b->tc, buf, n);
+        snprintf(res, sizeof(res), "%s", r ? r : "");
+        pthread_mutex_unlock(&b->lock);
+        free(buf);
+
+        /* "[en--utf8][sco--utf8]": near-ties, best first. More than three
+         * means textcat cannot tell. Among near-ties the languages docpipe
+         * mostly reads go first (Scots and Catalan are the usual false
+         * friends of short English), then any with an ISO 639-1 code. */
+        for (p = strchr(res, '['); p; p = strchr(p + 1, '['))
+                cands++;
+        if (cands == 0 || cands > 3)
+                return;
+        for (pass = 0; pass < 2; pass++) {
+                for (p = strchr(res, '['); p; p = strchr(p + 1, '[')) {
+                        k = strcspn(p + 1, "-]");
+                        code[0] = '\0';
+                        if (k == 2 && is_alpha((unsigned char)p[1]) &&
+                            is_alpha((unsigned char)p[2]))
+                                snprintf(code, sizeof(code), "%c%c",
+                                         p[1] | 0x20, p[2] | 0x20);
+                        for (i = 0; k == 3 && i < G_N_ELEMENTS(lang_map); i++)
+                                if (strncmp(p + 1, lang_map[i][0], 3) == 0)
+                                        snprintf(code, sizeof(code), "%s",
+                                                 lang_map[i][1]);
+                        if (code[0] && (pass == 1 || strstr(LANG_COMMON, code))) {
+                                snprintf(out, 8, "%s", code);
+                                return;
+                        }
+                }
+        }
+}
+
+/* ---- classify -------------------------------------------------------- */
+
+/* A phrase of evidence for a class, folded to lower case; ' ' matches any
+ * white space. Weights: 3 names the class, 2 is typical of it, 1 or less
+ * is shared with neighbours. prefix: also matches at the start of a longer
+ * word (German compounds, plurals). */
+struct phrase {
+        const char *pat;
+        double w;
+        int prefix;
+};
+
+static const struct phrase ph_invoice[] = {
+        {"invoice", 3, 1},           {"invoice number", 2, 0},
+        {"invoice no", 2, 0},        {"invoice #", 2, 0},
+        {"invoice date", 2, 0},      {"tax invoice", 1, 0},
+        {"amount due", 2, 0},        {"balance due", 2, 0},
+        {"bill to", 2, 0},           {"billed to", 2, 0},
+        {"payment terms", 1.5, 0},   {"due date", 1, 0},
+        {"vat", 1, 0},               {"rechnung", 3, 1},
+        {"rechnungsnummer", 2, 0},   {"rechnungsdatum", 2, 0},
+        {"zahlbar", 1, 1},           {"mwst", 1, 1},
+        {"ust-id", 1, 1},            {"facture", 3, 1},
+        {"n° de facture", 2, 0},     {"total ttc", 1.5, 0},
+        {"total ht", 1.5, 0},        {"tva", 1, 0},
+        {"factuur", 3, 1},           {"factuurnummer", 2, 0},
+        {"factuurdatum", 2, 0},      {"te betalen", 1, 0},
+        {"btw", 1, 0},               {"factura", 3, 1},
+        {"iva", 1, 0},               {NULL, 0, 0},
+};
+
+static const struct phrase ph_receipt[] = {
+        {"receipt", 3, 1},
+        {"sales receipt", 2, 0},
+        {"cashier", 2, 0},
+        {"change", 0.5, 0},
+        {"cash", 0.5, 0},
+        {"tendered", 2, 0},
+        {"thank you for shopping", 3, 0},
+        {"thank you for your purchase", 2, 0},
+        {"card ****", 2, 0},
+        {"store #", 1.5, 0},
+        {"auth code", 1.5, 0},
+        {"kassenbon", 3, 0},
+        {"kassenbeleg", 3, 0},
+        {"quittung", 2, 1},
+        {"vielen dank für ihren einkauf", 3, 0},
+        {"ticket de caisse", 3, 0},
+        {"merci de votre visite", 2, 0},
+        {"reçu", 2, 0},
+        {"kassabon", 3, 0},
+        {"bedankt voor uw aankoop", 3, 0},
+        {"recibo", 2, 0},
+        {NULL, 0, 0},
+};
+
+static const struct phrase ph_bank[] = {
+        {"statement", 1.5, 0},          {"bank statement", 3, 0},
+        {"account statement", 3, 0},    {"statement of account", 3, 0},
+        {"statement period", 3, 0},     {"opening balance", 3, 0},
+        {"closing balance", 3, 0},      {"previous balance", 2, 0},
+        {"new balance", 2, 0},          {"withdrawals", 1.5, 0},
+        {"deposits", 1, 0},             {"iban", 1.5, 0},
+        {"kontoauszug", 3, 1},          {"alter kontostand", 3, 0},
+        {"neuer kontostand", 3, 0},     {"kontostand", 1.5, 0},
+        {"relevé de compte", 3, 0},     {"relevé bancaire", 3, 0},
+        {"ancien solde", 3, 0},         {"nouveau solde", 3, 0},
+        {"solde", 1, 0},                {"rekeningafschrift", 3, 1},
+        {"beginsaldo", 3, 0},           {"eindsaldo", 3, 0},
+        {"saldo", 1, 0},                {"extracto", 2, 1},
+        {NULL, 0, 0},
+};
+
+static const struct phrase ph_annual[] = {
+        {"annual report", 3, 0},
+        {"letter to shareholders", 3, 0},
+        {"letter to our shareholders", 3, 0},
+        {"dear shareholders", 2, 0},
+        {"consolidated balance sheet", 2, 1},
+        {"consolidated financial statements", 1.5, 0},
+        {"for the year ended", 2, 0},
+        {"fiscal year", 1.5, 0},
+        {"financial year", 1.5, 0},
+        {"independent auditor", 1.5, 0},
+        {"annual general meeting", 1.5, 0},
+        {"form 10-k", 3, 0},
+        {"geschäftsbericht", 3, 0},
+        {"jahresabschluss", 2, 0},
+        {"lagebericht", 2, 0},
+        {"rapport annuel", 3, 0},
+        {"jaarverslag", 3, 0},
+        {"jaarrekening", 2, 0},
+        {"informe anual", 3, 0},
+        {NULL, 0, 0},
+};
+
+static const struct phrase ph_financial[] = {
+        {"quarterly report", 3, 0},   {"form 10-q", 3, 0},
+        {"earnings release", 3, 0},   {"interim report", 3, 0},
+        {"three months ended", 3, 0}, {"six months ended", 2, 0},
+        {"nine months ended", 2, 0},  {"first quarter", 2, 0},
+        {"second quarter", 2, 0},     {"third quarter", 2, 0},
+        {"fourth quarter", 1.5, 0},   {"quarter", 1, 0},
+        {"quarterly", 1, 0},          {"half-year report", 3, 0},
+        {"quartalsbericht", 3, 0},    {"zwischenbericht", 3, 0},
+        {"halbjahresbericht", 3, 0},  {"quartal", 1, 1},
+        {"rapport trimestriel", 3, 0}, {"rapport semestriel", 3, 0},
+        {"trimestre", 1, 1},          {"kwartaalbericht", 3, 0},
+        {"halfjaarbericht", 3, 0},    {"kwartaal", 1, 1},
+        {NULL, 0, 0},
+};
+
+static const struct phrase ph_contract[] = {
+        {"agreement", 2, 1},          {"hereinafter", 3, 0},
+        {"governing law", 3, 0},      {"whereas", 2.5, 0},
+        {"in witness whereof", 3, 0}, {"term and termination", 3, 0},
+        {"by and between", 3, 0},     {"the parties", 2, 0},
+        {"termination", 1, 0},        {"effective date", 1.5, 0},
+        {"confidentiality", 1, 0},    {"indemnif", 1.5, 1},
+        {"vertrag", 3, 1},            {"vereinbarung", 2, 1},
+        {"nachfolgend", 2, 0},        {"gerichtsstand", 2, 0},
+        {"contrat", 3, 1},            {"ci-après", 2, 0},
+        {"entre les soussignés", 3, 0}, {"overeenkomst", 3, 1},
+        {"hierna", 2, 0},             {"contrato", 3, 1},
+        {NULL, 0, 0},
+};
+
+static const struct phrase ph_tax[] = {
+        {"form 1040", 3, 1},
+        {"internal revenue service", 3, 0},
+        {"department of the treasury", 3, 0},
+        {"tax return", 2.5, 0},
+        {"tax year", 1.5, 0},
+        {"taxpayer", 2, 1},
+        {"filing status", 3, 0},
+        {"adjusted gross income", 3, 0},
+        {"social security number", 2, 0},
+        {"w-2", 2.5, 0},
+        {"w-9", 2.5, 0},
+        {"1099", 2, 1},
+        {"omb no", 2, 0},
+        {"steuererklärung", 3, 1},
+        {"einkommensteuer", 2, 1},
+        {"finanzamt", 2, 0},
+        {"steuernummer", 1.5, 0},
+        {"déclaration de revenus", 3, 0},
+        {"déclaration des revenus", 3, 0},
+        {"avis d'imposition", 3, 0},
+        {"impôt sur le revenu", 2, 0},
+        {"aangifte inkomstenbelasting", 3, 0},
+        {"belastingdienst", 2, 0},
+        {"declaración de la renta", 3, 0},
+        {NULL, 0, 0},
+};
+
+static const struct {
+        const char *name;
+        const struct phrase *ph;
+} class_defs[] = {
+        {"invoice", ph_invoice},          {"receipt", ph_receipt},
+        {"bank_statement", ph_bank},      {"annual_report", ph_annual},
+        {"financial_report", ph_financial}, {"contract", ph_contract},
+        {"tax_form", ph_tax},
+};
+
+static const struct phrase *class_phrases(const char *name)
+{
+        size_t i;
+
+        for (i = 0; i < G_N_ELEMENTS(class_defs); i++)
+                if (strcmp(class_defs[i].name, name) == 0)
+                        return class_defs[i].ph;
+        return NULL;
+}
+
+/* The part of a text the classifier and the other passes read: the first
+ * BUILTIN_HEAD_BYTES and, for classify, the last BUILTIN_TAIL_BYTES, cut at
+ * UTF-8 boundaries, folded. f is new; s is borrowed from the caller. */
+struct window {
+        const char *s; /* original bytes (head only) */
+        char *f;       /* folded head, then a space, then the folded tail */
+        size_t n;      /* bytes of head in s and f */
+        size_t fn;     /* bytes of f */
+};
+
+static void window_init(struct window *w, const char *text, size_t len,
+                        int tail)
+{
+        size_t hn = utf8_cut(text, BUILTIN_HEAD_BYTES, len), ts = len, tn;
+
+        if (tail && len > hn) {
+                ts = len > BUILTIN_TAIL_BYTES ? len - BUILTIN_TAIL_BYTES : 0;
+                if (ts < hn)
+                        ts = hn;
+                while (ts < len && ((unsigned char)text[ts] & 0xC0) == 0x80)
+                        ts++;
+        }
+        tn = len - ts;
+        w->s = text;
+        w->n = hn;
+        w->fn = hn + (tn ? 1 + tn : 0);
+        w->f = xmalloc(w->fn + 1);
+        fold(text, hn, w->f);
+        if (tn) {
+                w->f[hn] = ' ';
+                fold(text + ts, tn, w->f + hn + 1);
+        }
+        w->f[w->fn] = '\0';
+}
+
+static void window_cleanup(struct window *w)
+{
+        free(w->f);
+        w->f = NULL;
+}
+
+/* Evidence for one class: per phrase, w * (log1p(count) + bonus if seen in
+ * the title area). Diminishing returns keep a word repeated in a table from
+ * outvoting a title. */
+static double class_score(const struct window *w, const struct phrase *ph)
+{
+        size_t title = w->n < BUILTIN_TITLE_BYTES ? w->n : BUILTIN_TITLE_BYTES;
+        size_t from, at, end;
+        double s = 0;
+        int count, in_title;
+
+        for (; ph && ph->pat; ph++) {
+                count = 0;
+                in_title = 0;
+                from = 0;
+                while (count < BUILTIN_COUNT_CAP &&
+                       find_word(w->f, w->fn, from, ph->pat, ph->prefix, &at,
+                                 &end)) {
+                        count++;
+                        if (at < title)
+                                in_title = 1;
+                        from = end;
+                }
+                if (count)
+                        s += ph->w * (log1p(count) +
+                                      (in_title ? BUILTIN_TITLE_BONUS : 0));
+        }
+        return s;
+}
+
+static size_t count_words(const char *f, size_t n)
+{
+        size_t i, words = 0;
+
+        for (i = 0; i < n; i++)
+                if (is_wordc((unsigned char)f[i]) &&
+                    (i == 0 || !is_wordc((unsigned char)f[i - 1])))
+                        words++;
+        return words;
+}
+
+/* Confidence: the softmax probability of the best class among the
+ * configured ones ("other" scores BUILTIN_OTHER_PRIOR), times how well
+ * supported the best class is on its own (1 - e^(-score/scale)). Close
+ * runners-up lower the first factor, thin evidence the second. "other"
+ * chosen for lack of evidence is as sure as the text is long. */
+void builtin_classify(struct builtin *b, const char *text, size_t len,
+                      const char **cls, double *confidence)
+{
+        double score[CONFIG_MAX_CLASSES], sum = 0, p, conf, words;
+        struct window w;
+        size_t i, best = 0;
+
+        if (!text)
+                len = 0;
+        window_init(&w, text ? text : "", len, 1);
+        for (i = 0; i < b->classes_n; i++) {
+                if ((int)i == b->other)
+                        score[i] = BUILTIN_OTHER_PRIOR;
+                else
+                        score[i] = class_score(
+                                &w, class_phrases(b->classes[i]));
+                if (score[i] > score[best])
+                        best = i;
+        }
+        for (i = 0; i < b->classes_n; i++)
+                sum += exp(score[i] - score[best]);
+        p = 1.0 / sum;
+        if ((int)best == b->other) {
+                words = (double)count_words(w.f, w.fn);
+                conf = p * (0.5 + 0.5 * fmin(1.0, words / 200.0));
+        } else {
+                conf = p * (1.0 - exp(-score[best] / BUILTIN_EVIDENCE_SCALE));
+        }
+        window_cleanup(&w);
+        *cls = b->classes[best];
+        *confidence = round(fmin(fmax(conf, 0.0), 1.0) * 1000.0) / 1000.0;
+}
+
+/* ---- fields: reading values ------------------------------------------ */
+
+struct span {
+        size_t off, len;
+};
+
+/* What the field extractors read: the window, its folded copy (same
+ * offsets), its non-empty lines, and how to read 03/04/2024. */
+struct fctx {
+        const char *s; /* original bytes, borrowed */
+        const char *f; /* folded, borrowed from a struct window */
+        size_t n;
+        struct span *lines; /* new */
+        size_t lines_n;
+        int dmy;  /* 1: 03/04 is 3 April; 0: March 4 (EN); -1: unknown */
+        int unit; /* reports: power of ten their tables are in */
+};
+
+static void lines_build(struct fctx *c)
+{
+        size_t i = 0, cap = 64, st, e;
+        const char *f = c->f;
+
+        c->lines = xmalloc(cap * sizeof(*c->lines));
+        c->lines_n = 0;
+        while (i < c->n) {
+                st = i;
+                while (i < c->n && f[i] != '\n' && f[i] != '\r' &&
+                       f[i] != '\f' && f[i] != '\v')
+                        i++;
+                e = i++;
+                while (st < e && (f[st] == ' ' || f[st] == '\t'))
+                        st++;
+                while (e > st && (f[e - 1] == ' ' || f[e - 1] == '\t'))
+                        e--;
+                if (e == st)
+                        continue;
+                if (c->lines_n == cap) {
+                        cap *= 2;
+                        c->lines = xrealloc(c->lines,
+                                            cap * sizeof(*c->lines));
+                }
+                c->lines[c->lines_n].off = st;
+                c->lines[c->lines_n].len = e - st;
+                c->lines_n++;
+        }
+}
+
+static size_t line_end(const struct fctx *c, size_t li)
+{
+        return c->lines[li].off + c->lines[li].len;
+}
+
+/* Month names and abbreviations, folded: EN, DE, FR, NL, ES. */
+static const struct {
+        const char *name;
+        int m;
+} months[] = {
+        {"january", 1},   {"jan", 1},      {"januar", 1},    {"jänner", 1},
+        {"janvier", 1},   {"janv", 1},     {"januari", 1},   {"enero", 1},
+        {"ene", 1},       {"february", 2}, {"feb", 2},       {"februar", 2},
+        {"février", 2},   {"fevrier", 2},  {"févr", 2},      {"februari", 2},
+        {"febrero", 2},   {"march", 3},    {"mar", 3},       {"märz", 3},
+        {"maerz", 3},     {"mars", 3},     {"maart", 3},     {"mrt", 3},
+        {"marzo", 3},     {"april", 4},    {"apr", 4},       {"avril", 4},
+        {"avr", 4},       {"abril", 4},    {"abr", 4},       {"may", 5},
+        {"mai", 5},       {"mei", 5},      {"mayo", 5},      {"june", 6},
+        {"jun", 6},       {"juni", 6},     {"juin", 6},      {"junio", 6},
+        {"july", 7},      {"jul", 7},      {"juli", 7},      {"juillet", 7},
+        {"juil", 7},      {"julio", 7},    {"august", 8},    {"aug", 8},
+        {"août", 8},      {"aout", 8},     {"augustus", 8},  {"agosto", 8},
+        {"ago", 8},       {"september", 9}, {"sep", 9},      {"sept", 9},
+        {"septembre", 9}, {"septiembre", 9}, {"october", 10}, {"oct", 10},
+        {"oktober", 10},  {"okt", 10},     {"octobre", 10},  {"octubre", 10},
+        {"november", 11}, {"nov", 11},     {"novembre", 11}, {"noviembre", 11},
+        {"december", 12}, {"dec", 12},     {"dezember", 12}, {"dez", 12},
+        {"décembre", 12}, {"decembre", 12}, {"déc", 12},     {"diciembre", 12},
+        {"dic", 12},
+};
+
+/* Month named by the word at i (a trailing dot is taken too), or 0. */
+static int month_at(const char *f, size_t i, size_t end, size_t *e)
+{
+        size_t j = i, k;
+
+        while (j < end && j - i <= 12 &&
+               (is_alpha((unsigned char)f[j]) || (unsigned char)f[j] >= 0x80))
+                j++;
+        if (j == i || j - i > 12)
+                return 0;
+        for (k = 0; k < G_N_ELEMENTS(months); k++) {
+                if (strlen(months[k].name) == j - i &&
+                    memcmp(f + i, months[k].name, j - i) == 0) {
+                        if (j < end && f[j] == '.')
+                                j++;
+                        *e = j;
+                        return months[k].m;
+                }
+        }
+        return 0;
+}
+
+static int valid_ymd(int y, int m, int d)
+{
+        static const int mdays[] = {31, 28, 31, 30, 31, 30,
+                                    31, 31, 30, 31, 30, 31};
+        int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+        if (y < 1900 || y > 2100 || m < 1 || m > 12 || d < 1)
+                return 0;
+        return d <= mdays[m - 1] + (m == 2 && leap);
+}
+
+/* Reads the digits at i (value of the first nine); returns their count. */
+static size_t digits_at(const char *f, size_t i, size_t end, int *v)
+{
+        size_t j = i;
+        long x = 0;
+
+        while (j < end && is_digit((unsigned char)f[j])) {
+                if (j - i < 9)
+                        x = x * 10 + (f[j] - '0');
+                j++;
+        }
+        *v = (int)x;
+        return j - i;
+}
+
+static size_t skip_blank(const char *f, size_t i, size_t end)
+{
+        while (i < end && (f[i] == ' ' || f[i] == '\t'))
+                i++;
+        return i;
+}
+
+/* Skips an ordinal suffix after a day number: 1st, 2nd, 3rd, 4th, 1er. */
+static size_t skip_ordinal(const char *f, size_t i, size_t end)
+{
+        static const char *const suf[] = {"st", "nd", "rd", "th", "er", "e"};
+        size_t k, l;
+
+        for (k = 0; k < G_N_ELEMENTS(suf); k++) {
+                l = strlen(suf[k]);
+                if (i + l <= end && memcmp(f + i, suf[k], l) == 0 &&
+                    (i + l == end || !is_wordc((unsigned char)f[i + l])))
+                        return i + l;
+        }
+        return i;
+}
+
+/* A date must end where a token ends. */
+static int date_tail_ok(const char *f, size_t e, size_t end)
+{
+        if (e >= end)
+                return 1;
+        if (is_wordc((unsigned char)f[e]))
+                return 0;
+        return !((f[e] == '.' || f[e] == '/' || f[e] == '-') && e + 1 < end &&
+                 is_digit((unsigned char)f[e + 1]));
+}
+
+/* Reads a date at i: 2024-03-12, 12.03.2024, 03/12/2024 (month first only
+ * for English, day first otherwise, left out when unknown and ambiguous),
+ * 12. März 2024, 1er mars 2024, 12 de marzo de 2024, 12-Mar-2024,
+ * March 12, 2024. Returns its end and sets *y, *m, *d, or returns 0. */
+static size_t date_at(const struct fctx *c, size_t i, size_t end, int *y,
+                      int *m, int *d)
+{
+        const char *f = c->f;
+        size_t na, nb, nc, j, k, e;
+        int a, bm, cy, mon, yy;
+        char sep;
+
+        if (i >= end)
+                return 0;
+        if (!is_digit((unsigned char)f[i])) {
+                /* Month first. */
+                mon = month_at(f, i, end, &k);
+                if (!mon || k >= end || f[k] != ' ')
+                        return 0;
+                k = skip_blank(f, k, end);
+                na = digits_at(f, k, end, &a);
+                if (na == 0 || na > 2)
+                        return 0;
+                k = skip_ordinal(f, k + na, end);
+                k = skip_blank(f, k, end);
+                if (k < end && f[k] == ',')
+                        k = skip_blank(f, k + 1, end);
+                nc = digits_at(f, k, end, &cy);
+                e = k + nc;
+                if (nc != 4 || !date_tail_ok(f, e, end) ||
+                    !valid_ymd(cy, mon, a))
+                        return 0;
+                *y = cy, *m = mon, *d = a;
+                return e;
+        }
+        na = digits_at(f, i, end, &a);
+        j = i + na;
+        if (na > 4)
+                return 0;
+        sep = j < end ? f[j] : 0;
+        if ((sep == '.' || sep == '/' || sep == '-') && j + 1 < end &&
+            is_digit((unsigned char)f[j + 1])) {
+                nb = digits_at(f, j + 1, end, &bm);
+                k = j + 1 + nb;
+                if (nb > 2 || k + 1 >= end || f[k] != sep ||
+                    !is_digit((unsigned char)f[k + 1]))
+                        return 0;
+                nc = digits_at(f, k + 1, end, &cy);
+                e = k + 1 + nc;
+                if (!date_tail_ok(f, e, end))
+                        return 0;
+                if (na == 4 && nc <= 2) {
+                        *y = a, *m = bm, *d = cy;
+                } else if (na <= 2 && (nc == 4 || nc == 2)) {
+                        yy = nc == 2 ? (cy < 70 ? 2000 + cy : 1900 + cy) : cy;
+                        *y = yy;
+                        /* Dots and dashes are day first everywhere
+                         * (12.03.2024, 12-03-2024); slashes follow the
+                         * language. */
+                        if (sep != '/' || a > 12 || a == bm ||
+                            (bm <= 12 && c->dmy == 1))
+                                *d = a, *m = bm;
+                        else if (bm > 12 || c->dmy == 0)
+                                *m = a, *d = bm;
+                        else
+                                return 0; /* ambiguous, language unknown */
+                } else {
+                        return 0;
+                }
+                return valid_ymd(*y, *m, *d) ? e : 0;
+        }
+        /* Day first, month written. */
+        if (na > 2)
+                return 0;
+        k = j;
+        if (k < end && f[k] == '.')
+                k++;
+        else
+                k = skip_ordinal(f, k, end);
+        if (k < end && f[k] == '-')
+                k++;
+        k = skip_blank(f, k, end);
+        if (k + 3 < end && memcmp(f + k, "de ", 3) == 0)
+                k += 3;
+        mon = month_at(f, k, end, &k);
+        if (!mon)
+                return 0;
+        if (k < end && f[k] == '-')
+                k++;
+        k = skip_blank(f, k, end);
+        if (k + 3 < end && memcmp(f + k, "de ", 3) == 0)
+                k += 3;
+        if (k < end && f[k] == ',')
+                k = skip_blank(f, k + 1, end);
+        nc = digits_at(f, k, end, &cy);
+        e = k + nc;
+        if (nc != 4 || !date_tail_ok(f, e, end) || !valid_ymd(cy, mon, a))
+                return 0;
+        *y = cy, *m = mon, *d = a;
+        return e;
+}
+
+/* May a date or number start at i (not inside a word, an id or a
+ * number)? A '-' before is fine after a space or a digit (ranges). */
+static int token_start(const char *f, size_t i, size_t lo)
+{
+        unsigned char p;
+
+        if (i == lo)
+                return 1;
+        p = (unsigned char)f[i - 1];
+        if (is_wordc(p) || p == '/' || p == '.' || p == ',')
+                return 0;
+        if (p == '-' && i - 1 > lo && is_alpha((unsigned char)f[i - 2]))
+                return 0;
+        return 1;
+}
+
+/* How this document writes 03/04/2024: if its slash dates that can only
+ * be read one way (31/03/2024, 12/31/2024) all agree, that way; else as
+ * its language says. */
+static int slash_order(const struct fctx *c)
+{
+        const char *f = c->f;
+        size_t i, na, nb, nc, dmy = 0, mdy = 0;
+        int a, b, y;
+
+        for (i = 0; i + 8 <= c->n; i++) {
+                if (!is_digit((unsigned char)f[i]) || !token_start(f, i, 0))
+                        continue;
+                na = digits_at(f, i, c->n, &a);
+                if (na > 2 || i + na + 1 >= c->n || f[i + na] != '/')
+                        continue;
+                nb = digits_at(f, i + na + 1, c->n, &b);
+                if (nb == 0 || nb > 2 || i + na + nb + 2 >= c->n ||
+                    f[i + na + 1 + nb] != '/')
+                        continue;
+                nc = digits_at(f, i + na + nb + 2, c->n, &y);
+                if (nc != 4 && nc != 2)
+                        continue;
+                dmy += a > 12 && a <= 31 && b <= 12;
+                mdy += b > 12 && b <= 31 && a <= 12;
+                i += na + nb + nc + 1;
+        }
+        if (dmy && !mdy)
+                return 1;
+        if (mdy && !dmy)
+                return 0;
+        return c->dmy;
+}
+
+/* The first date in f[i..end), skipping nothing else; 0 if none. */
+static size_t date_in(const struct fctx *c, size_t i, size_t end,
+                      char out[11], size_t *at)
+{
+        size_t j, e;
+        int y, m, d;
+
+        for (j = i; j < end; j++) {
+                if (!is_wordc((unsigned char)c->f[j]) ||
+                    !token_start(c->f, j, i))
+                        continue;
+                e = date_at(c, j, end, &y, &m, &d);
+                if (e) {
+                        snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+                        if (at)
+                                *at = j;
+                        return e;
+                }
+        }
+        return 0;
+}
+
+/* Currencies: symbols (longest first) and ISO codes written in capitals. */
+static const struct {
+        const char *sym;
+        const char *code;
+} cur_syms[] = {
+        {"US$", "USD"},          {"CA$", "CAD"}, {"AU$", "AUD"},
+        {"A$", "AUD"},           {"C$", "CAD"},  {"\xe2\x82\xac", "EUR"},
+        {"\xc2\xa3", "GBP"},     {"\xc2\xa5", "JPY"},
+        {"\xe2\x82\xb9", "INR"}, {"$", "USD"},   {"z\xc5\x82", "PLN"},
+};
+
+static const char *const cur_codes[] = {
+        "EUR", "USD", "GBP", "CHF", "JPY", "CNY", "CAD", "AUD", "NZD",
+        "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "INR", "BRL", "MXN",
+        "ZAR", "SGD", "HKD", "TRY", NULL,
+};
+
+/* The currency named at i, with *e past it, or NULL. */
+static const char *cur_at(const struct fctx *c, size_t i, size_t end,
+                          size_t *e)
+{
+        const unsigned char *s = (const unsigned char *)c->s;
+        size_t k, l, ew;
+
+        for (k = 0; k < G_N_ELEMENTS(cur_syms); k++) {
+                l = strlen(cur_syms[k].sym);
+                if (i + l > end || memcmp(s + i, cur_syms[k].sym, l) != 0)
+                        continue;
+                if (is_alpha(s[i]) && i > 0 && is_alpha(s[i - 1]))
+                        continue;
+                if (s[i] == 'z' && i + l < end && is_alpha(s[i + l]))
+                        continue;
+                *e = i + l;
+                return cur_syms[k].code;
+        }
+        if (i > 0 && is_alpha(s[i - 1]))
+                return NULL;
+        if (i + 3 <= end && is_upper(s[i]) && is_upper(s[i + 1]) &&
+            is_upper(s[i + 2]) && (i + 3 == end || !is_alpha(s[i + 3]))) {
+                for (k = 0; cur_codes[k]; k++) {
+                        if (memcmp(s + i, cur_codes[k], 3) == 0) {
+                                *e = i + 3;
+                                return cur_codes[k];
+                        }
+                }
+                return NULL;
+        }
+        ew = i;
+        while (ew < end && is_alpha((unsigned char)c->f[ew]) && ew - i < 6)
+                ew++;
+        if ((ew - i == 4 && memcmp(c->f + i, "euro", 4) == 0) ||
+            (ew - i == 5 && memcmp(c->f + i, "euros", 5) == 0)) {
+                *e = ew;
+                return "EUR";
+        }
+        return NULL;
+}
+
+/* The currency that ends at j (attached, or before one space). */
+static const char *cur_before(const struct fctx *c, size_t j, size_t lo,
+                              size_t *start)
+{
+        const char *code;
+        size_t k, e, back;
+
+        for (back = 0; back < 2; back++) {
+                if (back && (j <= lo || c->f[j - 1] != ' '))
+                        break;
+                for (k = 4; k >= 1; k--) {
+                        if (j - back < lo + k)
+                                continue;
+                        code = cur_at(c, j - back - k, j - back, &e);
+                        if (code && e == j - back) {
+                                *start = j - back - k;
+                                return code;
+                        }
+                }
+        }
+        return NULL;
+}
+
+struct amount {
+        char val[48];     /* "-1234.56" */
+        const char *cur;  /* ISO 4217 code or NULL */
+        int dec;          /* had decimals */
+        int grouped;      /* had thousands separators */
+        int year;         /* a bare 19xx/20xx: more likely a year */
+        int scale;        /* its own scale word: 6 for "million" */
+        size_t start, end;
+};
+
+/* Multiplies the decimal string val ("-12.30") by 10^p, in place. */
+static void scale_str(char *val, size_t cap, int p)
+{
+        char digits[64];
+        size_t n = 0, i, lead = 0;
+        int neg = val[0] == '-';
+
+        if (p <= 0)
+                return;
+        for (i = (size_t)neg; val[i] && n < 40; i++)
+                if (val[i] != '.')
+                        digits[n++] = val[i];
+        while (p-- > 0 && n < 40)
+                digits[n++] = '0';
+        while (lead + 3 < n && digits[lead] == '0')
+                lead++;
+        snprintf(val, cap, "%s%.*s.%.2s", neg ? "-" : "",
+                 (int)(n - 2 - lead), digits + lead, digits + n - 2);
+}
+
+/* Scale words after an amount: 12.3 million, 4,5 Mrd., 12m (attached). */
+static int scale_at(const char *f, size_t i, size_t end, int attached,
+                    size_t *e)
+{
+        static const struct {
+                const char *w;
+                int p;
+                int attached;
+        } sw[] = {
+                {"thousand", 3, 0}, {"thousands", 3, 0}, {"tsd", 3, 0},
+                {"tausend", 3, 0},  {"million", 6, 0},   {"millions", 6, 0},
+                {"mio", 6, 0},      {"millionen", 6, 0}, {"miljoen", 6, 0},
+                {"billion", 9, 0},  {"billions", 9, 0},  {"mrd", 9, 0},
+                {"milliard", 9, 0}, {"milliards", 9, 0}, {"miljard", 9, 0},
+                {"k", 3, 1},        {"m", 6, 1},         {"mn", 6, 1},
+                {"bn", 9, 1},
+        };
+        size_t j = i, k;
+
+        while (j < end && is_alpha((unsigned char)f[j]))
+                j++;
+        if (j == i || (j < end && is_wordc((unsigned char)f[j])))
+                return 0;
+        for (k = 0; k < G_N_ELEMENTS(sw); k++) {
+                if (strlen(sw[k].w) == j - i &&
+                    memcmp(f + i, sw[k].w, j - i) == 0 &&
+                    (attached || !sw[k].attached)) {
+                        *e = (j < end && f[j] == '.') ? j + 1 : j;
+                        return sw[k].p;
+                }
+        }
+        return 0;
+}
+
+/* Reads an amount whose first digit is at i, within a line [lo, end):
+ * 1,234.56  1.234,56  1 234,56  1'234.56  1234.56  1234,5  with a
+ * currency before or after, a sign, parentheses, a trailing minus or a
+ * scale word. Percentages, dates, ids and ranges are refused. */
+static int amount_at(const struct fctx *c, size_t i, size_t lo, size_t end,
+                     struct amount *a)
+{
+        const char *f = c->f;
+        const unsigned char *u = (const unsigned char *)c->s;
+        size_t gs[8], gl[8], ng = 0, j = i, k, pb = i, e, ip, n0;
+        char gsep[8], sep = 0, gsc = 0, intd[24];
+        int neg = 0, dg = -1, ngi, g, plain_space = 0, paren = 0;
+
+        memset(a, 0, sizeof(*a));
+        if (i >= end || !is_digit((unsigned char)f[i]))
+                return 0;
+        a->cur = cur_before(c, i, lo, &pb);
+        if (!a->cur && !token_start(f, i, lo))
+                return 0;
+        if (pb > lo && f[pb - 1] == '-' &&
+            !(pb - 1 > lo && is_wordc((unsigned char)f[pb - 2])))
+                neg = 1, pb--;
+        else if (pb >= lo + 3 && memcmp(f + pb - 3, "\xe2\x88\x92", 3) == 0)
+                neg = 1, pb -= 3;
+        else if (a->cur && i > lo && f[i - 1] == '-')
+                neg = 1;
+        if (pb > lo && f[pb - 1] == '(')
+                pb--, paren = 1;
+        /* Digit groups and what separates them. */
+        for (;;) {
+                k = j;
+                while (j < end && is_digit((unsigned char)f[j]))
+                        j++;
+                if (j == k || j - k > 15 || ng == G_N_ELEMENTS(gs))
+                        return 0;
+                gsep[ng] = ng ? sep : 0;
+                gs[ng] = k;
+                gl[ng++] = j - k;
+                sep = 0;
+                if (j + 1 < end && (f[j] == '.' || f[j] == ',' ||
+                                    f[j] == '\'') &&
+                    is_digit((unsigned char)f[j + 1])) {
+                        sep = f[j];
+                        j++;
+                } else if (j + 3 < end && f[j] == ' ' &&
+                           is_digit((unsigned char)f[j + 1])) {
+                        /* A space groups thousands: a hard space (folded
+                         * to spaces) always, a plain one only before a
+                         * decimal comma (1 234,56). */
+                        k = j;
+                        while (k < end && f[k] == ' ' && k - j < 3)
+                                k++;
+                        if (k - j > 1 && u[j] == ' ')
+                                break;
+                        if (k + 3 > end || !is_digit((unsigned char)f[k]) ||
+                            !is_digit((unsigned char)f[k + 1]) ||
+                            !is_digit((unsigned char)f[k + 2]) ||
+                            (k + 3 < end && is_digit((unsigned char)f[k + 3])))
+                                break;
+                        sep = ' ';
+                        if (u[j] == ' ')
+                                plain_space = 1;
+                        j = k;
+                }
+                if (!sep)
+                        break;
+        }
+        /* The last group is decimals if 1-2 digits after '.' or ','. */
+        if (ng >= 2 && (gsep[ng - 1] == '.' || gsep[ng - 1] == ',') &&
+            gl[ng - 1] <= 2)
+                dg = (int)ng - 1;
+        ngi = dg >= 0 ? dg : (int)ng;
+        for (g = 1; g < ngi; g++) {
+                if (gl[g] != 3 || (gsc && gsep[g] != gsc))
+                        return 0;
+                gsc = gsep[g];
+        }
+        if (ngi > 1 && gl[0] > 3)
+                return 0;
+        if (dg >= 0 && gsc == gsep[dg])
+                return 0;
+        if (plain_space && !(dg >= 0 && gsep[dg] == ','))
+                return 0;
+        /* What follows. */
+        if (j < end && f[j] == '-') {
+                if (j + 1 < end && is_wordc((unsigned char)f[j + 1]))
+                        return 0;
+                neg = 1;
+                j++;
+        }
+        if (j + 1 < end && (f[j] == '/' || f[j] == '.' || f[j] == ',') &&
+            is_digit((unsigned char)f[j + 1]))
+                return 0;
+        k = j < end && f[j] == ' ' ? j + 1 : j;
+        if (k < end && f[k] == '%')
+                return 0;
+        e = j;
+        if (!a->cur) {
+                a->cur = cur_at(c, j, end, &e);
+                if (!a->cur && j < end && f[j] == ' ')
+                        a->cur = cur_at(c, j + 1, end, &e);
+                if (!a->cur)
+                        e = j;
+        }
+        if (e == j && j < end && is_wordc((unsigned char)f[j])) {
+                a->scale = scale_at(f, j, end, 1, &e);
+                if (!a->scale)
+                        return 0;
+        } else {
+                size_t se;
+                int p = scale_at(f, skip_blank(f, e, end), end, 0, &se);
+
+                if (p) {
+                        a->scale = p;
+                        e = se;
+                }
+        }
+        if (paren) {
+                k = skip_blank(f, e, end);
+                if (k < end && f[k] == ')') {
+                        neg = 1;
+                        e = k + 1;
+                }
+        }
+        /* Normalize: integer digits without leading zeros, two decimals. */
+        ip = 0;
+        for (g = 0; g < ngi; g++) {
+                if (ip + gl[g] >= sizeof(intd))
+                        return 0;
+                memcpy(intd + ip, f + gs[g], gl[g]);
+                ip += gl[g];
+        }
+        intd[ip] = '\0';
+        n0 = 0;
+        while (n0 + 1 < ip && intd[n0] == '0')
+                n0++;
+        snprintf(a->val, sizeof(a->val), "%s%s.%c%c", neg ? "-" : "",
+                 intd + n0, dg >= 0 ? f[gs[dg]] : '0',
+                 dg >= 0 && gl[dg] == 2 ? f[gs[dg] + 1] : '0');
+        if (strcmp(a->val, "-0.00") == 0)
+                memmove(a->val, a->val + 1, strlen(a->val));
+        a->dec = dg >= 0;
+        a->grouped = ngi > 1;
+        a->year = !a->dec && !a->grouped && ip == 4 &&
+                  (memcmp(intd, "19", 2) == 0 || memcmp(intd, "20", 2) == 0);
+        if (a->scale)
+                scale_str(a->val, sizeof(a->val), a->scale);
+        a->start = pb;
+        a->end = e;
+        return 1;
+}
+
+/* The first amount in f[i..end) that is one: it has decimals or a
+ * currency, or (ints) is a whole number that is not a year. Dates are
+ * stepped over. A word of stop before it voids the search ("revenue
+ * increased by 5 million to ..."). */
+static int amount_in(const struct fctx *c, size_t i, size_t end, int ints,
+                     const char *const *stop, struct amount *a)
+{
+        const char *f = c->f;
+        size_t j = i, e, w;
+        int y, m, d;
+
+        while (j < end) {
+                unsigned char ch = (unsigned char)f[j];
+
+                if (is_wordc(ch) && token_start(f, j, i)) {
+                        e = date_at(c, j, end, &y, &m, &d);
+                        if (e) {
+                                j = e;
+                                continue;
+                        }
+                }
+                if (is_digit(ch) && (j == i || !is_digit((unsigned char)f[j - 1]))) {
+                        if (amount_at(c, j, i, end, a) &&
+                            (a->dec || a->cur || a->scale ||
+                             (ints && !a->year)))
+                                return 1;
+                        while (j < end && (is_digit((unsigned char)f[j]) ||
+                                           f[j] == '.' || f[j] == ','))
+                                j++;
+                        continue;
+                }
+                if (stop && is_alpha(ch) && (j == i || !is_wordc((unsigned char)f[j - 1]))) {
+                        w = j;
+                        while (w < end && is_wordc((unsigned char)f[w]))
+                                w++;
+                        if (word_in(f, j, w, stop))
+                                return 0;
+                        j = w;
+                        continue;
+                }
+                j++;
+        }
+        return 0;
+}
+
+/* Is line li nothing but an amount (with its currency, and "TTC")? */
+static int amount_line(const struct fctx *c, size_t li, struct amount *a)
+{
+        size_t lo = c->lines[li].off, end = line_end(c, li), j = lo, k;
+
+        while (j < end && !is_digit((unsigned char)c->f[j]))
+                j++;
+        if (j == end || !amount_at(c, j, lo, end, a) || a->start != lo)
+                return 0;
+        k = skip_blank(c->f, a->end, end);
+        if (k + 3 <= end && memcmp(c->f + k, "ttc", 3) == 0)
+                k += 3;
+        return skip_blank(c->f, k, end) == end;
+}
+
+/* Skips separators and the filler words of fill ("no", "nr", "du", ...)
+ * between a label and its value. */
+static size_t skip_fill(const char *f, size_t i, size_t end,
+                        const char *const *fill)
+{
+        size_t e;
+
+        for (;;) {
+                while (i < end && (f[i] == ' ' || f[i] == '\t' ||
+                                   f[i] == ':' || f[i] == '#' ||
+                                   f[i] == '.' || f[i] == '-' ||
+                                   f[i] == '=' || f[i] == '*' ||
+                                   f[i] == '(' || f[i] == ')' || f[i] == '|'))
+                        i++;
+                if (i + 2 < end && memcmp(f + i, "\xe2\x80", 2) == 0 &&
+                    ((unsigned char)f[i + 2] == 0x93 ||
+                     (unsigned char)f[i + 2] == 0x94)) {
+                        i += 3; /* en or em dash */
+                        continue;
+                }
+                /* n°, nº glued to the number */
+                if (i + 3 <= end && f[i] == 'n' &&
+                    (memcmp(f + i + 1, "\xc2\xb0", 2) == 0 ||
+                     memcmp(f + i + 1, "\xc2\xba", 2) == 0)) {
+                        i += 3;
+                        continue;
+                }
+                e = i;
+                while (e < end && (is_wordc((unsigned char)f[e]) ||
+                                   f[e] == '\''))
+                        e++;
+                if (e > i && word_in(f, i, e, fill)) {
+                        i = e;
+                        continue;
+                }
+                return i;
+        }
+}
+
+static const char *const fill_id[] = {
+        "no", "nr", "number", "num", "nummer", "numéro", "numero", "número",
+        "id", "ref", "nummer", NULL,
+};
+static const char *const fill_date[] = {
+        "du", "vom", "van", "de", "del", "le", "am", "on", "dated", "den",
+        "per", "op", "of", "el", "d'", "datum", "date", NULL,
+};
+static const char *const fill_text[] = {
+        "address", "adresse", "adres", "name", "nom", "naam", "details",
+        "attn", "z.hd", "t.a.v", "to", NULL,
+};
+
+/* An invoice-number-like token at i: 3..40 bytes of letters, digits and
+ * -/._#, at least one digit, and neither a date nor an amount. */
+static int id_at(const struct fctx *c, size_t i, size_t end, char *out,
+                 size_t cap)
+{
+        const char *f = c->f;
+        size_t e = i, k, digits = 0, dots = 0, others = 0;
+        int y, m, d;
+
+        while (e < end && f[e] != ' ' && f[e] != '\t')
+                e++;
+        while (e > i && (f[e - 1] == '.' || f[e - 1] == ',' ||
+                         f[e - 1] == ';' || f[e - 1] == ':' ||
+                         f[e - 1] == ')'))
+                e--;
+        if (e - i < 3 || e - i > 40 || e - i >= cap)
+                return 0;
+        for (k = i; k < e; k++) {
+                unsigned char ch = (unsigned char)f[k];
+
+                if (is_digit(ch))
+                        digits++;
+                else if (ch == '.')
+                        dots++;
+                else if (is_alpha(ch) || ch == '-' || ch == '/' ||
+                         ch == '_' || ch == '#')
+                        others++;
+                else
+                        return 0;
+        }
+        if (digits == 0 || (others == 0 && dots > 0))
+                return 0; /* 123.45 is an amount */
+        if (date_at(c, i, e, &y, &m, &d) == e)
+                return 0;
+        memcpy(out, c->s + i, e - i);
+        out[e - i] = '\0';
+        return 1;
+}
+
+/* A name-like text at i, up to a column gap (two spaces, a tab) or a
+ * separator: at least two letters, fewer digits than half the letters,
+ * no e-mail or web address, valid UTF-8. */
+static int text_at(const struct fctx *c, size_t i, size_t end, char *out,
+                   size_t cap)
+{
+        const char *f = c->f;
+        size_t e = i, k, letters = 0, digits = 0;
+
+        while (e < end && f[e] != '\t' &&
+               !(f[e] == ' ' && e + 1 < end && f[e + 1] == ' ') &&
+               f[e] != ';' && f[e] != '|' &&
+               memcmp(f + e, "\xc2\xb7", e + 1 < end ? 2 : 1) != 0)
+                e++;
+        while (e > i && (f[e - 1] == ' ' || f[e - 1] == ',' ||
+                         f[e - 1] == ':' || f[e - 1] == '-'))
+                e--;
+        if (e - i < 2 || e - i > BUILTIN_VALUE_MAX || e - i >= cap)
+                return 0;
+        for (k = i; k < e; k++) {
+                if (is_alpha((unsigned char)f[k]) ||
+                    (unsigned char)f[k] >= 0xC0)
+                        letters++;
+                else if (is_digit((unsigned char)f[k]))
+                        digits++;
+                else if (f[k] == '@' || f[k] == ':')
+                        return 0;
+        }
+        if (letters < 2 || digits * 2 > letters)
+                return 0;
+        if (find_word(f, e, i, "www", 1, &k, &k) ||
+            find_word(f, e, i, "http", 1, &k, &k) ||
+            !utf8_valid(c->s + i, e - i))
+                return 0;
+        memcpy(out, c->s + i, e - i);
+        out[e - i] = '\0';
+        return 1;
+}
+
+/* A year (1900-2100) within 48 bytes after i: alone, or that of a date.
+ * 2023/24 is refused: which year it names is a convention. */
+static int year_in(const struct fctx *c, size_t i, size_t end, int *year)
+{
+        const char *f = c->f;
+        size_t lim = end < i + 48 ? end : i + 48, j;
+        int y, m, d, v;
+
+        for (j = i; j < lim; j++) {
+                if (!is_wordc((unsigned char)f[j]) || !token_start(f, j, i))
+                        continue;
+                if (date_at(c, j, end, &y, &m, &d)) {
+                        *year = y;
+                        return 1;
+                }
+                if (digits_at(f, j, end, &v) == 4 && v >= 1900 && v <= 2100 &&
+                    date_tail_ok(f, j + 4, end) &&
+                    !(j + 5 < end && f[j + 4] == '/' &&
+                      is_digit((unsigned char)f[j + 5]))) {
+                        *year = v;
+                        return 1;
+                }
+        }
+        return 0;
+}
+
+static int has_digit(const char *f, size_t i, size_t e)
+{
+        for (; i < e; i++)
+                if (is_digit((unsigned char)f[i]))
+                        return 1;
+        return 0;
+}
+
+enum vkind { V_AMOUNT, V_DATE, V_ID, V_TEXT, V_YEAR };
+
+/* One field: the labels that announce it, best first, and what may not
+ * stand around a label for it to count ("due" before "date", "ht" after
+ * "total"). */
+struct rule {
+        enum vkind kind;
+        const char *const *labels;
+        const char *const *not_before;
+        const char *const *not_after;
+        const char *const *stop; /* amounts: words voiding the match */
+        int last;   /* the last occurrence wins (totals at the bottom) */
+        int ints;   /* amounts: whole numbers count (report tables) */
+        int idskip; /* dates: a number may sit between label and date */
+};
+
+struct value {
+        char str[BUILTIN_VALUE_MAX + 1];
+        const char *cur; /* amounts: the currency next to it */
+        int scaled;      /* amounts: had their own scale word */
+        size_t line;
+};
+
+static int word_before_in(const char *f, size_t lo, size_t at,
+                          const char *const *list)
+{
+        size_t e = at, i;
+
+        while (e > lo && (f[e - 1] == ' ' || f[e - 1] == '-' ||
+                          f[e - 1] == '\t' || f[e - 1] == '.'))
+                e--;
+        i = e;
+        while (i > lo && (is_wordc((unsigned char)f[i - 1]) || f[i - 1] == '\''))
+                i--;
+        return e > i && word_in(f, i, e, list);
+}
+
+static int word_after_in(const char *f, size_t at, size_t end,
+                         const char *const *list)
+{
+        size_t i = at, e;
+
+        while (i < end && (f[i] == ' ' || f[i] == '\t' || f[i] == '.' ||
+                           f[i] == '-' || f[i] == '('))
+                i++;
+        e = i;
+        while (e < end && (is_wordc((unsigned char)f[e]) || f[e] == '\''))
+                e++;
+        return e > i && word_in(f, i, e, list);
+}
+
+/* The value of kind r->kind right after a label (at i, line ends at end).
+ * *none is set when nothing at all follows the label on its line. */
+static int value_after(const struct fctx *c, const struct rule *r, size_t i,
+                       size_t end, struct value *v, int *none)
+{
+        struct amount a;
+        size_t j, k, e;
+        int y, m, d;
+
+        *none = 0;
+        switch (r->kind) {
+        case V_AMOUNT:
+                for (k = i; k < end && !is_digit((unsigned char)c->f[k]); k++)
+                        ;
+                *none = k == end;
+                if (!amount_in(c, i, end, r->ints, r->stop, &a))
+                        return 0;
+                snprintf(v->str, sizeof(v->str), "%s", a.val);
+                v->cur = a.cur;
+                v->scaled = a.scale != 0;
+                return 1;
+        case V_DATE:
+                j = skip_fill(c->f, i, end, fill_date);
+                *none = j == end;
+                e = date_at(c, j, end, &y, &m, &d);
+                if (!e && r->idskip && j < end) {
+                        /* "Facture n° 562044387 du 02 juillet 2015" */
+                        for (k = j; k < end && c->f[k] != ' '; k++)
+                                ;
+                        if (has_digit(c->f, j, k))
+                                e = date_at(c, skip_fill(c->f, k, end,
+                                                         fill_date),
+                                            end, &y, &m, &d);
+                }
+                if (!e)
+                        return 0;
+                snprintf(v->str, sizeof(v->str), "%04d-%02d-%02d", y, m, d);
+                return 1;
+        case V_ID:
+                j = skip_fill(c->f, i, end, fill_id);
+                *none = j == end;
+                return id_at(c, j, end, v->str, sizeof(v->str));
+        case V_TEXT:
+                j = skip_fill(c->f, i, end, fill_text);
+                *none = j == end;
+                return text_at(c, j, end, v->str, sizeof(v->str));
+        case V_YEAR:
+                if (!year_in(c, i, end, &y))
+                        return 0;
+                snprintf(v->str, sizeof(v->str), "%04d", y);
+                return 1;
+        }
+        return 0;
+}
+
+/* The value of kind r->kind as the whole of the line after label line li
+ * (a label alone on its line, its value on the next). An amount there
+ * needs a currency, on it or on the label's line: a bare number under a
+ * "Total" column header is the first row, not the total. */
+static int value_line(const struct fctx *c, const struct rule *r, size_t li,
+                      struct value *v)
+{
+        static const char *const labelish[] = {
+                "address", "adresse", "adres", "afleveradres",
+                "lieferadresse", "ship to", "deliver to", "date", "datum",
+                NULL,
+        };
+        size_t lo = c->lines[li + 1].off, end = line_end(c, li + 1), e, k;
+        const char *const *p;
+        const char *lcur = NULL;
+        struct amount a;
+        int y, m, d;
+
+        switch (r->kind) {
+        case V_AMOUNT:
+                for (k = c->lines[li].off; k < line_end(c, li) && !lcur; k++)
+                        lcur = cur_at(c, k, line_end(c, li), &e);
+                if (!amount_line(c, li + 1, &a) || !(a.cur || lcur))
+                        return 0;
+                snprintf(v->str, sizeof(v->str), "%s", a.val);
+                v->cur = a.cur ? a.cur : lcur;
+                v->scaled = a.scale != 0;
+                return 1;
+        case V_DATE:
+                e = date_at(c, lo, end, &y, &m, &d);
+                if (!e || skip_blank(c->f, e, end) != end)
+                        return 0;
+                snprintf(v->str, sizeof(v->str), "%04d-%02d-%02d", y, m, d);
+                return 1;
+        case V_ID:
+                lo = skip_fill(c->f, lo, end, fill_id);
+                return id_at(c, lo, end, v->str, sizeof(v->str)) &&
+                       strlen(v->str) == end - lo;
+        case V_TEXT:
+                /* Another label ("Ship To:") is not a value. */
+                if (c->f[end - 1] == ':')
+                        return 0;
+                for (p = labelish; *p; p++)
+                        if (find_word(c->f, end, lo, *p, 1, &e, &k))
+                                return 0;
+                lo = skip_fill(c->f, lo, end, fill_text);
+                /* One word alone under a label is as likely another
+                 * label ("Klant" / "Order") as a name. */
+                return memchr(c->f + lo, ' ', end - lo) &&
+                       text_at(c, lo, end, v->str, sizeof(v->str));
+        case V_YEAR:
+                return 0;
+        }
+        return 0;
+}
+
+/* Finds the value of a field: for each label in order, its first (or
+ * last) occurrence that has a value on the same line, or alone on its line
+ * with the value on the next. */
+static int rule_find(const struct fctx *c, const struct rule *r,
+                     struct value *v)
+{
+        const char *const *lab;
+        struct value tmp;
+        size_t li, lo, le, from, at, end;
+        int found = 0, none;
+
+        for (lab = r->labels; *lab; lab++) {
+                for (li = 0; li < c->lines_n; li++) {
+                        lo = c->lines[li].off;
+                        le = line_end(c, li);
+                        from = lo;
+                        while (find_word(c->f, le, from, *lab, 0, &at, &end)) {
+                                from = end;
+                                if (word_before_in(c->f, lo, at,
+                                                   r->not_before) ||
+                                    word_after_in(c->f, end, le,
+                                                  r->not_after))
+                                        continue;
+                                memset(&tmp, 0, sizeof(tmp));
+                                /* The next line holds the value when
+                                 * nothing follows the label but
+                                 * separators, or (amounts, dates) the
+                                 * line ends in ':' ("TVA 20% :"). */
+                                if (!value_after(c, r, end, le, &tmp, &none) &&
+                                    !((none || ((r->kind == V_AMOUNT ||
+                                                 r->kind == V_DATE) &&
+                                                c->f[le - 1] == ':')) &&
+                                      li + 1 < c->lines_n &&
+                                      value_line(c, r, li, &tmp)))
+                                        continue;
+                                tmp.line = li;
+                                *v = tmp;
+                                found = 1;
+                                break;
+                        }
+                        if (found && !r->last)
+                                return 1;
+                }
+                if (found)
+                        return 1;
+        }
+        return 0;
+}
+
+/* ---- fields: names, IBANs, currencies -------------------------------- */
+
+/* Legal forms that end a company name. Short ones are also ordinary words
+ * ("as", "se", "sa"), so they count only when written in capitals. */
+static const char *const legal_ci[] = {
+        "gmbh", "mbh", "ltd", "ltd.", "limited", "llc", "l.l.c.", "inc",
+        "inc.", "incorporated", "corp", "corp.", "corporation", "plc", "llp",
+        "sarl", "s.a.r.l.", "sàrl", "s.a.", "s.a.s.", "sasu", "eurl",
+        "b.v.", "n.v.", "bvba", "sprl", "v.o.f.", "s.l.", "s.r.l.",
+        "s.p.a.", "pty", "e.k.", "kgaa", "ohg", "gbr", "oyj", "aps", "kft",
+        "co.", NULL,
+};
+static const char *const legal_cs[] = {
+        "AG", "SE", "SA", "SAS", "AB", "AS", "KG", "UG", "BV", "NV", "LP",
+        "SL", "SRL", "OY", "A/S", NULL,
+};
+
+static int is_legal_form(const struct fctx *c, size_t i, size_t e)
+{
+        const char *const *p;
+
+        if (word_in(c->f, i, e, legal_ci))
+                return 1;
+        for (p = legal_cs; *p; p++)
+                if (strlen(*p) == e - i && memcmp(c->s + i, *p, e - i) == 0)
+                        return 1;
+        return 0;
+}
+
+/* A company name in line li: in a column of the line (split at gaps and
+ * at " · ", " | ", " - "), words up to and including a legal form. */
+static int company_in_line(const struct fctx *c, size_t li, char *out,
+                           size_t cap)
+{
+        const char *f = c->f;
+        size_t lo = c->lines[li].off, end = line_end(c, li), seg = lo, i, e;
+        size_t words;
+
+        while (seg < end) {
+                words = 0;
+                i = seg;
+                for (;;) {
+                        i = skip_blank(f, i, end);
+                        if (i >= end || (i > seg && f[i - 1] == ' ' &&
+                                         i >= seg + 2 && f[i - 2] == ' '))
+                                break;
+                        e = i;
+                        while (e < end && f[e] != ' ' && f[e] != '\t' &&
+                               f[e] != ',')
+                                e++;
+                        if ((e - i == 1 && (f[i] == '-' || f[i] == '|')) ||
+                            (e - i == 2 &&
+                             memcmp(f + i, "\xc2\xb7", 2) == 0))
+                                break; /* column separator */
+                        if (f[e - 1] == ':')
+                                seg = e, words = 0; /* "From: ..." */
+                        else if (words > 0 && is_legal_form(c, i, e) &&
+                                 text_at(c, skip_blank(f, seg, end), e, out,
+                                         cap))
+                                return 1;
+                        else
+                                words++;
+                        i = e < end && f[e] == ',' ? e + 1 : e;
+                        if (i >= end || f[i] == '\t')
+                                break;
+                }
+                seg = i < end ? i + 1 : end;
+                while (seg < end && f[seg] != ' ' && f[seg] != '\t' &&
+                       f[seg - 1] != ' ')
+                        seg++;
+        }
+        return 0;
+}
+
+static int iban_ok(const char *b, size_t len)
+{
+        unsigned r = 0;
+        size_t i;
+
+        for (i = 0; i < len; i++) {
+                char ch = b[(i + 4) % len];
+
+                if (is_digit((unsigned char)ch))
+                        r = (r * 10 + (unsigned)(ch - '0')) % 97;
+                else
+                        r = (r * 100 + (unsigned)(ch - 'A' + 10)) % 97;
+        }
+        return r == 1;
+}
+
+/* The first IBAN (country, check digits, 11-30 more, spaces allowed
+ * between groups) whose mod-97 check holds; length per country where
+ * known. */
+static int iban_find(const struct fctx *c, char out[35])
+{
+        static const struct {
+                char cc[3];
+                size_t len;
+        } lens[] = {
+                {"DE", 22}, {"NL", 18}, {"FR", 27}, {"GB", 22}, {"BE", 16},
+                {"ES", 24}, {"AT", 20}, {"CH", 21}, {"IT", 27}, {"LU", 20},
+                {"IE", 22}, {"PT", 25}, {"PL", 28}, {"DK", 18}, {"SE", 24},
+                {"NO", 15}, {"FI", 18},
+        };
+        const unsigned char *s = (const unsigned char *)c->s;
+        char b[35];
+        size_t i, j, k, want, l, t;
+
+        for (i = 0; i + 15 < c->n; i++) {
+                if (!is_upper(s[i]) || !is_upper(s[i + 1]) ||
+                    !is_digit(s[i + 2]) || !is_digit(s[i + 3]) ||
+                    (i > 0 && is_wordc(s[i - 1])))
+                        continue;
+                for (j = i, k = 0; j < c->n && k < 34;) {
+                        if (is_digit(s[j]) || is_upper(s[j]))
+                                b[k++] = (char)s[j++];
+                        else if (s[j] == ' ' && j + 1 < c->n &&
+                                 (is_digit(s[j + 1]) || is_upper(s[j + 1])))
+                                j++;
+                        else
+                                break;
+                }
+                want = 0;
+                for (t = 0; t < G_N_ELEMENTS(lens); t++)
+                        if (memcmp(lens[t].cc, s + i, 2) == 0)
+                                want = lens[t].len;
+                for (l = want ? want : k; l >= 15 && l <= k; l--) {
+                        if (iban_ok(b, l)) {
+                                memcpy(out, b, l);
+                                out[l] = '\0';
+                                return 1;
+                        }
+                        if (want)
+                                break;
+                }
+        }
+        return 0;
+}
+
+/* The currency named most often (symbols and codes); NULL if none. */
+static const char *currency_main(const struct fctx *c)
+{
+        size_t count[G_N_ELEMENTS(cur_codes)], i, e, k, best = 0;
+        const char *code;
+
+        memset(count, 0, sizeof(count));
+        for (i = 0; i < c->n;) {
+                code = cur_at(c, i, c->n, &e);
+                if (!code) {
+                        i++;
+                        continue;
+                }
+                for (k = 0; cur_codes[k]; k++)
+                        if (strcmp(cur_codes[k], code) == 0)
+                                count[k]++;
+                i = e;
+        }
+        for (k = 1; cur_codes[k]; k++)
+                if (count[k] > count[best])
+                        best = k;
+        return count[best] ? cur_codes[best] : NULL;
+}
+
+/* ---- fields: per class ----------------------------------------------- */
+
+static void set_str(json_t *o, const char *key, const char *val)
+{
+        if (val && val[0] && utf8_valid(val, strlen(val)))
+                json_object_set_new(o, key, json_string(val));
+}
+
+static int find_set(json_t *o, const char *key, const struct fctx *c,
+                    const struct rule *r, struct value *v)
+{
+        struct value tmp;
+
+        if (!v)
+                v = &tmp;
+        if (!rule_find(c, r, v))
+                return 0;
+        set_str(o, key, v->str);
+        return 1;
+}
+
+/* Report tables are often "in millions": a scale stated once. */
+static int report_unit(const struct fctx *c)
+{
+        static const struct {
+                const char *pat;
+                int p;
+        } units[] = {
+                {"in thousands", 3},    {"in millions", 6},
+                {"in billions", 9},     {"(thousands", 3},
+                {"(millions", 6},       {"in tsd", 3},
+                {"in tausend", 3},      {"in mio", 6},
+                {"in millionen", 6},    {"en milliers", 3},
+                {"en millions", 6},     {"in duizenden", 3},
+                {"in miljoenen", 6},    {"in € million", 6},
+                {"in eur million", 6},  {"in usd million", 6},
+                {"in $ million", 6},    {"in € thousand", 3},
+        };
+        size_t k, at, end, best = SIZE_MAX;
+        int p = 0;
+
+        for (k = 0; k < G_N_ELEMENTS(units); k++) {
+                if (find_word(c->f, c->n, 0, units[k].pat, 1, &at, &end) &&
+                    at < best) {
+                        best = at;
+                        p = units[k].p;
+                }
+        }
+        return p;
+}
+
+static const char *const total_labels[] = {
+        "amount due", "total due", "balance due", "grand total",
+        "total amount due", "amount payable", "total payable",
+        "invoice total", "total amount", "gesamtbetrag", "rechnungsbetrag",
+        "endbetrag", "zu zahlen", "zahlbetrag", "total ttc", "montant ttc",
+        "net à payer", "total à payer", "somme à payer", "montant total",
+        "totaalbedrag", "te betalen", "total a pagar", "importe total",
+        "total", "summe", "gesamt", "totaal", NULL,
+};
+static const char *const total_not_before[] = {
+        "sub", "sous", "zwischen", "vat", "tax", "mwst", "btw", "tva", "net",
+        "netto", "iva", "ust", NULL,
+};
+static const char *const total_not_after[] = {
+        "ht", "excl", "excluding", "exclusive", "exkl", "netto", "net",
+        "before", "vat", "tax", "mwst", "btw", "tva", "iva", "ust", "hors",
+        "items", "qty", "quantity", "discount", "savings", "pages",
+        "weight", "exclusief", NULL,
+};
+static const struct rule r_total = {
+        V_AMOUNT, total_labels, total_not_before, total_not_after, NULL,
+        1, 0, 0,
+};
+
+static const char *const subtotal_labels[] = {
+        "subtotal", "sub-total", "sub total", "net amount", "total net",
+        "total excl", "zwischensumme", "nettobetrag", "summe netto",
+        "gesamt netto", "sous-total", "total ht", "montant ht", "subtotaal",
+        "totaal excl", "base imponible", NULL,
+};
+static const struct rule r_subtotal = {
+        V_AMOUNT, subtotal_labels, NULL, NULL, NULL, 1, 0, 0,
+};
+
+static const char *const tax_labels[] = {
+        "total vat", "total tax", "vat amount", "tax amount", "sales tax",
+        "mehrwertsteuer", "umsatzsteuer", "montant tva", "btw bedrag",
+        "vat", "tax", "mwst", "ust", "tva", "btw", "iva", NULL,
+};
+static const char *const tax_not_before[] = {
+        "incl", "including", "inkl", "zzgl", "plus", "total", "excl",
+        "excluding", "exkl", "hors", "ttc", "ht", "inclusief", "exclusief",
+        "before", "after", "of", "no", "without", "ohne", "sans", NULL,
+};
+static const char *const tax_not_after[] = {
+        "id", "no", "nr", "number", "reg", "registration", "code", "rate",
+        "exempt", "included", "incl", "idnr", "identification", "nummer",
+        "numéro", "ref", "total", NULL,
+};
+/* "Tax 15% on $ 112.90": the base, not the tax. */
+static const char *const tax_stop[] = {
+        "on", "of", "auf", "sur", "over", "from", "von", "base", "basis",
+        "grondslag", NULL,
+};
+static const struct rule r_tax = {
+        V_AMOUNT, tax_labels, tax_not_before, tax_not_after, tax_stop,
+        1, 0, 0,
+};
+
+static const char *const invno_labels[] = {
+        "invoice number", "invoice no", "invoice nr", "invoice #",
+        "invoice id", "rechnungsnummer", "rechnungsnr", "rechnungs-nr",
+        "rechnung nr", "n° de facture", "no de facture",
+        "numéro de facture", "numero de facture", "facture n°",
+        "factuurnummer", "factuurnr", "factuur nr", "número de factura",
+        "numero de factura", "belegnummer", "invoice", "rechnung", "facture",
+        "factuur", "factura", NULL,
+};
+static const struct rule r_invno = {
+        V_ID, invno_labels, NULL, NULL, NULL, 0, 0, 0,
+};
+
+static const char *const issue_labels[] = {
+        "invoice date", "date of invoice", "date of issue", "issue date",
+        "issued on", "billing date", "rechnungsdatum", "belegdatum",
+        "ausstellungsdatum", "date de facture", "date de facturation",
+        "date d'émission", "factuurdatum", "factuur datum",
+        "fecha de factura", "fecha de emisión", "date", "datum", "fecha",
+        "invoice", "rechnung", "facture", "factuur", "factura", NULL,
+};
+static const char *const date_not_before[] = {
+        "due", "delivery", "order", "ship", "shipping", "service", "payment",
+        "value", "expiry", "start", "end", "birth", "print", "printed",
+        "contract", "effective", NULL,
+};
+static const char *const date_not_after[] = {
+        "d'échéance", "de livraison", "limite", "de paiement", "due",
+        "d'expédition", "de commande", "de vencimiento", "of birth",
+        "de", NULL,
+};
+static const struct rule r_issue = {
+        V_DATE, issue_labels, date_not_before, date_not_after, NULL, 0, 0, 1,
+};
+
+static const char *const due_labels[] = {
+        "due date", "payment due", "date due", "due by", "due on", "pay by",
+        "payable by", "fälligkeitsdatum", "fällig am", "fällig bis",
+        "zahlbar bis", "date d'échéance", "échéance", "date limite de paiement",
+        "à payer avant le", "vervaldatum", "vervaldag", "te betalen voor",
+        "fecha de vencimiento", "vencimiento", NULL,
+};
+static const struct rule r_due = {
+        V_DATE, due_labels, NULL, NULL, NULL, 0, 0, 0,
+};
+
+static const char *const customer_labels[] = {
+        "bill to", "billed to", "invoice to", "sold to",
+        "rechnungsempfänger", "rechnungsadresse", "facturé à", "facturer à",
+        "adresse de facturation", "factuuradres", "gefactureerd aan",
+        "factureren aan", "facturar a", "customer", "client", "kunde",
+        "klant", "cliente", NULL,
+};
+static const char *const customer_not_after[] = {
+        "no", "nr", "number", "id", "nummer", "numéro", "numero", "code",
+        "ref", "reference", "account", "service", "care", "since", "vat",
+        "tax", "portal", NULL,
+};
+static const struct rule r_customer = {
+        V_TEXT, customer_labels, NULL, customer_not_after, NULL, 0, 0, 0,
+};
+
+/* Days since 1970-01-01 of a civil date, and back (H. Hinnant). */
+static long days_from_civil(int y, int m, int d)
+{
+        long era, yoe, doy, doe;
+
+        y -= m <= 2;
+        era = (y >= 0 ? y : y - 399) / 400;
+        yoe = y - era * 400;
+        doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+        doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, int *y, int *m, int *d)
+{
+        long era, doe, yoe, doy, mp;
+
+        z += 719468;
+        era = (z >= 0 ? z : z - 146096) / 146097;
+        doe = z - era * 146097;
+        yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        mp = (5 * doy + 2) / 153;
+        *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+        *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+        *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+/* "payable within 30 days", "Zahlungsziel 14 Tage", "net 30": the number
+ * of days the payment terms give, or 0. Only near a word about paying, so
+ * that "returns within 30 days" does not count. */
+static int payment_days(const struct fctx *c)
+{
+        static const struct {
+                const char *pre, *post;
+        } terms[] = {
+                {"within", "days"},         {"net", NULL},
+                {"innerhalb von", "tagen"}, {"innerhalb", "tagen"},
+                {"zahlungsziel", "tage"},   {"binnen", "dagen"},
+                {"sous", "jours"},          {"dans un délai de", "jours"},
+                {"à", "jours"},             {"en un plazo de", "días"},
+        };
+        static const char *const pay[] = {
+                "pay", "due", "terms", "zahl", "fällig", "paie", "règlement",
+                "betal", "pago", "net",
+        };
+        const char *f = c->f;
+        size_t k, t, at, end, j, e, nd, from, lo, hi, x, y;
+        int v, ok;
+
+        for (k = 0; k < G_N_ELEMENTS(terms); k++) {
+                from = 0;
+                while (find_word(f, c->n, from, terms[k].pre, 0, &at, &end)) {
+                        from = end;
+                        j = skip_blank(f, end, c->n);
+                        nd = digits_at(f, j, c->n, &v);
+                        if (nd == 0 || nd > 3 || v < 1 || v > 365)
+                                continue;
+                        e = j + nd;
+                        if (e < c->n && (is_wordc((unsigned char)f[e]) ||
+                                         f[e] == '.' || f[e] == ',' ||
+                                         f[e] == '%'))
+                                continue;
+                        e = skip_blank(f, e, c->n);
+                        if (terms[k].post
+                                    ? !match_at(f, c->n, e, terms[k].post)
+                                    : (e < c->n && is_alpha((unsigned char)f[e]) &&
+                                       !match_at(f, c->n, e, "days")))
+                                continue;
+                        lo = at > 120 ? at - 120 : 0;
+                        hi = e + 40 < c->n ? e + 40 : c->n;
+                        for (t = 0, ok = 0; t < G_N_ELEMENTS(pay) && !ok; t++)
+                                ok = find_word(f, hi, lo, pay[t], 1, &x, &y);
+                        if (ok)
+                                return v;
+                }
+        }
+        return 0;
+}
+
+static int parse_iso(const char *s, int *y, int *m, int *d)
+{
+        return sscanf(s, "%4d-%2d-%2d", y, m, d) == 3 && valid_ymd(*y, *m, *d);
+}
+
+/* Is line li within four lines after a customer or delivery label? */
+static int in_recipient_block(const struct fctx *c, size_t li)
+{
+        static const char *const more[] = {
+                "ship to", "deliver to", "lieferadresse", "lieferanschrift",
+                "afleveradres", "adresse de livraison", "attn", "z.hd",
+                "t.a.v", NULL,
+        };
+        const char *const *p;
+        size_t k, at, end;
+
+        for (k = li >= 4 ? li - 4 : 0; k <= li; k++) {
+                for (p = customer_labels; *p; p++)
+                        if (find_word(c->f, line_end(c, k), c->lines[k].off,
+                                      *p, 0, &at, &end))
+                                return 1;
+                for (p = more; *p; p++)
+                        if (find_word(c->f, line_end(c, k), c->lines[k].off,
+                                      *p, 0, &at, &end))
+                                return 1;
+        }
+        return 0;
+}
+
+/* Vendor: after "From:" (and its kin) at the start of a line, else the
+ * first company-like line of the top (not the customer's block). */
+static int vendor_find(const struct fctx *c, size_t cust, char *out,
+                       size_t cap)
+{
+        static const char *const from[] = {
+                "from", "von", "de", "van", "seller", "vendor", "supplier",
+                "sold by", "issued by", "lieferant", "verkäufer",
+                "fournisseur", "vendeur", "leverancier", "verkoper",
+                "emisor", "proveedor", NULL,
+        };
+        const char *const *lab;
+        size_t li, lo, le, at, end, j;
+
+        for (li = 0; li < c->lines_n; li++) {
+                lo = c->lines[li].off;
+                le = line_end(c, li);
+                for (lab = from; *lab; lab++) {
+                        if (!find_word(c->f, le, lo, *lab, 0, &at, &end) ||
+                            at != lo)
+                                continue;
+                        j = skip_blank(c->f, end, le);
+                        if (j >= le || c->f[j] != ':')
+                                continue;
+                        j = skip_blank(c->f, j + 1, le);
+                        if (j < le ? text_at(c, j, le, out, cap)
+                                   : (li + 1 < c->lines_n &&
+                                      text_at(c, c->lines[li + 1].off,
+                                              line_end(c, li + 1), out, cap)))
+                                return 1;
+                }
+        }
+        for (li = 0; li < c->lines_n && li < 20; li++) {
+                if ((cust != SIZE_MAX && li >= cust && li <= cust + 4) ||
+                    in_recipient_block(c, li))
+                        continue;
+                if (company_in_line(c, li, out, cap))
+                        return 1;
+        }
+        return 0;
+}
+
+static void fields_invoice(const struct fctx *c, json_t *o)
+{
+        struct value v, total, sub, tax;
+        char issue[16] = "", out[BUILTIN_VALUE_MAX + 1];
+        size_t cust = SIZE_MAX;
+        int have_total, have_sub, have_tax, y, m, d, days;
+
+        find_set(o, "invoice_number", c, &r_invno, NULL);
+        if (find_set(o, "issue_date", c, &r_issue, &v))
+                memcpy(issue, v.str, 11); /* YYYY-MM-DD and its NUL */
+        if (!find_set(o, "due_date", c, &r_due, NULL) && issue[0] &&
+            parse_iso(issue, &y, &m, &d)) {
+                days = payment_days(c);
+                if (days) {
+                        civil_from_days(days_from_civil(y, m, d) + days, &y,
+                                        &m, &d);
+                        snprintf(out, sizeof(out), "%04d-%02d-%02d", y, m, d);
+                        set_str(o, "due_date", out);
+                }
+        }
+        have_total = rule_find(c, &r_total, &total);
+        have_sub = rule_find(c, &r_subtotal, &sub);
+        have_tax = rule_find(c, &r_tax, &tax);
+        /* Figures that contradict each other are left out: the total is
+         * the best supported of the three. */
+        if (have_total && have_sub && strtod(sub.str, NULL) >
+                                              strtod(total.str, NULL) + 0.005)
+                have_sub = 0;
+        if (have_total && have_tax &&
+            fabs(strtod(tax.str, NULL)) > fabs(strtod(total.str, NULL)))
+                have_tax = 0;
+        if (have_total)
+                set_str(o, "total", total.str);
+        if (have_sub)
+                set_str(o, "subtotal", sub.str);
+        if (have_tax)
+                set_str(o, "tax", tax.str);
+        set_str(o, "currency",
+                have_total && total.cur ? total.cur : currency_main(c));
+        if (find_set(o, "customer", c, &r_customer, &v))
+                cust = v.line;
+        if (vendor_find(c, cust, out, sizeof(out)))
+                set_str(o, "vendor", out);
+}
+
+static const char *const date_labels[] = {
+        "date", "datum", "fecha", "dated", NULL,
+};
+static const struct rule r_date = {
+        V_DATE, date_labels, date_not_before, date_not_after, NULL, 0, 0, 0,
+};
+
+/* The document's date: a labelled one, else the first date of the top. */
+static int doc_date(const struct fctx *c, char out[11])
+{
+        struct value v;
+        size_t li;
+
+        if (rule_find(c, &r_date, &v)) {
+                memcpy(out, v.str, 10);
+                out[10] = '\0';
+                return 1;
+        }
+        for (li = 0; li < c->lines_n && li < 40; li++)
+                if (date_in(c, c->lines[li].off, line_end(c, li), out, NULL))
+                        return 1;
+        return 0;
+}
+
+static void fields_receipt(const struct fctx *c, json_t *o)
+{
+        static const char *const not_name[] = {
+                "receipt", "kassenbon", "quittung", "ticket", "reçu",
+                "kassabon", "welcome", "willkommen", "bienvenue", "welkom",
+                "tel", "phone", "date", "datum", NULL,
+        };
+        char out[BUILTIN_VALUE_MAX + 1], date[11];
+        struct value total;
+        size_t li, lo, le, at, end;
+        int found = 0;
+        const char *const *p;
+
+        for (li = 0; li < c->lines_n && li < 10 && !found; li++)
+                found = company_in_line(c, li, out, sizeof(out));
+        /* Receipts start with the shop's name. */
+        for (li = 0; li < c->lines_n && li < 3 && !found; li++) {
+                lo = c->lines[li].off;
+                le = line_end(c, li);
+                if (is_digit((unsigned char)c->f[lo]) ||
+                    !text_at(c, lo, le, out, sizeof(out)) ||
+                    strlen(out) != le - lo)
+                        continue;
+                for (p = not_name; *p; p++)
+                        if (find_word(c->f, le, lo, *p, 1, &at, &end))
+                                break;
+                found = *p == NULL;
+        }
+        if (found)
+                set_str(o, "merchant", out);
+        if (doc_date(c, date))
+                set_str(o, "date", date);
+        if (rule_find(c, &r_total, &total)) {
+                set_str(o, "total", total.str);
+                set_str(o, "currency",
+                        total.cur ? total.cur : currency_main(c));
+        } else {
+                set_str(o, "currency", currency_main(c));
+        }
+}
+
+/* Two dates joined as a range after i: "01.03.2024 - 31.03.2024",
+ * "from March 1, 2024 to March 31, 2024", "du 1 mars au 31 mars 2024"
+ * is not one (no year on the first). */
+static int date_range(const struct fctx *c, size_t i, size_t end,
+                      char a[11], char b[11])
+{
+        static const char *const conn[] = {
+                "to", "bis", "au", "tot", "t/m", "al", "through", "until",
+                "till", "a", "à", "-", NULL,
+        };
+        size_t e, k, w;
+        int y, m, d;
+
+        e = date_in(c, i, end, a, NULL);
+        if (!e)
+                return 0;
+        k = skip_blank(c->f, e, end);
+        if (k + 3 <= end && memcmp(c->f + k, "\xe2\x80", 2) == 0)
+                k += 3; /* en or em dash */
+        else if (k < end && c->f[k] == '-')
+                k++;
+        else {
+                for (w = k; w < end && c->f[w] != ' '; w++)
+                        ;
+                if (!word_in(c->f, k, w, conn))
+                        return 0;
+                k = w;
+        }
+        k = skip_blank(c->f, k, end);
+        if (!date_at(c, k, end, &y, &m, &d))
+                return 0;
+        snprintf(b, 11, "%04d-%02d-%02d", y, m, d);
+        return strcmp(a, b) <= 0;
+}
+
+static void fields_bank(const struct fctx *c, json_t *o)
+{
+        static const char *const holder[] = {
+                "account holder", "account name", "account owner",
+                "kontoinhaber", "inhaber", "titulaire du compte",
+                "titulaire", "rekeninghouder", "ten name van", "titular",
+                NULL,
+        };
+        static const char *const opening[] = {
+                "opening balance", "previous balance", "beginning balance",
+                "starting balance", "balance brought forward",
+                "alter kontostand", "alter saldo", "anfangssaldo",
+                "ancien solde", "solde initial", "solde précédent",
+                "beginsaldo", "vorig saldo", "oud saldo", "saldo inicial",
+                "saldo anterior", NULL,
+        };
+        static const char *const closing[] = {
+                "closing balance", "new balance", "ending balance",
+                "neuer kontostand", "neuer saldo", "endsaldo",
+                "schlusssaldo", "nouveau solde", "solde final", "eindsaldo",
+                "nieuw saldo", "saldo final", NULL,
+        };
+        static const char *const period[] = {
+                "statement period", "period", "zeitraum",
+                "abrechnungszeitraum", "auszugszeitraum", "période",
+                "periode", "periodo", "from", "vom", "du", "van", "del",
+                NULL,
+        };
+        const struct rule r_holder = {V_TEXT, holder, NULL, NULL, NULL,
+                                      0, 0, 0};
+        const struct rule r_open = {V_AMOUNT, opening, NULL, NULL, NULL,
+                                    0, 0, 0};
+        const struct rule r_close = {V_AMOUNT, closing, NULL, NULL, NULL,
+                                     1, 0, 0};
+        char iban[35], a[11], b[11];
+        const char *const *lab;
+        struct value v;
+        size_t li, at, end;
+        int found = 0;
+        const char *cur = NULL;
+
+        find_set(o, "account_holder", c, &r_holder, NULL);
+        if (iban_find(c, iban))
+                set_str(o, "iban", iban);
+        for (lab = period; *lab && !found; lab++)
+                for (li = 0; li < c->lines_n && !found; li++)
+                        found = find_word(c->f, line_end(c, li),
+                                          c->lines[li].off, *lab, 0, &at,
+                                          &end) &&
+                                date_range(c, end, line_end(c, li), a, b);
+        for (li = 0; li < c->lines_n && li < 40 && !found; li++)
+                found = date_range(c, c->lines[li].off, line_end(c, li), a,
+                                   b);
+        if (found) {
+                set_str(o, "period_start", a);
+                set_str(o, "period_end", b);
+        }
+        if (find_set(o, "opening_balance", c, &r_open, &v))
+                cur = v.cur;
+        if (find_set(o, "closing_balance", c, &r_close, &v) && v.cur)
+                cur = v.cur;
+        set_str(o, "currency", cur ? cur : currency_main(c));
+}
+
+static const char *const change_words[] = {
+        "increase", "increased", "decrease", "decreased", "grew", "rose",
+        "fell", "up", "down", "growth", "change", "compared", "prior",
+        "previous", "from", "by", "gestiegen", "gesunken", "um",
+        "hausse", "baisse", "stijging", "daling", NULL,
+};
+
+static void report_amounts(const struct fctx *c, json_t *o)
+{
+        static const char *const revenue[] = {
+                "total revenues", "total revenue", "net revenues",
+                "net revenue", "revenues", "revenue", "net sales",
+                "turnover", "umsatzerlöse", "umsatz", "chiffre d'affaires",
+                "netto-omzet", "omzet", "ingresos", NULL,
+        };
+        static const char *const rev_not_before[] = {
+                "of", "deferred", "other", "unearned", "cost", NULL,
+        };
+        static const char *const income[] = {
+                "net income", "net profit", "net earnings",
+                "profit for the year", "profit for the period",
+                "profit after tax", "konzernjahresüberschuss",
+                "jahresüberschuss", "konzernergebnis", "periodenergebnis",
+                "résultat net", "bénéfice net", "nettowinst",
+                "nettoresultaat", "netto resultaat", "resultado neto",
+                "beneficio neto", NULL,
+        };
+        static const char *const loss[] = {
+                "net loss", "jahresfehlbetrag", "perte nette", "nettoverlies",
+                "pérdida neta", NULL,
+        };
+        static const char *const inc_not_after[] = {
+                "per", "margin", "attributable", NULL,
+        };
+        const struct rule r_rev = {V_AMOUNT, revenue, rev_not_before,
+                                   inc_not_after, change_words, 0, 1, 0};
+        const struct rule r_inc = {V_AMOUNT, income, NULL, inc_not_after,
+                                   change_words, 0, 1, 0};
+        const struct rule r_loss = {V_AMOUNT, loss, NULL, inc_not_after,
+                                    change_words, 0, 1, 0};
+        struct value v;
+        const char *cur = NULL;
+        char neg[sizeof(v.str) + 1];
+        int found, is_loss = 0;
+
+        if (rule_find(c, &r_rev, &v)) {
+                if (!v.scaled)
+                        scale_str(v.str, sizeof(v.str), c->unit);
+                set_str(o, "revenue", v.str);
+                cur = v.cur;
+        }
+        found = rule_find(c, &r_inc, &v);
+        if (!found) {
+                found = rule_find(c, &r_loss, &v);
+                is_loss = found;
+        }
+        if (found) {
+                if (!v.scaled)
+                        scale_str(v.str, sizeof(v.str), c->unit);
+                if (is_loss && v.str[0] != '-' && strcmp(v.str, "0.00") != 0) {
+                        snprintf(neg, sizeof(neg), "-%s", v.str);
+                        set_str(o, "net_income", neg);
+                } else {
+                        set_str(o, "net_income", v.str);
+                }
+                if (!cur)
+                        cur = v.cur;
+        }
+        set_str(o, "currency", cur ? cur : currency_main(c));
+}
+
+static int company_top(const struct fctx *c, char *out, size_t cap)
+{
+        size_t li;
+
+        for (li = 0; li < c->lines_n && li < 40; li++)
+                if (company_in_line(c, li, out, cap))
+                        return 1;
+        return 0;
+}
+
+static void fields_annual(const struct fctx *c, json_t *o)
+{
+        static const char *const fy[] = {
+                "fiscal year", "financial year", "geschäftsjahr", "exercice",
+                "boekjaar", "ejercicio", "year ended", "year ending",
+                "annual report", "geschäftsbericht", "rapport annuel",
+                "jaarverslag", "informe anual", NULL,
+        };
+        const struct rule r_fy = {V_YEAR, fy, NULL, NULL, NULL, 0, 0, 0};
+        char out[BUILTIN_VALUE_MAX + 1];
+        const char *const *lab;
+        size_t at, end, j;
+        int y;
+
+        if (company_top(c, out, sizeof(out)))
+                set_str(o, "company", out);
+        if (!find_set(o, "fiscal_year", c, &r_fy, NULL)) {
+                /* "2023 Annual Report" */
+                for (lab = fy + 8; *lab; lab++) {
+                        if (!find_word(c->f, c->n, 0, *lab, 0, &at, &end))
+                                continue;
+                        j = at;
+                        while (j > 0 && c->f[j - 1] == ' ')
+                                j--;
+                        if (j >= 4 && digits_at(c->f, j - 4, j, &y) == 4 &&
+                            token_start(c->f, j - 4, 0) && y >= 1900 &&
+                            y <= 2100) {
+                                snprintf(out, sizeof(out), "%04d", y);
+                                set_str(o, "fiscal_year", out);
+                                break;
+                        }
+                }
+        }
+        report_amounts(c, o);
+}
+
+static void fields_financial(const struct fctx *c, json_t *o)
+{
+        static const char *const pe[] = {
+                "three months ended", "six months ended",
+                "nine months ended", "months ended", "quarter ended",
+                "quarterly period ended", "period ended", "weeks ended",
+                "quarter ending", "period ending", "halbjahr zum",
+                "quartal zum", "stichtag", "trimestre clos le",
+                "semestre clos le", "clos le", "arrêté au", "arrêtés au",
+                "eindigend op", "afgesloten op", "terminado el",
+                "finalizado el", NULL,
+        };
+        const struct rule r_pe = {V_DATE, pe, NULL, NULL, NULL, 0, 0, 0};
+        char out[BUILTIN_VALUE_MAX + 1];
+
+        if (company_top(c, out, sizeof(out)))
+                set_str(o, "company", out);
+        find_set(o, "period_end", c, &r_pe, NULL);
+        report_amounts(c, o);
+}
+
+/* One party of a contract, from i to at most end of a flattened text:
+ * articles dropped, cut before the first comma, parenthesis, quote,
+ * "hereinafter" or sentence end. */
+static int party_at(const struct fctx *c, size_t i, size_t end, char *out,
+                    size_t cap)
+{
+        static const char *const articles[] = {
+                "the ", "der ", "die ", "dem ", "den ", "la ", "le ", "l'",
+                "het ", "de ", "el ", NULL,
+        };
+        static const char *const stops[] = {
+                " hereinafter", " nachfolgend", " ci-après", " hierna",
+                " en lo sucesivo", " having", " with its", " mit sitz",
+                " whose", " represented", " vertreten", " représenté",
+                " vertegenwoordigd", NULL,
+        };
+        const char *f = c->f;
+        const char *const *p;
+        size_t e, t;
+
+        i = skip_blank(f, i, end);
+        for (p = articles; *p; p++) {
+                if (i + strlen(*p) < end &&
+                    memcmp(f + i, *p, strlen(*p)) == 0) {
+                        i += strlen(*p);
+                        break;
+                }
+        }
+        for (e = i; e < end; e++) {
+                unsigned char ch = (unsigned char)f[e];
+
+                if (ch == ',' || ch == '(' || ch == ';' || ch == '"' ||
+                    ch == ':' || (ch == 0xC2 && e + 1 < end &&
+                                  (unsigned char)f[e + 1] == 0xAB) ||
+                    (ch == 0xE2 && e + 2 < end &&
+                     (unsigned char)f[e + 1] == 0x80 &&
+                     ((unsigned char)f[e + 2] == 0x9C ||
+                      (unsigned char)f[e + 2] == 0x9E)))
+                        break;
+                if (ch == '.' && (e + 1 == end || f[e + 1] == ' ')) {
+                        /* "Example Ltd." keeps its dot */
+                        for (t = e; t > i && f[t - 1] != ' '; t--)
+                                ;
+                        if (is_legal_form(c, t, e + 1))
+                                e++;
+                        break;
+                }
+                for (p = stops; *p; p++)
+                        if (match_at(f, end, e, *p))
+                                break;
+                if (*p)
+                        break;
+        }
+        return e > i && text_at(c, i, e, out, cap) && strlen(out) == e - i;
+}
+
+/* Parties: "between A and B" in the first such sentence. */
+static int parties_find(const struct fctx *c, json_t *o)
+{
+        static const char *const between[] = {
+                "by and between", "between", "zwischen", "entre", "tussen",
+                NULL,
+        };
+        static const char *const conn[] = {
+                " and ", " und ", " et ", " en ", " y ", NULL,
+        };
+        char s1[2048], f1[2048], p1[BUILTIN_VALUE_MAX + 1],
+                p2[BUILTIN_VALUE_MAX + 1];
+        const char *const *lab, *const *cn;
+        struct fctx sub;
+        size_t at, end, i, n = 0, j, k, depth = 0, ce;
+        json_t *arr;
+
+        for (lab = between; *lab; lab++)
+                if (find_word(c->f, c->n, 0, *lab, 0, &at, &end))
+                        break;
+        if (!*lab)
+                return 0;
+        /* Flatten the next 600 bytes: white space runs become one space. */
+        for (i = end; i < c->n && i < end + 600 && n + 1 < sizeof(s1); i++) {
+                if (is_space((unsigned char)c->f[i])) {
+                        if (n > 0 && f1[n - 1] == ' ')
+                                continue;
+                        s1[n] = f1[n] = ' ';
+                } else {
+                        s1[n] = c->s[i];
+                        f1[n] = c->f[i];
+                }
+                n++;
+        }
+        memset(&sub, 0, sizeof(sub));
+        sub.s = s1;
+        sub.f = f1;
+        sub.n = n;
+        /* The connector at parenthesis depth 0, after the first party. */
+        ce = 0;
+        for (j = 0; j < n && j < 400 && !ce; j++) {
+                if (f1[j] == '(')
+                        depth++;
+                else if (f1[j] == ')' && depth > 0)
+                        depth--;
+                if (depth)
+                        continue;
+                for (cn = conn; *cn && !ce; cn++) {
+                        k = match_at(f1, n, j, *cn);
+                        if (k && j > 2)
+                                ce = k;
+                }
+        }
+        if (!ce || !party_at(&sub, 0, n, p1, sizeof(p1)) ||
+            !party_at(&sub, ce, n, p2, sizeof(p2)))
+                return 0;
+        arr = json_array();
+        json_array_append_new(arr, json_string(p1));
+        json_array_append_new(arr, json_string(p2));
+        json_object_set_new(o, "parties", arr);
+        return 1;
+}
+
+/* Governing law: "governed by the laws of X", or "German law",
+ * "deutsches Recht", "droit français", "Nederlands recht". */
+static int law_find(const struct fctx *c, char *out, size_t cap)
+{
+        static const char *const intro[] = {
+                "governed by", "governing law", "construed in accordance with",
+                "subject to the laws", NULL,
+        };
+        static const char *const skip[] = {
+                "the ", "state of ", "commonwealth of ", NULL,
+        };
+        static const char *const stops[] = {
+                " without", " and ", " excluding", " as ", " applicable",
+                " with ", " in ", " notwithstanding", " shall", " to ",
+                " except", NULL,
+        };
+        static const struct {
+                const char *pat, *val;
+        } named[] = {
+                {"england and wales", "England and Wales"},
+                {"recht der bundesrepublik deutschland", "Germany"},
+                {"deutsches recht", "Germany"},
+                {"deutschem recht", "Germany"},
+                {"deutschen recht", "Germany"},
+                {"österreichisches recht", "Austria"},
+                {"österreichischem recht", "Austria"},
+                {"schweizerisches recht", "Switzerland"},
+                {"schweizerischem recht", "Switzerland"},
+                {"droit français", "France"},
+                {"droit belge", "Belgium"},
+                {"droit luxembourgeois", "Luxembourg"},
+                {"droit suisse", "Switzerland"},
+                {"droit allemand", "Germany"},
+                {"nederlands recht", "Netherlands"},
+                {"belgisch recht", "Belgium"},
+                {"duits recht", "Germany"},
+                {"german law", "Germany"},
+                {"english law", "England and Wales"},
+                {"french law", "France"},
+                {"dutch law", "Netherlands"},
+                {"swiss law", "Switzerland"},
+                {"ley española", "Spain"},
+                {"legislación española", "Spain"},
+        };
+        const char *const *p, *const *q;
+        size_t at, end, la, le, i, e, k, lim;
+
+        for (p = intro; *p; p++) {
+                if (!find_word(c->f, c->n, 0, *p, 0, &at, &end))
+                        continue;
+                lim = end + 300 < c->n ? end + 300 : c->n;
+                if (!find_word(c->f, lim, end, "laws of", 0, &la, &le) &&
+                    !find_word(c->f, lim, end, "law of", 0, &la, &le))
+                        continue;
+                i = skip_blank(c->f, le, c->n);
+                for (q = skip; *q; q++)
+                        if (match_at(c->f, c->n, i, *q))
+                                i = match_at(c->f, c->n, i, *q);
+                for (k = 0; k < G_N_ELEMENTS(named); k++) {
+                        if (match_at(c->f, c->n, i, named[k].pat)) {
+                                snprintf(out, cap, "%s", named[k].val);
+                                return 1;
+                        }
+                }
+                if (i >= c->n || !is_upper((unsigned char)c->s[i]))
+                        continue;
+                for (e = i; e < c->n && e - i < 60; e++) {
+                        if (strchr(",.;()\n\r\f\t", c->f[e]) && c->f[e])
+                                break;
+                        for (q = stops; *q; q++)
+                                if (match_at(c->f, c->n, e, *q))
+                                        break;
+                        if (*q)
+                                break;
+                }
+                if (text_at(c, i, e, out, cap))
+                        return 1;
+        }
+        for (k = 0; k < G_N_ELEMENTS(named); k++) {
+                if (find_word(c->f, c->n, 0, named[k].pat, 0, &at, &end)) {
+                        snprintf(out, cap, "%s", named[k].val);
+                        return 1;
+                }
+        }
+        return 0;
+}
+
+static void fields_contract(const struct fctx *c, json_t *o)
+{
+        static const char *const eff[] = {
+                "effective date", "effective as of", "effective from",
+                "with effect from", "dated as of", "made as of",
+                "entered into as of", "entered into on", "made on",
+                "gültig ab", "mit wirkung zum", "mit wirkung vom",
+                "in kraft ab", "date d'effet", "prend effet le",
+                "à compter du", "ingangsdatum", "met ingang van",
+                "fecha de entrada en vigor", "dated", NULL,
+        };
+        const struct rule r_eff = {V_DATE, eff, NULL, NULL, NULL, 0, 0, 0};
+        char out[BUILTIN_VALUE_MAX + 1];
+
+        parties_find(c, o);
+        find_set(o, "effective_date", c, &r_eff, NULL);
+        if (law_find(c, out, sizeof(out)))
+                set_str(o, "governing_law", out);
+}
+
+/* A form id token at i ("1040-NR", "W-2"), upper-cased into out. */
+static int form_token(const struct fctx *c, size_t i, size_t end, char *out,
+                      size_t cap)
+{
+        size_t e = i, k;
+
+        while (e < end && (is_alpha((unsigned char)c->f[e]) ||
+                           is_digit((unsigned char)c->f[e]) ||
+                           c->f[e] == '-'))
+                e++;
+        while (e > i && c->f[e - 1] == '-')
+                e--;
+        if (e == i || e - i > 16 || e - i >= cap || !has_digit(c->f, i, e) ||
+            (e < end && is_wordc((unsigned char)c->f[e])))
+                return 0;
+        for (k = i; k < e; k++)
+                out[k - i] = (char)(is_alpha((unsigned char)c->f[k])
+                                            ? c->f[k] - 32
+                                            : c->f[k]);
+        out[e - i] = '\0';
+        return 1;
+}
+
+static void fields_tax(const struct fctx *c, json_t *o)
+{
+        static const char *const ids[] = {
+                "1040", "1099", "1120", "1065", "w-2", "w-4", "w-9", "w-8",
+                NULL,
+        };
+        static const struct {
+                const char *pat, *val;
+        } names[] = {
+                {"einkommensteuererklärung", "Einkommensteuererklärung"},
+                {"umsatzsteuererklärung", "Umsatzsteuererklärung"},
+                {"gewerbesteuererklärung", "Gewerbesteuererklärung"},
+                {"déclaration des revenus", "Déclaration des revenus"},
+                {"déclaration de revenus", "Déclaration des revenus"},
+                {"aangifte inkomstenbelasting", "Aangifte inkomstenbelasting"},
+                {"declaración de la renta", "Declaración de la renta"},
+        };
+        static const char *const year_labels[] = {
+                "tax year", "taxable year", "for the year", "calendar year",
+                "veranlagungszeitraum", "steuerjahr", "kalenderjahr",
+                "année d'imposition", "revenus de l'année", "revenus",
+                "belastingjaar", "aangifte inkomstenbelasting",
+                "einkommensteuererklärung", "tax return", "ejercicio", NULL,
+        };
+        static const char *const payer[] = {
+                "taxpayer name", "name of taxpayer", "taxpayer",
+                "name des steuerpflichtigen", "steuerpflichtige person",
+                "steuerpflichtiger", "nom du contribuable", "contribuable",
+                "naam belastingplichtige", "belastingplichtige",
+                "contribuyente", NULL,
+        };
+        static const char *const payer_not_after[] = {
+                "identification", "id", "number", "no", "nr", "signature",
+                "copy", "'s", "s", "nummer", "numéro", "address", NULL,
+        };
+        const struct rule r_year = {V_YEAR, year_labels, NULL, NULL, NULL,
+                                    0, 0, 0};
+        const struct rule r_payer = {V_TEXT, payer, NULL, payer_not_after,
+                                     NULL, 0, 0, 0};
+        char out[BUILTIN_VALUE_MAX + 1];
+        const char *const *p;
+        size_t title = c->n < BUILTIN_TITLE_BYTES ? c->n : BUILTIN_TITLE_BYTES;
+        size_t at, end, from, k;
+        struct value v;
+        int found = 0;
+
+        for (p = ids; *p && !found; p++)
+                found = find_word(c->f, title, 0, *p, 1, &at, &end) &&
+                        form_token(c, at, c->n, out, sizeof(out));
+        for (from = 0; !found && find_word(c->f, c->n, from, "form", 0, &at,
+                                           &end);
+             from = end)
+                found = end < c->n && c->f[end] == ' ' &&
+                        form_token(c, end + 1, c->n, out, sizeof(out));
+        for (k = 0; k < G_N_ELEMENTS(names) && !found; k++) {
+                found = find_word(c->f, c->n, 0, names[k].pat, 0, &at, &end);
+                if (found)
+                        snprintf(out, sizeof(out), "%s", names[k].val);
+        }
+        if (found)
+                set_str(o, "form", out);
+        find_set(o, "tax_year", c, &r_year, NULL);
+        if (rule_find(c, &r_payer, &v) && !has_digit(v.str, 0, strlen(v.str)))
+                set_str(o, "taxpayer", v.str);
+}
+
+static void fields_other(const struct fctx *c, json_t *o)
+{
+        struct value total;
+        char date[11];
+
+        if (doc_date(c, date))
+                set_str(o, "date", date);
+        if (rule_find(c, &r_total, &total)) {
+                set_str(o, "total", total.str);
+                set_str(o, "currency",
+                        total.cur ? total.cur : currency_main(c));
+        } else {
+                set_str(o, "currency", currency_main(c));
+        }
+}
+
+json_t *builtin_fields(struct builtin *b, const char *cls, const char *text,
+                       size_t len, const char *lang)
+{
+        static const struct {
+                const char *cls;
+                void (*fn)(const struct fctx *c, json_t *o);
+        } by_class[] = {
+                {"invoice", fields_invoice},
+                {"receipt", fields_receipt},
+                {"bank_statement", fields_bank},
+                {"annual_report", fields_annual},
+                {"financial_report", fields_financial},
+                {"contract", fields_contract},
+                {"tax_form", fields_tax},
+        };
+        void (*fn)(const struct fctx *c, json_t *o) = fields_other;
+        json_t *o = json_object();
+        struct window w;
+        struct fctx c;
+        size_t k;
+
+        (void)b;
+        if (!o)
+                abort(); /* out of memory is fatal, as in xmalloc */
+        if (!text)
+                len = 0;
+        window_init(&w, text ? text : "", len, 0);
+        memset(&c, 0, sizeof(c));
+        c.s = text ? text : "";
+        c.f = w.f;
+        c.n = w.n;
+        if (!lang || !lang[0] || strcmp(lang, "und") == 0)
+                c.dmy = -1;
+        else
+                c.dmy = strcmp(lang, "en") != 0;
+        c.dmy = slash_order(&c);
+        lines_build(&c);
+        c.unit = report_unit(&c);
+        for (k = 0; cls && k < G_N_ELEMENTS(by_class); k++)
+                if (strcmp(cls, by_class[k].cls) == 0)
+                        fn = by_class[k].fn;
+        fn(&c, o);
+        free(c.lines);
+        window_cleanup(&w);
+        return o;
+}
+
+/* ---- summarize ------------------------------------------------------- */
+
+/* A growing string with a hard cap (cap bytes, plus the NUL). */
+struct sbuf {
+        char *p;
+        size_t n, cap;
+};
+
+/* Appends s[0..n) as clean text: white space and control bytes become
+ * single spaces, invalid UTF-8 is dropped; stops at a character that does
+ * not fit. Returns the bytes the clean text needs (whether or not it
+ * fit), so that with sb->cap == 0 it measures. */
+static size_t sb_clean(struct sbuf *sb, const char *s, size_t n)
+{
+        const unsigned char *u = (const unsigned char *)s;
+        size_t i = 0, k, need = 0;
+        int space = sb->n == 0 || sb->p[sb->n - 1] == ' ';
+
+        while (i < n) {
+                k = utf8_seq(u + i, n - i);
+                if (k == 0) {
+                        i++;
+                        continue;
+                }
+                if (k == 1 && (u[i] < 0x20 || u[i] == 0x7F || u[i] == ' ')) {
+                        if (!space) {
+                                if (sb->n + 1 <= sb->cap)
+                                        sb->p[sb->n++] = ' ';
+                                need++;
+                                space = 1;
+                        }
+                        i++;
+                        continue;
+                }
+                if (sb->n + k <= sb->cap) {
+                        memcpy(sb->p + sb->n, u + i, k);
+                        sb->n += k;
+                }
+                need += k;
+                space = 0;
+                i += k;
+        }
+        if (!sb->p)
+                return need; /* measuring only */
+        while (sb->n > 0 && sb->p[sb->n - 1] == ' ')
+                sb->n--;
+        sb->p[sb->n] = '\0';
+        return need;
+}
+
+static void ap(char *out, size_t cap, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* Appends a formatted piece to out (bounded by cap). */
+static void ap(char *out, size_t cap, const char *fmt, ...)
+{
+        size_t l = strlen(out);
+        va_list va;
+
+        if (l + 1 >= cap)
+                return;
+        va_start(va, fmt);
+        vsnprintf(out + l, cap - l, fmt, va);
+        va_end(va);
+}
+
+/* A field of the lead sentence: a string value of fields, cleaned and
+ * short (fields may come from a remote model), or NULL. */
+static const char *fv(const json_t *fields, const char *key, char *buf,
+                      size_t cap)
+{
+        const json_t *v = fields ? json_object_get(fields, key) : NULL;
+        struct sbuf sb = {buf, 0, cap - 1};
+        const char *s;
+
+        if (!json_is_string(v))
+                return NULL;
+        s = json_string_value(v);
+        sb_clean(&sb, s, strlen(s));
+        sb.n = utf8_cut(buf, sb.n, sb.n);
+        buf[sb.n] = '\0';
+        return sb.n ? buf : NULL;
+}
+
+/* "Invoice INV-1 from A to B, EUR 1234.56, issued 2024-03-12, due ...". */
+static void lead_sentence(const char *cls, const json_t *fields, char *out,
+                          size_t cap)
+{
+        char a[96], b[96], c[96], d[96], e[16];
+        const char *x, *y, *cur;
+        const json_t *parties;
+        size_t k;
+
+        out[0] = '\0';
+        cur = fv(fields, "currency", e, sizeof(e));
+#define MONEY(label, key)                                                     \
+        do {                                                                  \
+                if ((x = fv(fields, key, d, sizeof(d))) != NULL)              \
+                        ap(out, cap, ", %s%s%s%s", label, cur ? cur : "",     \
+                           cur ? " " : "", x);                                \
+        } while (0)
+        if (!cls || strcmp(cls, "other") == 0) {
+                x = fv(fields, "date", a, sizeof(a));
+                y = fv(fields, "total", b, sizeof(b));
+                if (!x && !y)
+                        return;
+                snprintf(out, cap, "Document");
+                if (x)
+                        ap(out, cap, " dated %s", x);
+                MONEY("total ", "total");
+        } else if (strcmp(cls, "invoice") == 0) {
+                snprintf(out, cap, "Invoice");
+                if ((x = fv(fields, "invoice_number", a, sizeof(a))) != NULL)
+                        ap(out, cap, " %s", x);
+                if ((x = fv(fields, "vendor", b, sizeof(b))) != NULL)
+                        ap(out, cap, " from %s", x);
+                if ((x = fv(fields, "customer", c, sizeof(c))) != NULL)
+                        ap(out, cap, " to %s", x);
+                MONEY("", "total");
+                if ((x = fv(fields, "issue_date", a, sizeof(a))) != NULL)
+                        ap(out, cap, ", issued %s", x);
+                if ((x = fv(fields, "due_date", a, sizeof(a))) != NULL)
+                        ap(out, cap, ", due %s", x);
+        } else if (strcmp(cls, "receipt") == 0) {
+                snprintf(out, cap, "Receipt");
+                if ((x = fv(fields, "merchant", a, sizeof(a))) != NULL)
+                        ap(out, cap, " from %s", x);
+                if ((x = fv(fields, "date", b, sizeof(b))) != NULL)
+                        ap(out, cap, " on %s", x);
+                MONEY("", "total");
+        } else if (strcmp(cls, "bank_statement") == 0) {
+                snprintf(out, cap, "Bank statement");
+                if ((x = fv(fields, "account_holder", a, sizeof(a))) != NULL)
+                        ap(out, cap, " for %s", x);
+                if ((x = fv(fields, "iban", b, sizeof(b))) != NULL)
+                        ap(out, cap, " (%s)", x);
+                x = fv(fields, "period_start", a, sizeof(a));
+                y = fv(fields, "period_end", b, sizeof(b));
+                if (x && y)
+                        ap(out, cap, ", %s to %s", x, y);
+                MONEY("opening balance ", "opening_balance");
+                MONEY("closing balance ", "closing_balance");
+        } else if (strcmp(cls, "annual_report") == 0 ||
+                   strcmp(cls, "financial_report") == 0) {
+                snprintf(out, cap, "%s report", cls[0] == 'a' ? "Annual"
+                                                              : "Financial");
+                if ((x = fv(fields, "company", a, sizeof(a))) != NULL)
+                        ap(out, cap, " of %s", x);
+                if ((x = fv(fields, "fiscal_year", b, sizeof(b))) != NULL)
+                        ap(out, cap, " for fiscal year %s", x);
+                if ((x = fv(fields, "period_end", b, sizeof(b))) != NULL)
+                        ap(out, cap, " for the period ended %s", x);
+                MONEY("revenue ", "revenue");
+                MONEY("net income ", "net_income");
+        } else if (strcmp(cls, "contract") == 0) {
+                snprintf(out, cap, "Contract");
+                parties = fields ? json_object_get(fields, "parties") : NULL;
+                if (json_is_array(parties) && json_array_size(parties) >= 2) {
+                        json_t *p0 = json_array_get(parties, 0);
+                        json_t *p1 = json_array_get(parties, 1);
+                        json_t *tmp = json_pack("{sOsO}", "a", p0, "b", p1);
+
+                        x = fv(tmp, "a", a, sizeof(a));
+                        y = fv(tmp, "b", b, sizeof(b));
+                        if (x && y)
+                                ap(out, cap, " between %s and %s", x, y);
+                        json_decref(tmp);
+                }
+                if ((x = fv(fields, "effective_date", c, sizeof(c))) != NULL)
+                        ap(out, cap, ", effective %s", x);
+                if ((x = fv(fields, "governing_law", d, sizeof(d))) != NULL)
+                        ap(out, cap, ", governed by the law of %s", x);
+        } else if (strcmp(cls, "tax_form") == 0) {
+                snprintf(out, cap, "Tax form");
+                if ((x = fv(fields, "form", a, sizeof(a))) != NULL)
+                        ap(out, cap, " %s", x);
+                if ((x = fv(fields, "tax_year", b, sizeof(b))) != NULL)
+                        ap(out, cap, " for tax year %s", x);
+                if ((x = fv(fields, "taxpayer", c, sizeof(c))) != NULL)
+                        ap(out, cap, ", taxpayer %s", x);
+        } else {
+                /* A class of a custom taxonomy: "purchase_order" reads
+                 * "Purchase order". */
+                snprintf(out, cap, "%s", cls);
+                for (k = 0; out[k]; k++)
+                        if (out[k] == '_')
+                                out[k] = ' ';
+                if (is_alpha((unsigned char)out[0]))
+                        out[0] = (char)(out[0] & ~0x20);
+        }
+#undef MONEY
+        ap(out, cap, ".");
+}
+
+struct sent {
+        size_t off, len;
+        double score;
+        size_t clean; /* bytes once cleaned */
+        int pick;
+};
+
+static const char *const stopwords[] = {
+        "the", "and", "for", "are", "was", "were", "with", "that", "this",
+        "from", "have", "has", "not", "you", "your", "our", "will", "shall",
+        "all", "any", "but", "can", "its", "may", "per", "der", "die", "das",
+        "und", "mit", "von", "für", "den", "dem", "des", "ein", "eine",
+        "ist", "sind", "auf", "les", "des", "une", "est", "pour", "par",
+        "dans", "sur", "aux", "avec", "qui", "que", "het", "een", "van",
+        "voor", "met", "zijn", "niet", "los", "las", "del", "por", "con",
+        "para", "una", NULL,
+};
+
+/* Appends a sentence [st, e) of f (trimmed) unless it is empty. */
+static void sent_push(struct sent **v, size_t *n, size_t *cap, const char *f,
+                      size_t st, size_t e)
+{
+        while (st < e && is_space((unsigned char)f[st]))
+                st++;
+        while (e > st && is_space((unsigned char)f[e - 1]))
+                e--;
+        if (e == st)
+                return;
+        if (*n == *cap) {
+                *cap = *cap ? *cap * 2 : 64;
+                *v = xrealloc(*v, *cap * sizeof(**v));
+        }
+        memset(&(*v)[*n], 0, sizeof(**v));
+        (*v)[*n].off = st;
+        (*v)[*n].len = e - st;
+        (*n)++;
+}
+
+/* Splits f into sentences: at . ! ? before a capital, a digit or the end
+ * (not after abbreviations), at page breaks and blank lines, and at line
+ * ends unless a long line of prose runs on. */
+static size_t sentences(const char *f, size_t n, struct sent **out)
+{
+        static const char *const abbr[] = {
+                "no", "nr", "vs", "etc", "inc", "ltd", "co", "corp", "dr",
+                "mr", "mrs", "ms", "st", "ca", "bzw", "usw", "abs", "art",
+                "vol", "pp", "fig", "approx", "ggf", "inkl", "zzgl", "incl",
+                "excl", "nos", "e.g", "i.e", "z.b", "u.a", "resp", "jan",
+                "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+                "oct", "nov", "dec", NULL,
+        };
+        struct sent *v = NULL;
+        size_t cnt = 0, cap = 0, i, st = 0, ls = 0, j, w, nl;
+        unsigned char ch, nx;
+        char low[8];
+
+        for (i = 0; i < n; i++) {
+                ch = (unsigned char)f[i];
+                if (ch == '\f') {
+                        sent_push(&v, &cnt, &cap, f, st, i);
+                        st = ls = i + 1;
+                } else if (ch == '\n' || ch == '\r') {
+                        nl = 0;
+                        for (j = i; j < n && is_space((unsigned char)f[j]) &&
+                                    f[j] != '\f';
+                             j++)
+                                nl += f[j] == '\n';
+                        nx = j < n ? (unsigned char)f[j] : 0;
+                        /* Prose wrapped by the PDF runs on in lower case. */
+                        if (nl > 1 || i - ls < 40 || j == n ||
+                            strchr(".!?:;", f[i > 0 ? i - 1 : 0]) ||
+                            !((nx >= 'a' && nx <= 'z') || nx >= 0x80)) {
+                                sent_push(&v, &cnt, &cap, f, st, i);
+                                st = j;
+                        }
+                        ls = j;
+                        i = j - 1;
+                } else if ((ch == '.' || ch == '!' || ch == '?') &&
+                           (i + 1 == n || f[i + 1] == ' ')) {
+                        j = skip_blank(f, i + 1, n);
+                        nx = j < n ? (unsigned char)f[j] : 0;
+                        for (w = i; w > st && (is_alpha((unsigned char)f[w - 1]) ||
+                                               f[w - 1] == '.');
+                             w--)
+                                ;
+                        if (ch == '.' && i - w < sizeof(low)) {
+                                fold(f + w, i - w, low);
+                                if (i - w <= 1 || word_in(low, 0, i - w, abbr))
+                                        continue;
+                        }
+                        if (j < n && !(is_upper((unsigned char)f[j]) ||
+                                       is_digit(nx) || nx >= 0x80 ||
+                                       nx == '"' || nx == '\n'))
+                                continue;
+                        sent_push(&v, &cnt, &cap, f, st, i + 1);
+                        st = i + 1;
+                }
+        }
+        sent_push(&v, &cnt, &cap, f, st, n);
+        *out = v;
+        return cnt;
+}
+
+/* Term frequencies of the content words (3 to 32 bytes of letters, not a
+ * stop word) of f, at most BUILTIN_WORDS_MAX distinct. New table. */
+static GHashTable *term_freq(const char *f, size_t n)
+{
+        GHashTable *tf = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                               g_free, NULL);
+        size_t i = 0, e;
+        gpointer old;
+        char *w;
+
+        while (i < n) {
+                if (!(is_alpha((unsigned char)f[i]) ||
+                      (unsigned char)f[i] >= 0x80)) {
+                        i++;
+                        continue;
+                }
+                for (e = i; e < n && (is_alpha((unsigned char)f[e]) ||
+                                      (unsigned char)f[e] >= 0x80);
+                     e++)
+                        ;
+                if (e - i >= 3 && e - i <= 32 && !word_in(f, i, e, stopwords)) {
+                        w = g_strndup(f + i, e - i);
+                        old = g_hash_table_lookup(tf, w);
+                        if (old || g_hash_table_size(tf) < BUILTIN_WORDS_MAX)
+                                g_hash_table_replace(
+                                        tf, w,
+                                        GSIZE_TO_POINTER(GPOINTER_TO_SIZE(old) +
+                                                         1));
+                        else
+                                g_free(w);
+                }
+                i = e;
+        }
+        return tf;
+}
+
+/* Informative: frequent content words (mean log tf), early in the text,
+ * with figures; not a fragment, not a table row, not a wall of text. */
+static double sent_score(const char *f, const struct sent *st, GHashTable *tf)
+{
+        const char *p = f + st->off;
+        size_t i = 0, e, words = 0, content = 0, letters = 0, gaps = 0;
+        double sum = 0, score;
+        int digits = 0, money = 0;
+        char w[33];
+
+        while (i < st->len) {
+                unsigned char ch = (unsigned char)p[i];
+
+                if (is_digit(ch))
+                        digits = 1;
+                if (ch == '$' || ch == 0xE2 || ch == 0xC2)
+                        money = 1;
+                if (ch == ' ' && i + 2 < st->len && p[i + 1] == ' ' &&
+                    p[i + 2] == ' ')
+                        gaps++;
+                if (!(is_alpha(ch) || ch >= 0x80)) {
+                        i++;
+                        continue;
+                }
+                for (e = i; e < st->len && (is_alpha((unsigned char)p[e]) ||
+                                            (unsigned char)p[e] >= 0x80);
+                     e++)
+                        ;
+                words++;
+                letters += e - i;
+                if (e - i >= 3 && e - i <= 32) {
+                        memcpy(w, p + i, e - i);
+                        w[e - i] = '\0';
+                        sum += log1p((double)GPOINTER_TO_SIZE(
+                                g_hash_table_lookup(tf, w)));
+                        content++;
+                }
+                i = e;
+        }
+        score = (content ? sum / sqrt((double)content + 2.0) : 0) +
+                1.5 / (1.0 + (double)st->off / 4000.0) + 0.25 * digits +
+                0.25 * money;
+        /* Fragments (labels), table rows and column layouts are not
+         * sentences at all. */
+        if (words < 5 || st->len < 25 || gaps > 0 ||
+            (double)letters < 0.55 * (double)st->len)
+                return 0;
+        if (words < 6)
+                score *= 0.5;
+        if (st->len > 400)
+                score *= 0.5;
+        return score;
+}
+
+/* A sentence said twice (letterheads, footers on every page) counts once:
+ * later copies score 0. Hash set of the folded text; new and freed here. */
+static void dedupe(const char *f, struct sent *v, size_t n)
+{
+        GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                 g_free, NULL);
+        size_t i;
+        char *key;
+
+        for (i = 0; i < n; i++) {
+                key = g_strndup(f + v[i].off, v[i].len);
+                if (g_hash_table_contains(seen, key)) {
+                        v[i].score = 0;
+                        g_free(key);
+                } else {
+                        g_hash_table_add(seen, key);
+                }
+        }
+        g_hash_table_destroy(seen);
+}
+
+static int ends_sentence(const char *s, size_t n)
+{
+        while (n > 0 && is_space((unsigned char)s[n - 1]))
+                n--;
+        return n > 0 && strchr(".!?:;\"')", s[n - 1]);
+}
+
+static int by_score(const void *a, const void *b)
+{
+        const struct sent *x = *(const struct sent *const *)a;
+        const struct sent *y = *(const struct sent *const *)b;
+
+        if (x->score != y->score)
+                return x->score < y->score ? 1 : -1;
+        return x->off < y->off ? -1 : x->off > y->off;
+}
+
+char *builtin_summarize(struct builtin *b, const char *cls,
+                        const json_t *fields, const char *text, size_t len,
+                        const char *lang)
+{
+        size_t max = b ? b->summary_max : BUILTIN_SUMMARY_DEFAULT;
+        struct sbuf sb = {xmalloc(max + 1), 0, max}, probe = {NULL, 0, 0};
+        char lead[512];
+        struct sent *v = NULL, **order;
+        struct window w;
+        GHashTable *tf;
+        size_t n, i, picked = 0, used, room;
+        double best;
+
+        (void)lang;
+        sb.p[0] = '\0';
+        lead_sentence(cls, fields, lead, sizeof(lead));
+        sb_clean(&sb, lead, strlen(lead));
+        sb.n = utf8_cut(sb.p, sb.n, sb.n);
+        sb.p[sb.n] = '\0';
+        if (!text || len == 0)
+                return sb.p;
+
+        window_init(&w, text, len, 0);
+        n = sentences(text, w.n, &v);
+        tf = term_freq(w.f, w.n);
+        order = xmalloc((n ? n : 1) * sizeof(*order));
+        for (i = 0; i < n; i++) {
+                v[i].score = sent_score(w.f, &v[i], tf);
+                v[i].clean = sb_clean(&probe, text + v[i].off, v[i].len) +
+                             !ends_sentence(text + v[i].off, v[i].len);
+                order[i] = &v[i];
+        }
+        dedupe(w.f, v, n);
+        qsort(order, n, sizeof(*order), by_score);
+        best = n ? order[0]->score : 0;
+        used = sb.n;
+        for (i = 0; i < n && picked < BUILTIN_SUMMARY_SENTENCES; i++) {
+                if (order[i]->score <= 0 || order[i]->score < 0.35 * best ||
+                    order[i]->clean == 0)
+                        break;
+                if (used + (used ? 1 : 0) + order[i]->clean > max)
+                        continue;
+                used += (used ? 1 : 0) + order[i]->clean;
+                order[i]->pick = 1;
+                picked++;
+        }
+        for (i = 0; i < n; i++) {
+                if (!v[i].pick)
+                        continue;
+                if (sb.n)
+                        sb.p[sb.n++] = ' ';
+                sb_clean(&sb, text + v[i].off, v[i].len);
+                if (!ends_sentence(sb.p, sb.n) && sb.n < sb.cap) {
+                        sb.p[sb.n++] = '.'; /* a title line, closed */
+                        sb.p[sb.n] = '\0';
+                }
+        }
+        /* Nothing fits whole: the best sentence, cut at a word, with an
+         * ellipsis, if there is room for a useful part of it. */
+        room = max > sb.n + 1 ? max - sb.n - 1 : 0;
+        if (!picked && n && best > 0 && room >= 40) {
+                size_t start = sb.n ? sb.n + 1 : 0;
+
+                if (sb.n)
+                        sb.p[sb.n++] = ' ';
+                sb.cap = max - 3;
+                sb_clean(&sb, text + order[0]->off, order[0]->len);
+                sb.cap = max;
+                while (sb.n > start && sb.p[sb.n - 1] != ' ')
+                        sb.n--;
+                while (sb.n > start && sb.p[sb.n - 1] == ' ')
+                        sb.n--;
+                if (sb.n > start) {
+                        memcpy(sb.p + sb.n, "\xe2\x80\xa6", 3);
+                        sb.n += 3;
+                } else if (start) {
+                        sb.n = start - 1;
+                }
+                sb.p[sb.n] = '\0';
+        }
+        g_hash_table_destroy(tf);
+        free(order);
+        free(v);
+        window_cleanup(&w);
+        return sb.p;
+}
+
+/* Tokens the way a BPE tokenizer (cl100k-like) would count them, without
+ * its vocabulary: a run of letters costs one token per 5 bytes started
+ * (common English words are one token, long or non-Latin ones more), a
+ * run of digits one per 3 digits, a run of punctuation one per 3 bytes,
+ * each character of three or four bytes (CJK, symbols) one, a run of two
+ * or more white space bytes one (a single space rides on the next word),
+ * and each invalid byte one. English prose comes out near 4.2 bytes a
+ * token. Never 0 for non-empty text. */
+long builtin_tokens(const char *text, size_t len)
+{
+        const unsigned char *s = (const unsigned char *)text;
+        size_t i = 0, e, k;
+        long t = 0;
+
+        if (!text || len == 0)
+                return 0;
+        while (i < len) {
+                k = utf8_seq(s + i, len - i);
+                if (k == 1 && is_alpha(s[i])) {
+                        for (e = i; e < len; e += k) {
+                                k = utf8_seq(s + e, len - e);
+                                if (!(k == 2 || (k == 1 && is_alpha(s[e]))))
+                                        break;
+                        }
+                        t += (long)((e - i + 4) / 5);
+                        i = e;
+                } else if (k == 2) {
+                        for (e = i; e < len && utf8_seq(s + e, len - e) == 2;
+                             e += 2)
+                                ;
+                        t += (long)((e - i + 4) / 5);
+                        i = e;
+                } else if (k == 1 && is_digit(s[i])) {
+                        for (e = i; e < len && is_digit(s[e]); e++)
+                                ;
+                        t += (long)((e - i + 2) / 3);
+                        i = e;
+                } else if (k == 1 && is_space(s[i])) {
+                        for (e = i; e < len && is_space(s[e]); e++)
+                                ;
+                        t += e - i > 1 || s[i] != ' ';
+                        i = e;
+                } else if (k == 1) {
+                        for (e = i; e < len && s[e] < 0x80 && !is_space(s[e]) &&
+                                    !is_alpha(s[e]) && !is_digit(s[e]);
+                             e++)
+                                ;
+                        t += (long)((e - i + 2) / 3);
+                        i = e;
+                } else {
+                        t++;
+                        i += k ? k : 1;
+                }
+        }
+        return t > 0 ? t : 1;
+}
