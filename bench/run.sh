@@ -1,7 +1,7 @@
 #!/bin/bash
 # `make bench`: the throughput of the whole pipeline against a bare Poppler
 # loop, from one run on the same machine, printed as a ratio.
-#  1. generates a corpus (DOCPIPE_BENCH_DOCS documents, default 500, of
+#  1. generates a corpus (BENCH_DOCS documents, default 500, of
 #     1 to 50 pages) into build/bench-corpus, once;
 #  2. bare: bench-bare extracts the text of every page on worker.threads
 #     threads (default 2), nothing else;
@@ -13,8 +13,8 @@
 set -u
 B=${1:-build}
 cd "$(dirname "$0")/.."
-N=${DOCPIPE_BENCH_DOCS:-500}
-T=${DOCPIPE_BENCH_THREADS:-2}
+N=${BENCH_DOCS:-500}
+T=${BENCH_THREADS:-2}
 C=build/bench-corpus-$N
 if [ ! -f "$C/.done" ]; then
         rm -rf "$C"

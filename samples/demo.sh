@@ -10,7 +10,7 @@ sh deploy/deps.sh
 make -s -j"$(nproc 2>/dev/null || echo 2)" all
 rm -rf build/samples
 build/docgen samples build/samples
-pgdir=${DOCPIPE_DEMO_PG:-$(pwd)/.pg/demo}
+pgdir=${DEMO_PG_DIR:-$(pwd)/.pg/demo}
 dsn=$(sh tests/pg.sh start "$pgdir")
 trap 'sh tests/pg.sh stop "$pgdir" >/dev/null 2>&1 || true' EXIT
 build/docpipe demo --dsn "$dsn" --samples build/samples

@@ -588,6 +588,12 @@ int job_parse(struct doc *doc, const void *payload, size_t len, const void *key,
               size_t keylen, const char *content_type, const struct config *cfg,
               struct err *err)
 {
+        /* The key names the document until the message says otherwise, so
+         * that even an empty or unreadable message is known by it. */
+        if (key && job_id_ok(key, keylen)) {
+                free(doc->id);
+                doc->id = xstrndup(key, keylen);
+        }
         if (!payload || len == 0) {
                 free(doc->job_json);
                 doc->job_json = job_raw_json(doc, content_type, 0);

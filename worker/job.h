@@ -18,8 +18,8 @@
 
 /* Fills doc from a message: payload/len (may be NULL/0), key/keylen (may be
  * NULL/0), the content-type header (NUL-terminated, may be NULL). doc->id is
- * set even on error when the message names one (else the caller's default
- * stays). For a raw document, doc->bytes takes a copy of the payload; for an
+ * the key when it is a valid id, replaced by an envelope's id; set even on
+ * error when the message names one (else the caller's default stays). For a raw document, doc->bytes takes a copy of the payload; for an
  * envelope with inline data, the decoded bytes; for a uri, doc->source holds
  * the uri and bytes stay NULL until source_fetch. doc->job_json always gets
  * a JSON description of the job (raw documents: without their bytes).

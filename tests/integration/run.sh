@@ -2,7 +2,7 @@
 # Integration tests: the real docpipe binary against librdkafka's mock
 # cluster (`docpipe broker`) and a private PostgreSQL, outcomes read from
 # PostgreSQL and from the consumer group's committed offsets.
-# Usage: tests/integration/run.sh BUILD   (DOCPIPE_TEST_PG_DSN may name a
+# Usage: tests/integration/run.sh BUILD   (TEST_PG_DSN may name a
 # running cluster; otherwise one is started for the run.)
 set -u
 B=${1:-build}
@@ -13,7 +13,7 @@ chmod 755 "$WORK"
 . tests/integration/lib.sh
 
 own_pg=""
-PG_DSN=${DOCPIPE_TEST_PG_DSN:-}
+PG_DSN=${TEST_PG_DSN:-}
 if [ -z "$PG_DSN" ]; then
         own_pg="$WORK/pg"
         PG_DSN=$(sh tests/pg.sh start "$own_pg") || { say "cannot start PostgreSQL"; exit 1; }
@@ -165,7 +165,7 @@ t_bad() {
         stop_broker
 }
 
-tests=${DOCPIPE_IT:-"t_bad t_many t_kill t_sigterm"}
+tests=${IT_TESTS:-"t_bad t_many t_kill t_sigterm"}
 for t in $tests; do
         rm -f "$WORK"/worker-*.log
         $t

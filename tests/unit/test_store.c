@@ -5,7 +5,7 @@
  * that fails only its own document, a lost connection in the middle of a
  * transaction, and closing with work queued.
  *
- * The cluster: DOCPIPE_TEST_PG_DSN when set (tests/check.sh shares one),
+ * The cluster: TEST_PG_DSN when set (tests/check.sh shares one),
  * otherwise a private one started with tests/pg.sh in a temporary
  * directory (DOCPIPE_PG_SH may name the script). Each run creates a
  * database of its own and drops it at the end.
@@ -1098,7 +1098,7 @@ static int pg_sh_run(const char *cmd, char *out, size_t n)
 
 static int cluster_up(void)
 {
-        const char *env = getenv("DOCPIPE_TEST_PG_DSN");
+        const char *env = getenv("TEST_PG_DSN");
         PGconn *pg;
         unsigned r;
 

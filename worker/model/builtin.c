@@ -1280,8 +1280,7 @@ static int amount_at(const struct fctx *c, size_t i, size_t lo, size_t end,
                     is_digit((unsigned char)f[j + 1])) {
                         sep = f[j];
                         j++;
-                } else if (j + 3 < end && f[j] == ' ' &&
-                           is_digit((unsigned char)f[j + 1])) {
+                } else if (j + 3 < end && f[j] == ' ') {
                         /* A space groups thousands: a hard space (folded
                          * to spaces) always, a plain one only before a
                          * decimal comma (1 234,56). */
@@ -1393,7 +1392,7 @@ static int amount_at(const struct fctx *c, size_t i, size_t lo, size_t end,
  * stepped over. A word of stop before it voids the search ("revenue
  * increased by 5 million to ..."). */
 static int amount_in(const struct fctx *c, size_t i, size_t end, int ints,
-                     const char *const *stop, struct amount *a)
+                     const char *const *stop, struct amount *a, int *stopped)
 {
         const char *f = c->f;
         size_t j = i, e, w;
@@ -1423,8 +1422,10 @@ static int amount_in(const struct fctx *c, size_t i, size_t end, int ints,
                         w = j;
                         while (w < end && is_wordc((unsigned char)f[w]))
                                 w++;
-                        if (word_in(f, j, w, stop))
+                        if (word_in(f, j, w, stop)) {
+                                *stopped = 1;
                                 return 0;
+                        }
                         j = w;
                         continue;
                 }
@@ -1670,16 +1671,19 @@ static int value_after(const struct fctx *c, const struct rule *r, size_t i,
 {
         struct amount a;
         size_t j, k, e;
-        int y, m, d;
+        int y, m, d, stopped = 0;
 
         *none = 0;
         switch (r->kind) {
         case V_AMOUNT:
                 for (k = i; k < end && !is_digit((unsigned char)c->f[k]); k++)
                         ;
-                *none = k == end;
-                if (!amount_in(c, i, end, r->ints, r->stop, &a))
+                /* "Tax 15% on $ 112.90" voids this line; the tax may be
+                 * on the next. */
+                if (!amount_in(c, i, end, r->ints, r->stop, &a, &stopped)) {
+                        *none = k == end || stopped;
                         return 0;
+                }
                 snprintf(v->str, sizeof(v->str), "%s", a.val);
                 v->cur = a.cur;
                 v->scaled = a.scale != 0;
