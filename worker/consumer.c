@@ -23,6 +23,7 @@
 
 #define CONSUMER_POLL_BUDGET 256 /* messages per loop turn */
 #define CONSUMER_TICK_MS 100     /* keep-alive poll while paused/idle */
+#define CONSUMER_FINAL_COMMIT_MS 15000 /* waiting for the group to settle */
 
 struct consumer {
         uv_loop_t *loop;
@@ -38,6 +39,10 @@ struct consumer {
         int handles_open;
         int paused;
         int stopped;
+        /* Commit points of revoked partitions whose commit the coordinator
+         * refused (a rebalance in progress): stored again if the partition
+         * comes back to this member, so that nothing done is redone. */
+        rd_kafka_topic_partition_list_t *pending;
 };
 
 void consumer_log_cb(const rd_kafka_t *rk, int level, const char *fac,
@@ -133,23 +138,59 @@ static void consumer_on_assign(struct consumer *c, int coop,
         }
         if (c->paused || c->stopped)
                 rd_kafka_pause_partitions(c->rk, parts);
+        /* A partition back with a refused commit: store it again. The
+         * others now belong to other members, who redo (and skip) what
+         * was done here. */
+        for (int i = 0; i < c->pending->cnt; i++) {
+                rd_kafka_topic_partition_t *p = &c->pending->elems[i];
+                if (rd_kafka_topic_partition_list_find(parts, p->topic,
+                                                       p->partition))
+                        consumer_store(c, p->topic, p->partition, p->offset);
+        }
+        if (!coop) {
+                rd_kafka_topic_partition_list_destroy(c->pending);
+                c->pending = rd_kafka_topic_partition_list_new(0);
+        }
 }
 
 static void consumer_on_revoke(struct consumer *c, int coop,
                                rd_kafka_topic_partition_list_t *parts)
 {
+        rd_kafka_topic_partition_list_t *points;
         rd_kafka_error_t *error = NULL;
+        rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;
 
+        /* Commit now, explicitly: after the revocation the offsets are
+         * not ours any more. */
+        points = rd_kafka_topic_partition_list_new(parts->cnt);
         for (int i = 0; i < parts->cnt; i++) {
                 const char *topic = parts->elems[i].topic;
                 int32_t part = parts->elems[i].partition;
-                int64_t point =
-                        offsets_commit_point(c->offsets, topic, part);
+                int64_t point = offsets_commit_point(c->offsets, topic, part);
                 if (point >= 0)
-                        consumer_store(c, topic, part, point);
+                        rd_kafka_topic_partition_list_add(points, topic, part)
+                                ->offset = point;
         }
-        /* Commit now: after the revocation the offsets are not ours. */
-        rd_kafka_commit(c->rk, NULL, 0);
+        if (points->cnt > 0)
+                e = rd_kafka_commit(c->rk, points, 0);
+        for (int i = 0; i < points->cnt; i++) {
+                rd_kafka_topic_partition_t *p = &points->elems[i];
+                rd_kafka_topic_partition_t *old =
+                        rd_kafka_topic_partition_list_find(
+                                c->pending, p->topic, p->partition);
+                if (old)
+                        rd_kafka_topic_partition_list_del(
+                                c->pending, p->topic, p->partition);
+                if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+                        rd_kafka_topic_partition_list_add(
+                                c->pending, p->topic, p->partition)
+                                ->offset = p->offset;
+        }
+        if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+                log_info("kafka", "commit on revocation refused (%s): kept "
+                                  "for %d partitions",
+                         rd_kafka_err2str(e), points->cnt);
+        rd_kafka_topic_partition_list_destroy(points);
         for (int i = 0; i < parts->cnt; i++) {
                 offsets_revoke(c->offsets, parts->elems[i].topic,
                                parts->elems[i].partition);
@@ -250,6 +291,7 @@ struct consumer *consumer_new(uv_loop_t *loop, const struct config *cfg,
         c->arg = arg;
         c->pipefd[0] = c->pipefd[1] = -1;
         c->offsets = offsets_new();
+        c->pending = rd_kafka_topic_partition_list_new(0);
 
         /* Defaults that docpipe relies on; kafka.* may override the
          * first three, never the offset store. */
@@ -313,6 +355,7 @@ fail:
                 close(c->pipefd[1]);
         }
         offsets_free(c->offsets);
+        rd_kafka_topic_partition_list_destroy(c->pending);
         free(c);
         return NULL;
 }
@@ -362,15 +405,58 @@ static void consumer_on_close(uv_handle_t *h)
                 free(c);
 }
 
+/* Is e a commit error that goes away once the group settles? */
+static int consumer_commit_retriable(rd_kafka_resp_err_t e)
+{
+        return e == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS ||
+               e == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
+               e == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID ||
+               e == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
+               e == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE ||
+               e == RD_KAFKA_RESP_ERR_NOT_COORDINATOR ||
+               e == RD_KAFKA_RESP_ERR__WAIT_COORD ||
+               e == RD_KAFKA_RESP_ERR__TRANSPORT;
+}
+
+/* The last commit before leaving. When other members leave at the same
+ * moment, the coordinator refuses commits until this member has rejoined:
+ * keep serving the group (messages are dropped unprocessed, their offsets
+ * unstored) and try again, for a bounded time. */
+static void consumer_final_commit(struct consumer *c)
+{
+        uint64_t deadline = uv_hrtime() + CONSUMER_FINAL_COMMIT_MS * 1000000ULL;
+        rd_kafka_resp_err_t e;
+
+        for (;;) {
+                e = rd_kafka_commit(c->rk, NULL, 0);
+                if (e == RD_KAFKA_RESP_ERR__NO_OFFSET)
+                        e = RD_KAFKA_RESP_ERR_NO_ERROR;
+                if (!e && c->pending->cnt == 0)
+                        return;
+                if ((e && !consumer_commit_retriable(e)) ||
+                    uv_hrtime() > deadline)
+                        break;
+                rd_kafka_message_t *rkm = rd_kafka_consumer_poll(c->rk, 100);
+                if (rkm)
+                        rd_kafka_message_destroy(rkm);
+        }
+        if (e)
+                log_warn("kafka", "final commit: %s", rd_kafka_err2str(e));
+        if (c->pending->cnt > 0)
+                log_warn("kafka", "final commit: %d revoked partitions not "
+                                  "committed; their new owner redoes (and "
+                                  "skips) what was done",
+                         c->pending->cnt);
+}
+
 void consumer_close(struct consumer *c)
 {
         rd_kafka_resp_err_t e;
 
         if (!c)
                 return;
-        e = rd_kafka_commit(c->rk, NULL, 0);
-        if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
-                log_warn("kafka", "final commit: %s", rd_kafka_err2str(e));
+        c->stopped = 1;
+        consumer_final_commit(c);
         rd_kafka_queue_io_event_enable(c->rkqu, -1, NULL, 0);
         e = rd_kafka_consumer_close(c->rk);
         if (e)
@@ -378,6 +464,7 @@ void consumer_close(struct consumer *c)
         rd_kafka_queue_destroy(c->rkqu);
         rd_kafka_destroy(c->rk);
         offsets_free(c->offsets);
+        rd_kafka_topic_partition_list_destroy(c->pending);
         close(c->pipefd[0]);
         close(c->pipefd[1]);
         uv_close((uv_handle_t *)&c->poll, consumer_on_close);

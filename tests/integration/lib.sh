@@ -80,7 +80,10 @@ wait_count() {
 
 # lag: the consumer group's total lag on the jobs topic.
 lag() {
-        "$B/docpipe" lag 2>>"$WORK/lag.err" | sed -n 's/^total .* lag=\([0-9-]*\)$/\1/p'
+        "$B/docpipe" lag >"$WORK/lag.out" 2>>"$WORK/lag.err"
+        l=$(sed -n 's/^total .* lag=\([0-9-]*\)$/\1/p' "$WORK/lag.out")
+        [ "$l" = 0 ] || cat "$WORK/lag.out" >&2
+        echo "$l"
 }
 
 # Sanitizer reports in worker logs are failures even when the exit was 0.

@@ -18,9 +18,8 @@
 /* ---- fixtures and helpers -------------------------------------------- */
 
 static char *taxonomy[] = {
-        "invoice",  "receipt",  "bank_statement", "annual_report",
-        "financial_report", "contract", "tax_form", "other",
-};
+        "invoice",          "receipt",  "bank_statement", "annual_report",
+        "financial_report", "contract", "tax_form",       "other"};
 
 static void cfg_init(struct config *cfg, char **classes, size_t n)
 {
@@ -80,8 +79,7 @@ static void ck_field(const json_t *o, const char *key, const char *want)
                 ck_assert_msg(v == NULL, "%s should be absent in %s", key,
                               dump);
         } else {
-                ck_assert_msg(json_is_string(v), "%s missing in %s", key,
-                              dump);
+                ck_assert_msg(json_is_string(v), "%s missing in %s", key, dump);
                 ck_assert_msg(strcmp(json_string_value(v), want) == 0,
                               "%s: got \"%s\", want \"%s\" in %s", key,
                               json_string_value(v), want, dump);
@@ -97,31 +95,32 @@ static const char *lang_of(const char *text, char out[8])
 
 /* ---- texts ----------------------------------------------------------- */
 
-static const char inv_de[] =
-        "ACME GmbH \xc2\xb7 Musterstra\xc3\x9f" "e 1 \xc2\xb7 10115 Berlin\n"
-        "\n"
-        "Rechnungsempf\xc3\xa4nger:\n"
-        "Example BV\n"
-        "Keizersgracht 12\n"
-        "1015 CX Amsterdam\n"
-        "\n"
-        "RECHNUNG\n"
-        "Rechnungsnummer: RE-2024-0117\n"
-        "Rechnungsdatum: 12. M\xc3\xa4rz 2024\n"
-        "Leistungszeitraum: 01.02.2024 - 29.02.2024\n"
-        "\n"
-        "Pos. Beschreibung Menge Einzelpreis Betrag\n"
-        "1 Beratung 10 100,00 1.000,00\n"
-        "2 Software-Lizenz 1 37,44 37,44\n"
-        "\n"
-        "Zwischensumme 1.037,44 \xe2\x82\xac\n"
-        "MwSt. 19% 197,11 \xe2\x82\xac\n"
-        "Gesamtbetrag 1.234,55 \xe2\x82\xac\n"
-        "\n"
-        "Zahlbar innerhalb von 14 Tagen ohne Abzug.\n"
-        "Bitte \xc3\xbc" "berweisen Sie den Rechnungsbetrag unter Angabe "
-        "der Rechnungsnummer auf unser Konto.\n"
-        "IBAN DE89 3704 0044 0532 0130 00\n";
+static const char inv_de[] = "ACME GmbH \xc2\xb7 Musterstra\xc3\x9f"
+                             "e 1 \xc2\xb7 10115 Berlin\n"
+                             "\n"
+                             "Rechnungsempf\xc3\xa4nger:\n"
+                             "Example BV\n"
+                             "Keizersgracht 12\n"
+                             "1015 CX Amsterdam\n"
+                             "\n"
+                             "RECHNUNG\n"
+                             "Rechnungsnummer: RE-2024-0117\n"
+                             "Rechnungsdatum: 12. M\xc3\xa4rz 2024\n"
+                             "Leistungszeitraum: 01.02.2024 - 29.02.2024\n"
+                             "\n"
+                             "Pos. Beschreibung Menge Einzelpreis Betrag\n"
+                             "1 Beratung 10 100,00 1.000,00\n"
+                             "2 Software-Lizenz 1 37,44 37,44\n"
+                             "\n"
+                             "Zwischensumme 1.037,44 \xe2\x82\xac\n"
+                             "MwSt. 19% 197,11 \xe2\x82\xac\n"
+                             "Gesamtbetrag 1.234,55 \xe2\x82\xac\n"
+                             "\n"
+                             "Zahlbar innerhalb von 14 Tagen ohne Abzug.\n"
+                             "Bitte \xc3\xbc"
+                             "berweisen Sie den Rechnungsbetrag unter Angabe "
+                             "der Rechnungsnummer auf unser Konto.\n"
+                             "IBAN DE89 3704 0044 0532 0130 00\n";
 
 static const char inv_en[] =
         "Northwind Traders Ltd.\n"
@@ -154,7 +153,9 @@ static const char inv_fr[] =
         "FACTURE\n"
         "Facture N\xc2\xb0 F-2024-118\n"
         "Date : 5 avril 2024\n"
-        "Date d'\xc3\xa9" "ch\xc3\xa9" "ance : 5 mai 2024\n"
+        "Date d'\xc3\xa9"
+        "ch\xc3\xa9"
+        "ance : 5 mai 2024\n"
         "\n"
         "Client : Martin & Fils SAS\n"
         "\n"
@@ -189,86 +190,84 @@ static const char inv_nl[] =
         "Wij verzoeken u het bedrag binnen 30 dagen over te maken op "
         "rekening NL91 ABNA 0417 1643 00.\n";
 
-static const char rec_en[] =
-        "FRESHMART GROCERY\n"
-        "123 Main St, Springfield\n"
-        "Store #0421  Tel 555-0100\n"
-        "\n"
-        "03/15/2024 14:32  Cashier: Anna\n"
-        "\n"
-        "Milk 2%            3.49\n"
-        "Bread              2.99\n"
-        "Apples 1.2 lb      4.12\n"
-        "SUBTOTAL          10.60\n"
-        "TAX                0.85\n"
-        "TOTAL             11.45\n"
-        "VISA CARD ****1234 11.45\n"
-        "CHANGE             0.00\n"
-        "\n"
-        "THANK YOU FOR SHOPPING WITH US!\n";
+static const char rec_en[] = "FRESHMART GROCERY\n"
+                             "123 Main St, Springfield\n"
+                             "Store #0421  Tel 555-0100\n"
+                             "\n"
+                             "03/15/2024 14:32  Cashier: Anna\n"
+                             "\n"
+                             "Milk 2%            3.49\n"
+                             "Bread              2.99\n"
+                             "Apples 1.2 lb      4.12\n"
+                             "SUBTOTAL          10.60\n"
+                             "TAX                0.85\n"
+                             "TOTAL             11.45\n"
+                             "VISA CARD ****1234 11.45\n"
+                             "CHANGE             0.00\n"
+                             "\n"
+                             "THANK YOU FOR SHOPPING WITH US!\n";
 
-static const char rec_de[] =
-        "REWE Markt GmbH\n"
-        "Hauptstra\xc3\x9f" "e 7\n"
-        "50667 K\xc3\xb6ln\n"
-        "\n"
-        "Kassenbon\n"
-        "Datum: 14.03.2024  Uhrzeit: 18:05\n"
-        "\n"
-        "Bio Vollmilch      1,19\n"
-        "Bananen            1,49\n"
-        "Brot               2,79\n"
-        "SUMME EUR          5,47\n"
-        "Gegeben Bar       10,00\n"
-        "R\xc3\xbc" "ckgeld           4,53\n"
-        "\n"
-        "Vielen Dank f\xc3\xbcr Ihren Einkauf!\n";
+static const char rec_de[] = "REWE Markt GmbH\n"
+                             "Hauptstra\xc3\x9f"
+                             "e 7\n"
+                             "50667 K\xc3\xb6ln\n"
+                             "\n"
+                             "Kassenbon\n"
+                             "Datum: 14.03.2024  Uhrzeit: 18:05\n"
+                             "\n"
+                             "Bio Vollmilch      1,19\n"
+                             "Bananen            1,49\n"
+                             "Brot               2,79\n"
+                             "SUMME EUR          5,47\n"
+                             "Gegeben Bar       10,00\n"
+                             "R\xc3\xbc"
+                             "ckgeld           4,53\n"
+                             "\n"
+                             "Vielen Dank f\xc3\xbcr Ihren Einkauf!\n";
 
-static const char rec_fr[] =
-        "CARREFOUR MARKET\n"
-        "Ticket de caisse n\xc2\xb0 4521\n"
-        "Le 02/04/2024 \xc3\xa0 10:12\n"
-        "Baguette 1,10\n"
-        "Caf\xc3\xa9 4,35\n"
-        "TOTAL 5,45 EUR\n"
-        "CB **** 8812\n"
-        "Merci de votre visite\n";
+static const char rec_fr[] = "CARREFOUR MARKET\n"
+                             "Ticket de caisse n\xc2\xb0 4521\n"
+                             "Le 02/04/2024 \xc3\xa0 10:12\n"
+                             "Baguette 1,10\n"
+                             "Caf\xc3\xa9 4,35\n"
+                             "TOTAL 5,45 EUR\n"
+                             "CB **** 8812\n"
+                             "Merci de votre visite\n";
 
-static const char bank_en[] =
-        "First National Bank\n"
-        "Account Statement\n"
-        "\n"
-        "Account holder: Jane Smith\n"
-        "IBAN: GB82 WEST 1234 5698 7654 32\n"
-        "Statement period: 01/03/2024 to 31/03/2024\n"
-        "\n"
-        "Opening balance \xc2\xa3" "1,250.00\n"
-        "03/03 Direct debit - Electricity -85.20\n"
-        "10/03 Salary 2,400.00\n"
-        "15/03 Withdrawal ATM -100.00\n"
-        "Closing balance \xc2\xa3" "3,464.80\n";
+static const char bank_en[] = "First National Bank\n"
+                              "Account Statement\n"
+                              "\n"
+                              "Account holder: Jane Smith\n"
+                              "IBAN: GB82 WEST 1234 5698 7654 32\n"
+                              "Statement period: 01/03/2024 to 31/03/2024\n"
+                              "\n"
+                              "Opening balance \xc2\xa3"
+                              "1,250.00\n"
+                              "03/03 Direct debit - Electricity -85.20\n"
+                              "10/03 Salary 2,400.00\n"
+                              "15/03 Withdrawal ATM -100.00\n"
+                              "Closing balance \xc2\xa3"
+                              "3,464.80\n";
 
-static const char bank_de[] =
-        "Sparkasse K\xc3\xb6lnBonn\n"
-        "Kontoauszug Nr. 3/2024\n"
-        "\n"
-        "Kontoinhaber: Max Mustermann\n"
-        "IBAN: DE89 3704 0044 0532 0130 00\n"
-        "Zeitraum: 01.03.2024 bis 31.03.2024\n"
-        "\n"
-        "Alter Kontostand 1.250,00 EUR\n"
-        "05.03. Lastschrift Stadtwerke -85,20\n"
-        "28.03. Gehalt 2.400,00\n"
-        "Neuer Kontostand 3.564,80 EUR\n";
+static const char bank_de[] = "Sparkasse K\xc3\xb6lnBonn\n"
+                              "Kontoauszug Nr. 3/2024\n"
+                              "\n"
+                              "Kontoinhaber: Max Mustermann\n"
+                              "IBAN: DE89 3704 0044 0532 0130 00\n"
+                              "Zeitraum: 01.03.2024 bis 31.03.2024\n"
+                              "\n"
+                              "Alter Kontostand 1.250,00 EUR\n"
+                              "05.03. Lastschrift Stadtwerke -85,20\n"
+                              "28.03. Gehalt 2.400,00\n"
+                              "Neuer Kontostand 3.564,80 EUR\n";
 
-static const char bank_nl[] =
-        "ING Bank N.V.\n"
-        "Rekeningafschrift\n"
-        "Rekeninghouder: P. de Vries\n"
-        "Rekeningnummer NL91 ABNA 0417 1643 00\n"
-        "Periode 01-03-2024 t/m 31-03-2024\n"
-        "Beginsaldo \xe2\x82\xac 1.000,00\n"
-        "Eindsaldo \xe2\x82\xac 1.212,35\n";
+static const char bank_nl[] = "ING Bank N.V.\n"
+                              "Rekeningafschrift\n"
+                              "Rekeninghouder: P. de Vries\n"
+                              "Rekeningnummer NL91 ABNA 0417 1643 00\n"
+                              "Periode 01-03-2024 t/m 31-03-2024\n"
+                              "Beginsaldo \xe2\x82\xac 1.000,00\n"
+                              "Eindsaldo \xe2\x82\xac 1.212,35\n";
 
 static const char annual_en[] =
         "Globex Corporation\n"
@@ -291,11 +290,14 @@ static const char annual_en[] =
 
 static const char annual_de[] =
         "Beispiel AG\n"
-        "Gesch\xc3\xa4" "ftsbericht 2023\n"
+        "Gesch\xc3\xa4"
+        "ftsbericht 2023\n"
         "Brief an die Aktion\xc3\xa4re\n"
-        "Das Gesch\xc3\xa4" "ftsjahr 2023 war von Wachstum gepr\xc3\xa4gt.\n"
+        "Das Gesch\xc3\xa4"
+        "ftsjahr 2023 war von Wachstum gepr\xc3\xa4gt.\n"
         "Umsatzerl\xc3\xb6se 1.234,5 Mio. EUR\n"
-        "Jahres\xc3\xbc" "berschuss 98,7 Mio. EUR\n"
+        "Jahres\xc3\xbc"
+        "berschuss 98,7 Mio. EUR\n"
         "Konzernabschluss und Lagebericht\n";
 
 static const char quarter_en[] =
@@ -341,10 +343,14 @@ static const char contract_en[] =
 static const char contract_de[] =
         "Dienstleistungsvertrag\n"
         "\n"
-        "zwischen der ACME GmbH, Musterstra\xc3\x9f" "e 1, 10115 Berlin "
-        "(nachfolgend \xe2\x80\x9e" "Auftragnehmer\xe2\x80\x9c)\n"
-        "und der Beispiel AG, Hauptstra\xc3\x9f" "e 5, 80331 M\xc3\xbcnchen "
-        "(nachfolgend \xe2\x80\x9e" "Auftraggeber\xe2\x80\x9c)\n"
+        "zwischen der ACME GmbH, Musterstra\xc3\x9f"
+        "e 1, 10115 Berlin "
+        "(nachfolgend \xe2\x80\x9e"
+        "Auftragnehmer\xe2\x80\x9c)\n"
+        "und der Beispiel AG, Hauptstra\xc3\x9f"
+        "e 5, 80331 M\xc3\xbcnchen "
+        "(nachfolgend \xe2\x80\x9e"
+        "Auftraggeber\xe2\x80\x9c)\n"
         "\n"
         "\xc2\xa7 1 Vertragsgegenstand\n"
         "Der Auftragnehmer erbringt f\xc3\xbcr den Auftraggeber "
@@ -368,18 +374,18 @@ static const char tax_en[] =
         "Service\n"
         "U.S. Individual Income Tax Return 2023\n"
         "OMB No. 1545-0074\n"
-        "For the year Jan. 1\xe2\x80\x93" "Dec. 31, 2023, or other tax year "
+        "For the year Jan. 1\xe2\x80\x93"
+        "Dec. 31, 2023, or other tax year "
         "beginning\n"
         "Taxpayer name: John Q. Public\n"
         "Filing Status: Single\n"
         "Your social security number\n"
         "Adjusted gross income 52,000\n";
 
-static const char tax_de[] =
-        "Finanzamt K\xc3\xb6ln-Mitte\n"
-        "Einkommensteuererkl\xc3\xa4rung 2023\n"
-        "Steuernummer 214/5678/9012\n"
-        "Steuerpflichtige Person: Erika Musterfrau\n";
+static const char tax_de[] = "Finanzamt K\xc3\xb6ln-Mitte\n"
+                             "Einkommensteuererkl\xc3\xa4rung 2023\n"
+                             "Steuernummer 214/5678/9012\n"
+                             "Steuerpflichtige Person: Erika Musterfrau\n";
 
 static const char letter_en[] =
         "Dear Mr. Brown,\n"
@@ -451,14 +457,16 @@ START_TEST(test_language)
                                  "days of the date shown above.",
                                  out),
                          "en");
-        ck_assert_str_eq(lang_of("Bitte \xc3\xbc" "berweisen Sie den "
+        ck_assert_str_eq(lang_of("Bitte \xc3\xbc"
+                                 "berweisen Sie den "
                                  "Rechnungsbetrag innerhalb von vierzehn "
                                  "Tagen auf unser Konto.",
                                  out),
                          "de");
         ck_assert_str_eq(lang_of("Merci de r\xc3\xa9gler cette facture dans "
                                  "un d\xc3\xa9lai de trente jours \xc3\xa0 "
-                                 "compter de sa r\xc3\xa9" "ception.",
+                                 "compter de sa r\xc3\xa9"
+                                 "ception.",
                                  out),
                          "fr");
         ck_assert_str_eq(lang_of("Wij verzoeken u het bedrag binnen dertig "
@@ -592,8 +600,7 @@ START_TEST(test_classify_unsure)
         ck_assert(conf < 0.4);
         /* Two classes with equal evidence: unsure whichever wins. */
         classify("Invoice\nReceipt\n", &cls, &conf);
-        ck_assert(strcmp(cls, "invoice") == 0 ||
-                  strcmp(cls, "receipt") == 0);
+        ck_assert(strcmp(cls, "invoice") == 0 || strcmp(cls, "receipt") == 0);
         ck_assert_msg(conf < 0.6, "conf %.3f", conf);
         /* Confidence grows with evidence. */
         a = "Invoice\nTotal 12.00\n";
@@ -647,21 +654,23 @@ START_TEST(test_amount_styles)
 {
         static const struct {
                 const char *text, *total, *cur;
-        } cases[] = {
-                {"Total: 1.234,56 \xe2\x82\xac\n", "1234.56", "EUR"},
-                {"Total: $1,234.56\n", "1234.56", "USD"},
-                {"Total: 1 234,56 \xe2\x82\xac\n", "1234.56", "EUR"},
-                {"Total: 1\xc2\xa0" "234,56 EUR\n", "1234.56", "EUR"},
-                {"Total: 1234.56 EUR\n", "1234.56", "EUR"},
-                {"Total: CHF 1'234.50\n", "1234.50", "CHF"},
-                {"Total: \xc2\xa3" "12\n", "12.00", "GBP"},
-                {"Total: 12,5 EUR\n", "12.50", "EUR"},
-                {"Total: -45.00 EUR\n", "-45.00", "EUR"},
-                {"Total: (45.00) USD\n", "-45.00", "USD"},
-                {"Total: 1,234,567.89 USD\n", "1234567.89", "USD"},
-                {"Total: 1.234.567,89 EUR\n", "1234567.89", "EUR"},
-                {"Total\n\xe2\x82\xac 99,00\n", "99.00", "EUR"},
-        };
+        } cases[] = {{"Total: 1.234,56 \xe2\x82\xac\n", "1234.56", "EUR"},
+                     {"Total: $1,234.56\n", "1234.56", "USD"},
+                     {"Total: 1 234,56 \xe2\x82\xac\n", "1234.56", "EUR"},
+                     {"Total: 1\xc2\xa0"
+                      "234,56 EUR\n",
+                      "1234.56", "EUR"},
+                     {"Total: 1234.56 EUR\n", "1234.56", "EUR"},
+                     {"Total: CHF 1'234.50\n", "1234.50", "CHF"},
+                     {"Total: \xc2\xa3"
+                      "12\n",
+                      "12.00", "GBP"},
+                     {"Total: 12,5 EUR\n", "12.50", "EUR"},
+                     {"Total: -45.00 EUR\n", "-45.00", "EUR"},
+                     {"Total: (45.00) USD\n", "-45.00", "USD"},
+                     {"Total: 1,234,567.89 USD\n", "1234567.89", "USD"},
+                     {"Total: 1.234.567,89 EUR\n", "1234567.89", "EUR"},
+                     {"Total\n\xe2\x82\xac 99,00\n", "99.00", "EUR"}};
         size_t i;
         json_t *o;
 
@@ -677,14 +686,14 @@ END_TEST
 START_TEST(test_amount_refused)
 {
         static const char *const texts[] = {
-                "Total 19%\n",              /* a percentage */
-                "Total: 12.03.2024\n",      /* a date */
-                "Total: 1.2345 EUR\n",      /* neither style */
-                "Total items: 3\n",         /* not an amount label */
-                "Total: 42\n",              /* bare integer, no currency */
-                "Total\n42\n",              /* a column header's first row */
-                "Total: INV-2024 EUR\n",    /* part of an id */
-                "Total: 1,23,45 EUR\n",     /* broken grouping */
+                "Total 19%\n",           /* a percentage */
+                "Total: 12.03.2024\n",   /* a date */
+                "Total: 1.2345 EUR\n",   /* neither style */
+                "Total items: 3\n",      /* not an amount label */
+                "Total: 42\n",           /* bare integer, no currency */
+                "Total\n42\n",           /* a column header's first row */
+                "Total: INV-2024 EUR\n", /* part of an id */
+                "Total: 1,23,45 EUR\n",  /* broken grouping */
         };
         size_t i;
         json_t *o;
@@ -723,8 +732,7 @@ START_TEST(test_date_styles)
                 {"Date: 12/25/2024\n", "de", "2024-12-25"},
                 /* the document shows how it writes dates */
                 {"Date: 03/04/2024\nDue: 18/04/2024\n", "en", "2024-04-03"},
-                {"Date: 29.02.2024\n", "de", "2024-02-29"},
-        };
+                {"Date: 29.02.2024\n", "de", "2024-02-29"}};
         size_t i;
         json_t *o;
 
@@ -741,15 +749,14 @@ START_TEST(test_date_refused)
         static const struct {
                 const char *text, *lang;
         } cases[] = {
-                {"Date: 03/12/2024\n", NULL},  /* ambiguous, language unknown */
+                {"Date: 03/12/2024\n", NULL}, /* ambiguous, language unknown */
                 {"Date: 03/12/2024\n", "und"},
-                {"Date: 31.02.2024\n", "de"},  /* no such day */
-                {"Date: 29.02.2023\n", "de"},  /* not a leap year */
-                {"Date: 12.13.2024\n", "de"},  /* no such month */
+                {"Date: 31.02.2024\n", "de"}, /* no such day */
+                {"Date: 29.02.2023\n", "de"}, /* not a leap year */
+                {"Date: 12.13.2024\n", "de"}, /* no such month */
                 {"Date: 12 Smarch 2024\n", "en"},
-                {"Date: March 2024\n", "en"},  /* no day */
-                {"Date: 12.03.20245\n", "de"},
-        };
+                {"Date: March 2024\n", "en"}, /* no day */
+                {"Date: 12.03.20245\n", "de"}};
         size_t i;
         json_t *o;
 
@@ -832,8 +839,9 @@ START_TEST(test_invoice_number_not_date)
         json_t *o;
 
         /* A date where a number would be is a date, not a number. */
-        o = fields("invoice", "Rechnung vom 12.03.2024\nGesamtbetrag "
-                              "100,00 EUR\n",
+        o = fields("invoice",
+                   "Rechnung vom 12.03.2024\nGesamtbetrag "
+                   "100,00 EUR\n",
                    "de");
         ck_field(o, "invoice_number", NULL);
         ck_field(o, "issue_date", "2024-03-12");
@@ -848,16 +856,19 @@ START_TEST(test_invoice_number_not_date)
         json_decref(o);
 
         /* "Facture n° ... du <date>": both, each in its place. */
-        o = fields("invoice", "Facture n\xc2\xb0" "562044387 du 02 Juillet "
-                              "2015\nTotal TTC 29,99 \xe2\x82\xac\n",
+        o = fields("invoice",
+                   "Facture n\xc2\xb0"
+                   "562044387 du 02 Juillet "
+                   "2015\nTotal TTC 29,99 \xe2\x82\xac\n",
                    "fr");
         ck_field(o, "invoice_number", "562044387");
         ck_field(o, "issue_date", "2015-07-02");
         json_decref(o);
 
         /* Prose mentioning an invoice is not a number. */
-        o = fields("invoice", "This invoice is for the billing period July "
-                              "1 - July 31, 2014\n",
+        o = fields("invoice",
+                   "This invoice is for the billing period July "
+                   "1 - July 31, 2014\n",
                    "en");
         ck_field(o, "invoice_number", NULL);
         ck_field(o, "issue_date", NULL);
@@ -869,9 +880,10 @@ START_TEST(test_total_not_subtotal)
 {
         json_t *o;
 
-        o = fields("invoice", "Invoice INV-1\nTotal $110.00\nSubtotal "
-                              "$100.00\nSub-total $100.00\nTotal VAT "
-                              "$10.00\nTotal excl. VAT $100.00\n",
+        o = fields("invoice",
+                   "Invoice INV-1\nTotal $110.00\nSubtotal "
+                   "$100.00\nSub-total $100.00\nTotal VAT "
+                   "$10.00\nTotal excl. VAT $100.00\n",
                    "en");
         ck_field(o, "total", "110.00");
         ck_field(o, "subtotal", "100.00");
@@ -879,23 +891,26 @@ START_TEST(test_total_not_subtotal)
         json_decref(o);
 
         /* Only a subtotal: no total at all. */
-        o = fields("invoice", "Invoice INV-1\nSubtotal $100.00\n"
-                              "Zwischensumme 100,00 EUR\nTotal HT : 100,00 "
-                              "\xe2\x82\xac\n",
+        o = fields("invoice",
+                   "Invoice INV-1\nSubtotal $100.00\n"
+                   "Zwischensumme 100,00 EUR\nTotal HT : 100,00 "
+                   "\xe2\x82\xac\n",
                    "en");
         ck_field(o, "total", NULL);
         json_decref(o);
 
         /* "Amount due" beats a line-item "Total". */
-        o = fields("invoice", "Invoice INV-1\nItem total $40.00\nTotal "
-                              "$40.00\nAmount due: $45.00\n",
+        o = fields("invoice",
+                   "Invoice INV-1\nItem total $40.00\nTotal "
+                   "$40.00\nAmount due: $45.00\n",
                    "en");
         ck_field(o, "total", "45.00");
         json_decref(o);
 
         /* The tax base is not the tax. */
-        o = fields("invoice", "Invoice INV-1\nTax 15% on $ 112.90\n\n"
-                              "$ 16.94\n",
+        o = fields("invoice",
+                   "Invoice INV-1\nTax 15% on $ 112.90\n\n"
+                   "$ 16.94\n",
                    "en");
         ck_field(o, "tax", "16.94");
         json_decref(o);
@@ -1012,8 +1027,7 @@ START_TEST(test_fields_contract)
 
         p = json_object_get(o, "parties");
         ck_assert(json_is_array(p) && json_array_size(p) == 2);
-        ck_assert_str_eq(json_string_value(json_array_get(p, 0)),
-                         "Acme Corp.");
+        ck_assert_str_eq(json_string_value(json_array_get(p, 0)), "Acme Corp.");
         ck_assert_str_eq(json_string_value(json_array_get(p, 1)),
                          "Example Ltd.");
         ck_field(o, "effective_date", "2024-03-01");
@@ -1023,8 +1037,7 @@ START_TEST(test_fields_contract)
         o = fields("contract", contract_de, "de");
         p = json_object_get(o, "parties");
         ck_assert(json_is_array(p) && json_array_size(p) == 2);
-        ck_assert_str_eq(json_string_value(json_array_get(p, 0)),
-                         "ACME GmbH");
+        ck_assert_str_eq(json_string_value(json_array_get(p, 0)), "ACME GmbH");
         ck_assert_str_eq(json_string_value(json_array_get(p, 1)),
                          "Beispiel AG");
         ck_field(o, "effective_date", "2024-04-01");
@@ -1077,8 +1090,8 @@ END_TEST
 static void ck_summary(const char *s, size_t max)
 {
         ck_assert_ptr_nonnull(s);
-        ck_assert_msg(strlen(s) <= max, "summary of %zu bytes > %zu",
-                      strlen(s), max);
+        ck_assert_msg(strlen(s) <= max, "summary of %zu bytes > %zu", strlen(s),
+                      max);
         ck_assert_msg(g_utf8_validate(s, -1, NULL), "invalid UTF-8: %s", s);
 }
 
@@ -1113,13 +1126,14 @@ END_TEST
 START_TEST(test_summary_extract)
 {
         json_t *f = fields("invoice", inv_de, "de");
-        char *s = builtin_summarize(model, "invoice", f, inv_de,
-                                    strlen(inv_de), "de");
+        char *s = builtin_summarize(model, "invoice", f, inv_de, strlen(inv_de),
+                                    "de");
 
         ck_summary(s, 600);
-        ck_assert_msg(strncmp(s, "Invoice RE-2024-0117 from ACME GmbH to "
-                                 "Example BV, EUR 1234.55, issued "
-                                 "2024-03-12, due 2024-03-26. ",
+        ck_assert_msg(strncmp(s,
+                              "Invoice RE-2024-0117 from ACME GmbH to "
+                              "Example BV, EUR 1234.55, issued "
+                              "2024-03-12, due 2024-03-26. ",
                               strlen("Invoice RE-2024-0117 from ACME GmbH "
                                      "to Example BV, EUR 1234.55, issued "
                                      "2024-03-12, due 2024-03-26. ")) == 0,
@@ -1156,9 +1170,13 @@ START_TEST(test_summary_bounds)
         for (i = 0; i < 40; i++)
                 g_string_append_printf(text,
                                        "Im Jahr %d betr\xc3\xa4gt die "
-                                       "Gr\xc3\xb6\xc3\x9f" "e der "
-                                       "\xc3\x9c" "bersch\xc3\xbc" "sse %d "
-                                       "\xe2\x82\xac und w\xc3\xa4" "chst "
+                                       "Gr\xc3\xb6\xc3\x9f"
+                                       "e der "
+                                       "\xc3\x9c"
+                                       "bersch\xc3\xbc"
+                                       "sse %d "
+                                       "\xe2\x82\xac und w\xc3\xa4"
+                                       "chst "
                                        "st\xc3\xa4ndig weiter. ",
                                        1980 + i, 12 * i);
         cfg_init(&cfg, one, 1);
@@ -1166,15 +1184,14 @@ START_TEST(test_summary_bounds)
                 cfg.summary_max_chars = max;
                 b = builtin_new(&cfg, &err);
                 ck_assert_ptr_nonnull(b);
-                s = builtin_summarize(b, "tax_form", NULL, text->str,
-                                      text->len, "de");
+                s = builtin_summarize(b, "tax_form", NULL, text->str, text->len,
+                                      "de");
                 ck_summary(s, (size_t)max);
                 free(s);
                 builtin_free(b);
         }
         /* The default cap applies to the fixture's 600. */
-        s = builtin_summarize(model, "other", NULL, text->str, text->len,
-                              "de");
+        s = builtin_summarize(model, "other", NULL, text->str, text->len, "de");
         ck_summary(s, 600);
         ck_assert(strlen(s) > 300);
         free(s);
@@ -1188,8 +1205,8 @@ START_TEST(test_summary_invalid_utf8)
                 "This sentence has a broken \xc3 character and \xff\xfe "
                 "bytes that are not UTF-8 at all, in a paragraph.\n\n"
                 "A second sentence ends with a cut sequence \xe2\x82";
-        char *s = builtin_summarize(model, "other", NULL, bad,
-                                    sizeof(bad) - 1, "en");
+        char *s = builtin_summarize(model, "other", NULL, bad, sizeof(bad) - 1,
+                                    "en");
 
         ck_summary(s, 600);
         ck_assert_ptr_nonnull(strstr(s, "This sentence has a broken"));
@@ -1214,9 +1231,8 @@ START_TEST(test_tokens)
         ck_assert_int_eq(builtin_tokens("1234567", 7), 3);
         ck_assert_int_eq(builtin_tokens("hello, world", 12), 3);
         /* three CJK characters */
-        ck_assert_int_eq(builtin_tokens("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
-                                        9),
-                         3);
+        ck_assert_int_eq(
+                builtin_tokens("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 9), 3);
         /* English prose: about 4 bytes a token */
         t = builtin_tokens(en, strlen(en));
         ck_assert_msg(t >= (long)strlen(en) / 5 && t <= (long)strlen(en) / 3,
@@ -1246,10 +1262,15 @@ static void fill_random(char *p, size_t n, uint32_t seed, int printable)
 
 static void ck_all(struct builtin *b, const char *text, size_t len)
 {
-        static const char *const classes[] = {
-                "invoice",  "receipt",  "bank_statement", "annual_report",
-                "financial_report", "contract", "tax_form", "other", NULL,
-        };
+        static const char *const classes[] = {"invoice",
+                                              "receipt",
+                                              "bank_statement",
+                                              "annual_report",
+                                              "financial_report",
+                                              "contract",
+                                              "tax_form",
+                                              "other",
+                                              NULL};
         const char *cls;
         double conf;
         char lang[8];
@@ -1266,8 +1287,8 @@ static void ck_all(struct builtin *b, const char *text, size_t len)
         ck_assert(ok);
         ck_assert(conf >= 0.0 && conf <= 1.0);
         for (i = 0; i <= G_N_ELEMENTS(classes); i++) {
-                f = builtin_fields(b, classes[i % G_N_ELEMENTS(classes)],
-                                   text, len, lang);
+                f = builtin_fields(b, classes[i % G_N_ELEMENTS(classes)], text,
+                                   len, lang);
                 ck_assert(json_is_object(f));
                 s = builtin_summarize(b, cls, f, text, len, lang);
                 ck_summary(s, 600);
@@ -1347,8 +1368,7 @@ static void *worker(void *p)
 
         for (i = 0; i < 20; i++) {
                 builtin_language(model, a->text, strlen(a->text), lang);
-                builtin_classify(model, a->text, strlen(a->text), &cls,
-                                 &conf);
+                builtin_classify(model, a->text, strlen(a->text), &cls, &conf);
                 s = builtin_summarize(model, cls, NULL, a->text,
                                       strlen(a->text), lang);
                 free(s);
@@ -1361,18 +1381,15 @@ static void *worker(void *p)
 
 START_TEST(test_threads)
 {
-        struct worker_arg args[] = {
-                {inv_de, "de", "invoice", 0},
-                {inv_fr, "fr", "invoice", 0},
-                {letter_en, "en", "other", 0},
-                {contract_en, "en", "contract", 0},
-        };
+        struct worker_arg args[] = {{inv_de, "de", "invoice", 0},
+                                    {inv_fr, "fr", "invoice", 0},
+                                    {letter_en, "en", "other", 0},
+                                    {contract_en, "en", "contract", 0}};
         pthread_t th[G_N_ELEMENTS(args)];
         size_t i;
 
         for (i = 0; i < G_N_ELEMENTS(args); i++)
-                ck_assert_int_eq(pthread_create(&th[i], NULL, worker,
-                                                &args[i]),
+                ck_assert_int_eq(pthread_create(&th[i], NULL, worker, &args[i]),
                                  0);
         for (i = 0; i < G_N_ELEMENTS(args); i++) {
                 pthread_join(th[i], NULL);

@@ -20,6 +20,7 @@
  */
 #include "builtin.h"
 
+#include <errno.h>
 #include <glib.h>
 #include <libexttextcat/textcat.h>
 #include <math.h>
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../doc.h"
 
@@ -41,10 +43,11 @@
 #define BUILTIN_LANG_MIN_LETTERS 20    /* below this: "und" */
 #define BUILTIN_COUNT_CAP 32           /* occurrences counted per phrase */
 #define BUILTIN_VALUE_MAX 100          /* bytes of a text field value */
+#define BUILTIN_VALUE_REACH 256        /* a value this close to its label */
 #define BUILTIN_SUMMARY_DEFAULT 600    /* when summary_max_chars <= 0 */
 #define BUILTIN_SUMMARY_CAP (64 * 1024)
-#define BUILTIN_SUMMARY_SENTENCES 6    /* extracted sentences at most */
-#define BUILTIN_WORDS_MAX 8192         /* distinct words in tf table */
+#define BUILTIN_SUMMARY_SENTENCES 6 /* extracted sentences at most */
+#define BUILTIN_WORDS_MAX 8192      /* distinct words in tf table */
 
 /* Classification: the pseudo-score of "other" (the evidence a class needs
  * to beat "it is something else") and the evidence at which a class is
@@ -285,6 +288,12 @@ struct builtin *builtin_new(const struct config *cfg, struct err *err)
                 return NULL;
         }
 
+        if (access(conf, R_OK) != 0) {
+                err_set(err, ERR_FATAL,
+                        "builtin: cannot read %s (model.language_data): %s",
+                        conf, strerror(errno));
+                return NULL;
+        }
         b = xcalloc(1, sizeof(*b));
         b->tc = special_textcat_Init(conf, prefix);
         if (!b->tc) {
@@ -329,29 +338,30 @@ void builtin_free(struct builtin *b)
  * so that tables of numbers do not drown the words. Returns the letters
  * copied. */
 static size_t lang_copy(const unsigned char *s, size_t len, char *out,
-                        size_t *o, size_t cap)
+                        size_t *used, size_t cap)
 {
-        size_t i = 0, k, letters = 0;
+        size_t i = 0, k, letters = 0, o = *used;
 
-        while (i < len && *o < cap) {
+        while (i < len && o < cap) {
                 k = utf8_seq(s + i, len - i);
                 if ((k == 1 && !is_alpha(s[i])) || (k == 2 && s[i] == 0xC2))
                         k = 0; /* not a letter: a gap */
                 if (k == 0) {
-                        if (*o > 0 && out[*o - 1] != ' ')
-                                out[(*o)++] = ' ';
+                        if (o > 0 && out[o - 1] != ' ')
+                                out[o++] = ' ';
                         i++;
                         continue;
                 }
-                if (*o + k > cap)
+                if (o + k > cap)
                         break;
-                memcpy(out + *o, s + i, k);
-                *o += k;
+                memcpy(out + o, s + i, k);
+                o += k;
                 i += k;
                 letters++;
         }
-        if (*o < cap && *o > 0 && out[*o - 1] != ' ')
-                out[(*o)++] = ' ';
+        if (o < cap && o > 0 && out[o - 1] != ' ')
+                out[o++] = ' ';
+        *used = o;
         return letters;
 }
 
@@ -407,8 +417,7 @@ static size_t lang_clean(const char *text, size_t len, char *out, size_t cap,
 
 /* Three-letter codes of textcat's profiles that have an ISO 639-1 code. */
 static const char *const lang_map[][2] = {
-        {"gug", "gn"}, {"quz", "qu"}, {"plt", "mg"}, {"ckb", "ku"},
-};
+        {"gug", "gn"}, {"quz", "qu"}, {"plt", "mg"}, {"ckb", "ku"}};
 
 void builtin_language(struct builtin *b, const char *text, size_t len,
                       char out[8])
@@ -455,7 +464,8 @@ void builtin_language(struct builtin *b, const char *text, size_t len,
                                 if (strncmp(p + 1, lang_map[i][0], 3) == 0)
                                         snprintf(code, sizeof(code), "%s",
                                                  lang_map[i][1]);
-                        if (code[0] && (pass == 1 || strstr(LANG_COMMON, code))) {
+                        if (code[0] &&
+                            (pass == 1 || strstr(LANG_COMMON, code))) {
                                 snprintf(out, 8, "%s", code);
                                 return;
                         }
@@ -475,158 +485,125 @@ struct phrase {
         int prefix;
 };
 
+/* clang-format off */
 static const struct phrase ph_invoice[] = {
-        {"invoice", 3, 1},           {"invoice number", 2, 0},
-        {"invoice no", 2, 0},        {"invoice #", 2, 0},
-        {"invoice date", 2, 0},      {"tax invoice", 1, 0},
-        {"amount due", 2, 0},        {"balance due", 2, 0},
-        {"bill to", 2, 0},           {"billed to", 2, 0},
-        {"payment terms", 1.5, 0},   {"due date", 1, 0},
-        {"vat", 1, 0},               {"rechnung", 3, 1},
-        {"rechnungsnummer", 2, 0},   {"rechnungsdatum", 2, 0},
-        {"zahlbar", 1, 1},           {"mwst", 1, 1},
-        {"ust-id", 1, 1},            {"facture", 3, 1},
-        {"n° de facture", 2, 0},     {"total ttc", 1.5, 0},
-        {"total ht", 1.5, 0},        {"tva", 1, 0},
-        {"factuur", 3, 1},           {"factuurnummer", 2, 0},
-        {"factuurdatum", 2, 0},      {"te betalen", 1, 0},
-        {"btw", 1, 0},               {"factura", 3, 1},
-        {"iva", 1, 0},               {NULL, 0, 0},
+        {"invoice", 3, 1}, {"invoice number", 2, 0}, {"invoice no", 2, 0},
+        {"invoice #", 2, 0}, {"invoice date", 2, 0}, {"tax invoice", 1, 0},
+        {"amount due", 2, 0}, {"balance due", 2, 0}, {"bill to", 2, 0},
+        {"billed to", 2, 0}, {"payment terms", 1.5, 0}, {"due date", 1, 0},
+        {"vat", 1, 0}, {"rechnung", 3, 1}, {"rechnungsnummer", 2, 0},
+        {"rechnungsdatum", 2, 0}, {"zahlbar", 1, 1}, {"mwst", 1, 1},
+        {"ust-id", 1, 1}, {"facture", 3, 1}, {"n° de facture", 2, 0},
+        {"total ttc", 1.5, 0}, {"total ht", 1.5, 0}, {"tva", 1, 0},
+        {"factuur", 3, 1}, {"factuurnummer", 2, 0}, {"factuurdatum", 2, 0},
+        {"te betalen", 1, 0}, {"btw", 1, 0}, {"factura", 3, 1}, {"iva", 1, 0},
+        {NULL, 0, 0},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct phrase ph_receipt[] = {
-        {"receipt", 3, 1},
-        {"sales receipt", 2, 0},
-        {"cashier", 2, 0},
-        {"change", 0.5, 0},
-        {"cash", 0.5, 0},
-        {"tendered", 2, 0},
-        {"thank you for shopping", 3, 0},
-        {"thank you for your purchase", 2, 0},
-        {"card ****", 2, 0},
-        {"store #", 1.5, 0},
-        {"auth code", 1.5, 0},
-        {"kassenbon", 3, 0},
-        {"kassenbeleg", 3, 0},
-        {"quittung", 2, 1},
-        {"vielen dank für ihren einkauf", 3, 0},
-        {"ticket de caisse", 3, 0},
-        {"merci de votre visite", 2, 0},
-        {"reçu", 2, 0},
-        {"kassabon", 3, 0},
-        {"bedankt voor uw aankoop", 3, 0},
-        {"recibo", 2, 0},
-        {NULL, 0, 0},
+        {"receipt", 3, 1}, {"sales receipt", 2, 0}, {"cashier", 2, 0},
+        {"change", 0.5, 0}, {"cash", 0.5, 0}, {"tendered", 2, 0},
+        {"thank you for shopping", 3, 0}, {"thank you for your purchase", 2, 0},
+        {"card ****", 2, 0}, {"store #", 1.5, 0}, {"auth code", 1.5, 0},
+        {"kassenbon", 3, 0}, {"kassenbeleg", 3, 0}, {"quittung", 2, 1},
+        {"vielen dank für ihren einkauf", 3, 0}, {"ticket de caisse", 3, 0},
+        {"merci de votre visite", 2, 0}, {"reçu", 2, 0}, {"kassabon", 3, 0},
+        {"bedankt voor uw aankoop", 3, 0}, {"recibo", 2, 0}, {NULL, 0, 0},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct phrase ph_bank[] = {
-        {"statement", 1.5, 0},          {"bank statement", 3, 0},
-        {"account statement", 3, 0},    {"statement of account", 3, 0},
-        {"statement period", 3, 0},     {"opening balance", 3, 0},
-        {"closing balance", 3, 0},      {"previous balance", 2, 0},
-        {"new balance", 2, 0},          {"withdrawals", 1.5, 0},
-        {"deposits", 1, 0},             {"iban", 1.5, 0},
-        {"kontoauszug", 3, 1},          {"alter kontostand", 3, 0},
-        {"neuer kontostand", 3, 0},     {"kontostand", 1.5, 0},
-        {"relevé de compte", 3, 0},     {"relevé bancaire", 3, 0},
-        {"ancien solde", 3, 0},         {"nouveau solde", 3, 0},
-        {"solde", 1, 0},                {"rekeningafschrift", 3, 1},
-        {"beginsaldo", 3, 0},           {"eindsaldo", 3, 0},
-        {"saldo", 1, 0},                {"extracto", 2, 1},
-        {NULL, 0, 0},
+        {"statement", 1.5, 0}, {"bank statement", 3, 0},
+        {"account statement", 3, 0}, {"statement of account", 3, 0},
+        {"statement period", 3, 0}, {"opening balance", 3, 0},
+        {"closing balance", 3, 0}, {"previous balance", 2, 0},
+        {"new balance", 2, 0}, {"withdrawals", 1.5, 0}, {"deposits", 1, 0},
+        {"iban", 1.5, 0}, {"kontoauszug", 3, 1}, {"alter kontostand", 3, 0},
+        {"neuer kontostand", 3, 0}, {"kontostand", 1.5, 0},
+        {"relevé de compte", 3, 0}, {"relevé bancaire", 3, 0},
+        {"ancien solde", 3, 0}, {"nouveau solde", 3, 0}, {"solde", 1, 0},
+        {"rekeningafschrift", 3, 1}, {"beginsaldo", 3, 0}, {"eindsaldo", 3, 0},
+        {"saldo", 1, 0}, {"extracto", 2, 1}, {NULL, 0, 0},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct phrase ph_annual[] = {
-        {"annual report", 3, 0},
-        {"letter to shareholders", 3, 0},
-        {"letter to our shareholders", 3, 0},
-        {"dear shareholders", 2, 0},
+        {"annual report", 3, 0}, {"letter to shareholders", 3, 0},
+        {"letter to our shareholders", 3, 0}, {"dear shareholders", 2, 0},
         {"consolidated balance sheet", 2, 1},
         {"consolidated financial statements", 1.5, 0},
-        {"for the year ended", 2, 0},
-        {"fiscal year", 1.5, 0},
-        {"financial year", 1.5, 0},
-        {"independent auditor", 1.5, 0},
-        {"annual general meeting", 1.5, 0},
-        {"form 10-k", 3, 0},
-        {"geschäftsbericht", 3, 0},
-        {"jahresabschluss", 2, 0},
-        {"lagebericht", 2, 0},
-        {"rapport annuel", 3, 0},
-        {"jaarverslag", 3, 0},
-        {"jaarrekening", 2, 0},
-        {"informe anual", 3, 0},
-        {NULL, 0, 0},
+        {"for the year ended", 2, 0}, {"fiscal year", 1.5, 0},
+        {"financial year", 1.5, 0}, {"independent auditor", 1.5, 0},
+        {"annual general meeting", 1.5, 0}, {"form 10-k", 3, 0},
+        {"geschäftsbericht", 3, 0}, {"jahresabschluss", 2, 0},
+        {"lagebericht", 2, 0}, {"rapport annuel", 3, 0}, {"jaarverslag", 3, 0},
+        {"jaarrekening", 2, 0}, {"informe anual", 3, 0}, {NULL, 0, 0},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct phrase ph_financial[] = {
-        {"quarterly report", 3, 0},   {"form 10-q", 3, 0},
-        {"earnings release", 3, 0},   {"interim report", 3, 0},
+        {"quarterly report", 3, 0}, {"form 10-q", 3, 0},
+        {"earnings release", 3, 0}, {"interim report", 3, 0},
         {"three months ended", 3, 0}, {"six months ended", 2, 0},
-        {"nine months ended", 2, 0},  {"first quarter", 2, 0},
-        {"second quarter", 2, 0},     {"third quarter", 2, 0},
-        {"fourth quarter", 1.5, 0},   {"quarter", 1, 0},
-        {"quarterly", 1, 0},          {"half-year report", 3, 0},
-        {"quartalsbericht", 3, 0},    {"zwischenbericht", 3, 0},
-        {"halbjahresbericht", 3, 0},  {"quartal", 1, 1},
-        {"rapport trimestriel", 3, 0}, {"rapport semestriel", 3, 0},
-        {"trimestre", 1, 1},          {"kwartaalbericht", 3, 0},
-        {"halfjaarbericht", 3, 0},    {"kwartaal", 1, 1},
-        {NULL, 0, 0},
+        {"nine months ended", 2, 0}, {"first quarter", 2, 0},
+        {"second quarter", 2, 0}, {"third quarter", 2, 0},
+        {"fourth quarter", 1.5, 0}, {"quarter", 1, 0}, {"quarterly", 1, 0},
+        {"half-year report", 3, 0}, {"quartalsbericht", 3, 0},
+        {"zwischenbericht", 3, 0}, {"halbjahresbericht", 3, 0},
+        {"quartal", 1, 1}, {"rapport trimestriel", 3, 0},
+        {"rapport semestriel", 3, 0}, {"trimestre", 1, 1},
+        {"kwartaalbericht", 3, 0}, {"halfjaarbericht", 3, 0},
+        {"kwartaal", 1, 1}, {NULL, 0, 0},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct phrase ph_contract[] = {
-        {"agreement", 2, 1},          {"hereinafter", 3, 0},
-        {"governing law", 3, 0},      {"whereas", 2.5, 0},
-        {"in witness whereof", 3, 0}, {"term and termination", 3, 0},
-        {"by and between", 3, 0},     {"the parties", 2, 0},
-        {"termination", 1, 0},        {"effective date", 1.5, 0},
-        {"confidentiality", 1, 0},    {"indemnif", 1.5, 1},
-        {"vertrag", 3, 1},            {"vereinbarung", 2, 1},
-        {"nachfolgend", 2, 0},        {"gerichtsstand", 2, 0},
-        {"contrat", 3, 1},            {"ci-après", 2, 0},
-        {"entre les soussignés", 3, 0}, {"overeenkomst", 3, 1},
-        {"hierna", 2, 0},             {"contrato", 3, 1},
+        {"agreement", 2, 1}, {"hereinafter", 3, 0}, {"governing law", 3, 0},
+        {"whereas", 2.5, 0}, {"in witness whereof", 3, 0},
+        {"term and termination", 3, 0}, {"by and between", 3, 0},
+        {"the parties", 2, 0}, {"termination", 1, 0},
+        {"effective date", 1.5, 0}, {"confidentiality", 1, 0},
+        {"indemnif", 1.5, 1}, {"vertrag", 3, 1}, {"vereinbarung", 2, 1},
+        {"nachfolgend", 2, 0}, {"gerichtsstand", 2, 0}, {"contrat", 3, 1},
+        {"ci-après", 2, 0}, {"entre les soussignés", 3, 0},
+        {"overeenkomst", 3, 1}, {"hierna", 2, 0}, {"contrato", 3, 1},
         {NULL, 0, 0},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct phrase ph_tax[] = {
-        {"form 1040", 3, 1},
-        {"internal revenue service", 3, 0},
-        {"department of the treasury", 3, 0},
-        {"tax return", 2.5, 0},
-        {"tax year", 1.5, 0},
-        {"taxpayer", 2, 1},
-        {"filing status", 3, 0},
-        {"adjusted gross income", 3, 0},
-        {"social security number", 2, 0},
-        {"w-2", 2.5, 0},
-        {"w-9", 2.5, 0},
-        {"1099", 2, 1},
-        {"omb no", 2, 0},
-        {"steuererklärung", 3, 1},
-        {"einkommensteuer", 2, 1},
-        {"finanzamt", 2, 0},
-        {"steuernummer", 1.5, 0},
-        {"déclaration de revenus", 3, 0},
-        {"déclaration des revenus", 3, 0},
-        {"avis d'imposition", 3, 0},
-        {"impôt sur le revenu", 2, 0},
-        {"aangifte inkomstenbelasting", 3, 0},
-        {"belastingdienst", 2, 0},
-        {"declaración de la renta", 3, 0},
-        {NULL, 0, 0},
+        {"form 1040", 3, 1}, {"internal revenue service", 3, 0},
+        {"department of the treasury", 3, 0}, {"tax return", 2.5, 0},
+        {"tax year", 1.5, 0}, {"taxpayer", 2, 1}, {"filing status", 3, 0},
+        {"adjusted gross income", 3, 0}, {"social security number", 2, 0},
+        {"w-2", 2.5, 0}, {"w-9", 2.5, 0}, {"1099", 2, 1}, {"omb no", 2, 0},
+        {"steuererklärung", 3, 1}, {"einkommensteuer", 2, 1},
+        {"finanzamt", 2, 0}, {"steuernummer", 1.5, 0},
+        {"déclaration de revenus", 3, 0}, {"déclaration des revenus", 3, 0},
+        {"avis d'imposition", 3, 0}, {"impôt sur le revenu", 2, 0},
+        {"aangifte inkomstenbelasting", 3, 0}, {"belastingdienst", 2, 0},
+        {"declaración de la renta", 3, 0}, {NULL, 0, 0},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct {
         const char *name;
         const struct phrase *ph;
 } class_defs[] = {
-        {"invoice", ph_invoice},          {"receipt", ph_receipt},
-        {"bank_statement", ph_bank},      {"annual_report", ph_annual},
+        {"invoice", ph_invoice}, {"receipt", ph_receipt},
+        {"bank_statement", ph_bank}, {"annual_report", ph_annual},
         {"financial_report", ph_financial}, {"contract", ph_contract},
         {"tax_form", ph_tax},
 };
+/* clang-format on */
 
 static const struct phrase *class_phrases(const char *name)
 {
@@ -684,7 +661,6 @@ static void window_cleanup(struct window *w)
  * outvoting a title. */
 static double class_score(const struct window *w, const struct phrase *ph)
 {
-        size_t title = w->n < BUILTIN_TITLE_BYTES ? w->n : BUILTIN_TITLE_BYTES;
         size_t from, at, end;
         double s = 0;
         int count, in_title;
@@ -697,7 +673,7 @@ static double class_score(const struct window *w, const struct phrase *ph)
                        find_word(w->f, w->fn, from, ph->pat, ph->prefix, &at,
                                  &end)) {
                         count++;
-                        if (at < title)
+                        if (at < BUILTIN_TITLE_BYTES && at < w->n)
                                 in_title = 1;
                         from = end;
                 }
@@ -738,8 +714,8 @@ void builtin_classify(struct builtin *b, const char *text, size_t len,
                 if ((int)i == b->other)
                         score[i] = BUILTIN_OTHER_PRIOR;
                 else
-                        score[i] = class_score(
-                                &w, class_phrases(b->classes[i]));
+                        score[i] =
+                                class_score(&w, class_phrases(b->classes[i]));
                 if (score[i] > score[best])
                         best = i;
         }
@@ -796,8 +772,7 @@ static void lines_build(struct fctx *c)
                         continue;
                 if (c->lines_n == cap) {
                         cap *= 2;
-                        c->lines = xrealloc(c->lines,
-                                            cap * sizeof(*c->lines));
+                        c->lines = xrealloc(c->lines, cap * sizeof(*c->lines));
                 }
                 c->lines[c->lines_n].off = st;
                 c->lines[c->lines_n].len = e - st;
@@ -811,31 +786,30 @@ static size_t line_end(const struct fctx *c, size_t li)
 }
 
 /* Month names and abbreviations, folded: EN, DE, FR, NL, ES. */
+/* clang-format off */
 static const struct {
         const char *name;
         int m;
 } months[] = {
-        {"january", 1},   {"jan", 1},      {"januar", 1},    {"jänner", 1},
-        {"janvier", 1},   {"janv", 1},     {"januari", 1},   {"enero", 1},
-        {"ene", 1},       {"february", 2}, {"feb", 2},       {"februar", 2},
-        {"février", 2},   {"fevrier", 2},  {"févr", 2},      {"februari", 2},
-        {"febrero", 2},   {"march", 3},    {"mar", 3},       {"märz", 3},
-        {"maerz", 3},     {"mars", 3},     {"maart", 3},     {"mrt", 3},
-        {"marzo", 3},     {"april", 4},    {"apr", 4},       {"avril", 4},
-        {"avr", 4},       {"abril", 4},    {"abr", 4},       {"may", 5},
-        {"mai", 5},       {"mei", 5},      {"mayo", 5},      {"june", 6},
-        {"jun", 6},       {"juni", 6},     {"juin", 6},      {"junio", 6},
-        {"july", 7},      {"jul", 7},      {"juli", 7},      {"juillet", 7},
-        {"juil", 7},      {"julio", 7},    {"august", 8},    {"aug", 8},
-        {"août", 8},      {"aout", 8},     {"augustus", 8},  {"agosto", 8},
-        {"ago", 8},       {"september", 9}, {"sep", 9},      {"sept", 9},
-        {"septembre", 9}, {"septiembre", 9}, {"october", 10}, {"oct", 10},
-        {"oktober", 10},  {"okt", 10},     {"octobre", 10},  {"octubre", 10},
-        {"november", 11}, {"nov", 11},     {"novembre", 11}, {"noviembre", 11},
-        {"december", 12}, {"dec", 12},     {"dezember", 12}, {"dez", 12},
-        {"décembre", 12}, {"decembre", 12}, {"déc", 12},     {"diciembre", 12},
-        {"dic", 12},
+        {"january", 1}, {"jan", 1}, {"januar", 1}, {"jänner", 1},
+        {"janvier", 1}, {"janv", 1}, {"januari", 1}, {"enero", 1}, {"ene", 1},
+        {"february", 2}, {"feb", 2}, {"februar", 2}, {"février", 2},
+        {"fevrier", 2}, {"févr", 2}, {"februari", 2}, {"febrero", 2},
+        {"march", 3}, {"mar", 3}, {"märz", 3}, {"maerz", 3}, {"mars", 3},
+        {"maart", 3}, {"mrt", 3}, {"marzo", 3}, {"april", 4}, {"apr", 4},
+        {"avril", 4}, {"avr", 4}, {"abril", 4}, {"abr", 4}, {"may", 5},
+        {"mai", 5}, {"mei", 5}, {"mayo", 5}, {"june", 6}, {"jun", 6},
+        {"juni", 6}, {"juin", 6}, {"junio", 6}, {"july", 7}, {"jul", 7},
+        {"juli", 7}, {"juillet", 7}, {"juil", 7}, {"julio", 7}, {"august", 8},
+        {"aug", 8}, {"août", 8}, {"aout", 8}, {"augustus", 8}, {"agosto", 8},
+        {"ago", 8}, {"september", 9}, {"sep", 9}, {"sept", 9}, {"septembre", 9},
+        {"septiembre", 9}, {"october", 10}, {"oct", 10}, {"oktober", 10},
+        {"okt", 10}, {"octobre", 10}, {"octubre", 10}, {"november", 11},
+        {"nov", 11}, {"novembre", 11}, {"noviembre", 11}, {"december", 12},
+        {"dec", 12}, {"dezember", 12}, {"dez", 12}, {"décembre", 12},
+        {"decembre", 12}, {"déc", 12}, {"diciembre", 12}, {"dic", 12},
 };
+/* clang-format on */
 
 /* Month named by the word at i (a trailing dot is taken too), or 0. */
 static int month_at(const char *f, size_t i, size_t end, size_t *e)
@@ -1039,7 +1013,7 @@ static int token_start(const char *f, size_t i, size_t lo)
 /* How this document writes 03/04/2024: if its slash dates that can only
  * be read one way (31/03/2024, 12/31/2024) all agree, that way; else as
  * its language says. */
-static int slash_order(const struct fctx *c)
+static int slash_order(const struct fctx *c, int dflt)
 {
         const char *f = c->f;
         size_t i, na, nb, nc, dmy = 0, mdy = 0;
@@ -1066,12 +1040,12 @@ static int slash_order(const struct fctx *c)
                 return 1;
         if (mdy && !dmy)
                 return 0;
-        return c->dmy;
+        return dflt;
 }
 
 /* The first date in f[i..end), skipping nothing else; 0 if none. */
-static size_t date_in(const struct fctx *c, size_t i, size_t end,
-                      char out[11], size_t *at)
+static size_t date_in(const struct fctx *c, size_t i, size_t end, char out[11],
+                      size_t *at)
 {
         size_t j, e;
         int y, m, d;
@@ -1092,25 +1066,25 @@ static size_t date_in(const struct fctx *c, size_t i, size_t end,
 }
 
 /* Currencies: symbols (longest first) and ISO codes written in capitals. */
+/* clang-format off */
 static const struct {
         const char *sym;
         const char *code;
 } cur_syms[] = {
-        {"US$", "USD"},          {"CA$", "CAD"}, {"AU$", "AUD"},
-        {"A$", "AUD"},           {"C$", "CAD"},  {"\xe2\x82\xac", "EUR"},
-        {"\xc2\xa3", "GBP"},     {"\xc2\xa5", "JPY"},
-        {"\xe2\x82\xb9", "INR"}, {"$", "USD"},   {"z\xc5\x82", "PLN"},
+        {"US$", "USD"}, {"CA$", "CAD"}, {"AU$", "AUD"}, {"A$", "AUD"},
+        {"C$", "CAD"}, {"\xe2\x82\xac", "EUR"}, {"\xc2\xa3", "GBP"},
+        {"\xc2\xa5", "JPY"}, {"\xe2\x82\xb9", "INR"}, {"$", "USD"},
+        {"z\xc5\x82", "PLN"},
 };
+/* clang-format on */
 
 static const char *const cur_codes[] = {
-        "EUR", "USD", "GBP", "CHF", "JPY", "CNY", "CAD", "AUD", "NZD",
-        "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "INR", "BRL", "MXN",
-        "ZAR", "SGD", "HKD", "TRY", NULL,
-};
+        "EUR", "USD", "GBP", "CHF", "JPY", "CNY", "CAD", "AUD",
+        "NZD", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "INR",
+        "BRL", "MXN", "ZAR", "SGD", "HKD", "TRY", NULL};
 
 /* The currency named at i, with *e past it, or NULL. */
-static const char *cur_at(const struct fctx *c, size_t i, size_t end,
-                          size_t *e)
+static const char *cur_at(const struct fctx *c, size_t i, size_t end, size_t *e)
 {
         const unsigned char *s = (const unsigned char *)c->s;
         size_t k, l, ew;
@@ -1173,12 +1147,12 @@ static const char *cur_before(const struct fctx *c, size_t j, size_t lo,
 }
 
 struct amount {
-        char val[48];     /* "-1234.56" */
-        const char *cur;  /* ISO 4217 code or NULL */
-        int dec;          /* had decimals */
-        int grouped;      /* had thousands separators */
-        int year;         /* a bare 19xx/20xx: more likely a year */
-        int scale;        /* its own scale word: 6 for "million" */
+        char val[48];    /* "-1234.56" */
+        const char *cur; /* ISO 4217 code or NULL */
+        int dec;         /* had decimals */
+        int grouped;     /* had thousands separators */
+        int year;        /* a bare 19xx/20xx: more likely a year */
+        int scale;       /* its own scale word: 6 for "million" */
         size_t start, end;
 };
 
@@ -1198,27 +1172,28 @@ static void scale_str(char *val, size_t cap, int p)
                 digits[n++] = '0';
         while (lead + 3 < n && digits[lead] == '0')
                 lead++;
-        snprintf(val, cap, "%s%.*s.%.2s", neg ? "-" : "",
-                 (int)(n - 2 - lead), digits + lead, digits + n - 2);
+        snprintf(val, cap, "%s%.*s.%.2s", neg ? "-" : "", (int)(n - 2 - lead),
+                 digits + lead, digits + n - 2);
 }
 
 /* Scale words after an amount: 12.3 million, 4,5 Mrd., 12m (attached). */
 static int scale_at(const char *f, size_t i, size_t end, int attached,
                     size_t *e)
 {
+        /* clang-format off */
         static const struct {
                 const char *w;
                 int p;
                 int attached;
         } sw[] = {
                 {"thousand", 3, 0}, {"thousands", 3, 0}, {"tsd", 3, 0},
-                {"tausend", 3, 0},  {"million", 6, 0},   {"millions", 6, 0},
-                {"mio", 6, 0},      {"millionen", 6, 0}, {"miljoen", 6, 0},
-                {"billion", 9, 0},  {"billions", 9, 0},  {"mrd", 9, 0},
+                {"tausend", 3, 0}, {"million", 6, 0}, {"millions", 6, 0},
+                {"mio", 6, 0}, {"millionen", 6, 0}, {"miljoen", 6, 0},
+                {"billion", 9, 0}, {"billions", 9, 0}, {"mrd", 9, 0},
                 {"milliard", 9, 0}, {"milliards", 9, 0}, {"miljard", 9, 0},
-                {"k", 3, 1},        {"m", 6, 1},         {"mn", 6, 1},
-                {"bn", 9, 1},
+                {"k", 3, 1}, {"m", 6, 1}, {"mn", 6, 1}, {"bn", 9, 1},
         };
+        /* clang-format on */
         size_t j = i, k;
 
         while (j < end && is_alpha((unsigned char)f[j]))
@@ -1275,8 +1250,8 @@ static int amount_at(const struct fctx *c, size_t i, size_t lo, size_t end,
                 gs[ng] = k;
                 gl[ng++] = j - k;
                 sep = 0;
-                if (j + 1 < end && (f[j] == '.' || f[j] == ',' ||
-                                    f[j] == '\'') &&
+                if (j + 1 < end &&
+                    (f[j] == '.' || f[j] == ',' || f[j] == '\'') &&
                     is_digit((unsigned char)f[j + 1])) {
                         sep = f[j];
                         j++;
@@ -1371,8 +1346,8 @@ static int amount_at(const struct fctx *c, size_t i, size_t lo, size_t end,
         n0 = 0;
         while (n0 + 1 < ip && intd[n0] == '0')
                 n0++;
-        snprintf(a->val, sizeof(a->val), "%s%s.%c%c", neg ? "-" : "",
-                 intd + n0, dg >= 0 ? f[gs[dg]] : '0',
+        snprintf(a->val, sizeof(a->val), "%s%s.%c%c", neg ? "-" : "", intd + n0,
+                 dg >= 0 ? f[gs[dg]] : '0',
                  dg >= 0 && gl[dg] == 2 ? f[gs[dg] + 1] : '0');
         if (strcmp(a->val, "-0.00") == 0)
                 memmove(a->val, a->val + 1, strlen(a->val));
@@ -1408,7 +1383,8 @@ static int amount_in(const struct fctx *c, size_t i, size_t end, int ints,
                                 continue;
                         }
                 }
-                if (is_digit(ch) && (j == i || !is_digit((unsigned char)f[j - 1]))) {
+                if (is_digit(ch) &&
+                    (j == i || !is_digit((unsigned char)f[j - 1]))) {
                         if (amount_at(c, j, i, end, a) &&
                             (a->dec || a->cur || a->scale ||
                              (ints && !a->year)))
@@ -1418,7 +1394,8 @@ static int amount_in(const struct fctx *c, size_t i, size_t end, int ints,
                                 j++;
                         continue;
                 }
-                if (stop && is_alpha(ch) && (j == i || !is_wordc((unsigned char)f[j - 1]))) {
+                if (stop && is_alpha(ch) &&
+                    (j == i || !is_wordc((unsigned char)f[j - 1]))) {
                         w = j;
                         while (w < end && is_wordc((unsigned char)f[w]))
                                 w++;
@@ -1457,11 +1434,10 @@ static size_t skip_fill(const char *f, size_t i, size_t end,
         size_t e;
 
         for (;;) {
-                while (i < end && (f[i] == ' ' || f[i] == '\t' ||
-                                   f[i] == ':' || f[i] == '#' ||
-                                   f[i] == '.' || f[i] == '-' ||
-                                   f[i] == '=' || f[i] == '*' ||
-                                   f[i] == '(' || f[i] == ')' || f[i] == '|'))
+                while (i < end && (f[i] == ' ' || f[i] == '\t' || f[i] == ':' ||
+                                   f[i] == '#' || f[i] == '.' || f[i] == '-' ||
+                                   f[i] == '=' || f[i] == '*' || f[i] == '(' ||
+                                   f[i] == ')' || f[i] == '|'))
                         i++;
                 if (i + 2 < end && memcmp(f + i, "\xe2\x80", 2) == 0 &&
                     ((unsigned char)f[i + 2] == 0x93 ||
@@ -1477,8 +1453,8 @@ static size_t skip_fill(const char *f, size_t i, size_t end,
                         continue;
                 }
                 e = i;
-                while (e < end && (is_wordc((unsigned char)f[e]) ||
-                                   f[e] == '\''))
+                while (e < end &&
+                       (is_wordc((unsigned char)f[e]) || f[e] == '\''))
                         e++;
                 if (e > i && word_in(f, i, e, fill)) {
                         i = e;
@@ -1488,18 +1464,15 @@ static size_t skip_fill(const char *f, size_t i, size_t end,
         }
 }
 
-static const char *const fill_id[] = {
-        "no", "nr", "number", "num", "nummer", "numéro", "numero", "número",
-        "id", "ref", "nummer", NULL,
-};
+static const char *const fill_id[] = {"no",     "nr",     "number", "num",
+                                      "nummer", "numéro", "numero", "número",
+                                      "id",     "ref",    "nummer", NULL};
 static const char *const fill_date[] = {
-        "du", "vom", "van", "de", "del", "le", "am", "on", "dated", "den",
-        "per", "op", "of", "el", "d'", "datum", "date", NULL,
-};
-static const char *const fill_text[] = {
-        "address", "adresse", "adres", "name", "nom", "naam", "details",
-        "attn", "z.hd", "t.a.v", "to", NULL,
-};
+        "du",  "vom", "van", "de", "del", "le", "am",    "on",   "dated",
+        "den", "per", "op",  "of", "el",  "d'", "datum", "date", NULL};
+static const char *const fill_text[] = {"address", "adresse", "adres",   "name",
+                                        "nom",     "naam",    "details", "attn",
+                                        "z.hd",    "t.a.v",   "to",      NULL};
 
 /* An invoice-number-like token at i: 3..40 bytes of letters, digits and
  * -/._#, at least one digit, and neither a date nor an amount. */
@@ -1507,17 +1480,16 @@ static int id_at(const struct fctx *c, size_t i, size_t end, char *out,
                  size_t cap)
 {
         const char *f = c->f;
-        size_t e = i, k, digits = 0, dots = 0, others = 0;
+        size_t e, k, n = 0, digits = 0, dots = 0, others = 0;
         int y, m, d;
 
-        while (e < end && f[e] != ' ' && f[e] != '\t')
-                e++;
-        while (e > i && (f[e - 1] == '.' || f[e - 1] == ',' ||
-                         f[e - 1] == ';' || f[e - 1] == ':' ||
-                         f[e - 1] == ')'))
-                e--;
-        if (e - i < 3 || e - i > 40 || e - i >= cap)
+        while (i + n < end && n <= 40 && f[i + n] != ' ' && f[i + n] != '\t')
+                n++;
+        while (n > 0 && memchr(".,;:)", f[i + n - 1], 5))
+                n--; /* trailing punctuation */
+        if (n < 3 || n > 40 || n >= cap)
                 return 0;
+        e = i + n;
         for (k = i; k < e; k++) {
                 unsigned char ch = (unsigned char)f[k];
 
@@ -1525,8 +1497,8 @@ static int id_at(const struct fctx *c, size_t i, size_t end, char *out,
                         digits++;
                 else if (ch == '.')
                         dots++;
-                else if (is_alpha(ch) || ch == '-' || ch == '/' ||
-                         ch == '_' || ch == '#')
+                else if (is_alpha(ch) || ch == '-' || ch == '/' || ch == '_' ||
+                         ch == '#')
                         others++;
                 else
                         return 0;
@@ -1547,9 +1519,9 @@ static int text_at(const struct fctx *c, size_t i, size_t end, char *out,
                    size_t cap)
 {
         const char *f = c->f;
-        size_t e = i, k, letters = 0, digits = 0;
+        size_t e = i, k, n, letters = 0, digits = 0;
 
-        while (e < end && f[e] != '\t' &&
+        while (e < end && e - i <= BUILTIN_VALUE_MAX && f[e] != '\t' &&
                !(f[e] == ' ' && e + 1 < end && f[e + 1] == ' ') &&
                f[e] != ';' && f[e] != '|' &&
                memcmp(f + e, "\xc2\xb7", e + 1 < end ? 2 : 1) != 0)
@@ -1557,7 +1529,8 @@ static int text_at(const struct fctx *c, size_t i, size_t end, char *out,
         while (e > i && (f[e - 1] == ' ' || f[e - 1] == ',' ||
                          f[e - 1] == ':' || f[e - 1] == '-'))
                 e--;
-        if (e - i < 2 || e - i > BUILTIN_VALUE_MAX || e - i >= cap)
+        n = e - i;
+        if (n < 2 || n > BUILTIN_VALUE_MAX || n >= cap)
                 return 0;
         for (k = i; k < e; k++) {
                 if (is_alpha((unsigned char)f[k]) ||
@@ -1645,7 +1618,8 @@ static int word_before_in(const char *f, size_t lo, size_t at,
                           f[e - 1] == '\t' || f[e - 1] == '.'))
                 e--;
         i = e;
-        while (i > lo && (is_wordc((unsigned char)f[i - 1]) || f[i - 1] == '\''))
+        while (i > lo &&
+               (is_wordc((unsigned char)f[i - 1]) || f[i - 1] == '\''))
                 i--;
         return e > i && word_in(f, i, e, list);
 }
@@ -1697,8 +1671,8 @@ static int value_after(const struct fctx *c, const struct rule *r, size_t i,
                         for (k = j; k < end && c->f[k] != ' '; k++)
                                 ;
                         if (has_digit(c->f, j, k))
-                                e = date_at(c, skip_fill(c->f, k, end,
-                                                         fill_date),
+                                e = date_at(c,
+                                            skip_fill(c->f, k, end, fill_date),
                                             end, &y, &m, &d);
                 }
                 if (!e)
@@ -1730,10 +1704,9 @@ static int value_line(const struct fctx *c, const struct rule *r, size_t li,
                       struct value *v)
 {
         static const char *const labelish[] = {
-                "address", "adresse", "adres", "afleveradres",
-                "lieferadresse", "ship to", "deliver to", "date", "datum",
-                NULL,
-        };
+                "address",       "adresse", "adres",      "afleveradres",
+                "lieferadresse", "ship to", "deliver to", "date",
+                "datum",         NULL};
         size_t lo = c->lines[li + 1].off, end = line_end(c, li + 1), e, k;
         const char *const *p;
         const char *lcur = NULL;
@@ -1786,7 +1759,7 @@ static int rule_find(const struct fctx *c, const struct rule *r,
 {
         const char *const *lab;
         struct value tmp;
-        size_t li, lo, le, from, at, end;
+        size_t li, lo, le, from, at, end, reach;
         int found = 0, none;
 
         for (lab = r->labels; *lab; lab++) {
@@ -1798,15 +1771,18 @@ static int rule_find(const struct fctx *c, const struct rule *r,
                                 from = end;
                                 if (word_before_in(c->f, lo, at,
                                                    r->not_before) ||
-                                    word_after_in(c->f, end, le,
-                                                  r->not_after))
+                                    word_after_in(c->f, end, le, r->not_after))
                                         continue;
                                 memset(&tmp, 0, sizeof(tmp));
                                 /* The next line holds the value when
                                  * nothing follows the label but
                                  * separators, or (amounts, dates) the
                                  * line ends in ':' ("TVA 20% :"). */
-                                if (!value_after(c, r, end, le, &tmp, &none) &&
+                                reach = le - end > BUILTIN_VALUE_REACH
+                                                ? end + BUILTIN_VALUE_REACH
+                                                : le;
+                                if (!value_after(c, r, end, reach, &tmp,
+                                                 &none) &&
                                     !((none || ((r->kind == V_AMOUNT ||
                                                  r->kind == V_DATE) &&
                                                 c->f[le - 1] == ':')) &&
@@ -1832,17 +1808,17 @@ static int rule_find(const struct fctx *c, const struct rule *r,
 /* Legal forms that end a company name. Short ones are also ordinary words
  * ("as", "se", "sa"), so they count only when written in capitals. */
 static const char *const legal_ci[] = {
-        "gmbh", "mbh", "ltd", "ltd.", "limited", "llc", "l.l.c.", "inc",
-        "inc.", "incorporated", "corp", "corp.", "corporation", "plc", "llp",
-        "sarl", "s.a.r.l.", "sàrl", "s.a.", "s.a.s.", "sasu", "eurl",
-        "b.v.", "n.v.", "bvba", "sprl", "v.o.f.", "s.l.", "s.r.l.",
-        "s.p.a.", "pty", "e.k.", "kgaa", "ohg", "gbr", "oyj", "aps", "kft",
-        "co.", NULL,
-};
-static const char *const legal_cs[] = {
-        "AG", "SE", "SA", "SAS", "AB", "AS", "KG", "UG", "BV", "NV", "LP",
-        "SL", "SRL", "OY", "A/S", NULL,
-};
+        "gmbh", "mbh",      "ltd",         "ltd.",   "limited",
+        "llc",  "l.l.c.",   "inc",         "inc.",   "incorporated",
+        "corp", "corp.",    "corporation", "plc",    "llp",
+        "sarl", "s.a.r.l.", "sàrl",        "s.a.",   "s.a.s.",
+        "sasu", "eurl",     "b.v.",        "n.v.",   "bvba",
+        "sprl", "v.o.f.",   "s.l.",        "s.r.l.", "s.p.a.",
+        "pty",  "e.k.",     "kgaa",        "ohg",    "gbr",
+        "oyj",  "aps",      "kft",         "co.",    NULL};
+static const char *const legal_cs[] = {"AG",  "SE", "SA",  "SAS", "AB", "AS",
+                                       "KG",  "UG", "BV",  "NV",  "LP", "SL",
+                                       "SRL", "OY", "A/S", NULL};
 
 static int is_legal_form(const struct fctx *c, size_t i, size_t e)
 {
@@ -1878,8 +1854,7 @@ static int company_in_line(const struct fctx *c, size_t li, char *out,
                                f[e] != ',')
                                 e++;
                         if ((e - i == 1 && (f[i] == '-' || f[i] == '|')) ||
-                            (e - i == 2 &&
-                             memcmp(f + i, "\xc2\xb7", 2) == 0))
+                            (e - i == 2 && memcmp(f + i, "\xc2\xb7", 2) == 0))
                                 break; /* column separator */
                         if (f[e - 1] == ':')
                                 seg = e, words = 0; /* "From: ..." */
@@ -1922,6 +1897,7 @@ static int iban_ok(const char *b, size_t len)
  * known. */
 static int iban_find(const struct fctx *c, char out[35])
 {
+        /* clang-format off */
         static const struct {
                 char cc[3];
                 size_t len;
@@ -1931,6 +1907,7 @@ static int iban_find(const struct fctx *c, char out[35])
                 {"IE", 22}, {"PT", 25}, {"PL", 28}, {"DK", 18}, {"SE", 24},
                 {"NO", 15}, {"FI", 18},
         };
+        /* clang-format on */
         const unsigned char *s = (const unsigned char *)c->s;
         char b[35];
         size_t i, j, k, want, l, t;
@@ -2014,20 +1991,20 @@ static int find_set(json_t *o, const char *key, const struct fctx *c,
 /* Report tables are often "in millions": a scale stated once. */
 static int report_unit(const struct fctx *c)
 {
+        /* clang-format off */
         static const struct {
                 const char *pat;
                 int p;
         } units[] = {
-                {"in thousands", 3},    {"in millions", 6},
-                {"in billions", 9},     {"(thousands", 3},
-                {"(millions", 6},       {"in tsd", 3},
-                {"in tausend", 3},      {"in mio", 6},
-                {"in millionen", 6},    {"en milliers", 3},
-                {"en millions", 6},     {"in duizenden", 3},
-                {"in miljoenen", 6},    {"in € million", 6},
-                {"in eur million", 6},  {"in usd million", 6},
-                {"in $ million", 6},    {"in € thousand", 3},
+                {"in thousands", 3}, {"in millions", 6}, {"in billions", 9},
+                {"(thousands", 3}, {"(millions", 6}, {"in tsd", 3},
+                {"in tausend", 3}, {"in mio", 6}, {"in millionen", 6},
+                {"en milliers", 3}, {"en millions", 6}, {"in duizenden", 3},
+                {"in miljoenen", 6}, {"in € million", 6}, {"in eur million", 6},
+                {"in usd million", 6}, {"in $ million", 6},
+                {"in € thousand", 3},
         };
+        /* clang-format on */
         size_t k, at, end, best = SIZE_MAX;
         int p = 0;
 
@@ -2041,126 +2018,196 @@ static int report_unit(const struct fctx *c)
         return p;
 }
 
-static const char *const total_labels[] = {
-        "amount due", "total due", "balance due", "grand total",
-        "total amount due", "amount payable", "total payable",
-        "invoice total", "total amount", "gesamtbetrag", "rechnungsbetrag",
-        "endbetrag", "zu zahlen", "zahlbetrag", "total ttc", "montant ttc",
-        "net à payer", "total à payer", "somme à payer", "montant total",
-        "totaalbedrag", "te betalen", "total a pagar", "importe total",
-        "total", "summe", "gesamt", "totaal", NULL,
-};
+static const char *const total_labels[] = {"amount due",
+                                           "total due",
+                                           "balance due",
+                                           "grand total",
+                                           "total amount due",
+                                           "amount payable",
+                                           "total payable",
+                                           "invoice total",
+                                           "total amount",
+                                           "gesamtbetrag",
+                                           "rechnungsbetrag",
+                                           "endbetrag",
+                                           "zu zahlen",
+                                           "zahlbetrag",
+                                           "total ttc",
+                                           "montant ttc",
+                                           "net à payer",
+                                           "total à payer",
+                                           "somme à payer",
+                                           "montant total",
+                                           "totaalbedrag",
+                                           "te betalen",
+                                           "total a pagar",
+                                           "importe total",
+                                           "total",
+                                           "summe",
+                                           "gesamt",
+                                           "totaal",
+                                           NULL};
 static const char *const total_not_before[] = {
-        "sub", "sous", "zwischen", "vat", "tax", "mwst", "btw", "tva", "net",
-        "netto", "iva", "ust", NULL,
-};
+        "sub", "sous", "zwischen", "vat", "tax", "mwst", "btw",
+        "tva", "net",  "netto",    "iva", "ust", NULL};
 static const char *const total_not_after[] = {
-        "ht", "excl", "excluding", "exclusive", "exkl", "netto", "net",
-        "before", "vat", "tax", "mwst", "btw", "tva", "iva", "ust", "hors",
-        "items", "qty", "quantity", "discount", "savings", "pages",
-        "weight", "exclusief", NULL,
-};
+        "ht",      "excl",  "excluding", "exclusive", "exkl",
+        "netto",   "net",   "before",    "vat",       "tax",
+        "mwst",    "btw",   "tva",       "iva",       "ust",
+        "hors",    "items", "qty",       "quantity",  "discount",
+        "savings", "pages", "weight",    "exclusief", NULL};
 static const struct rule r_total = {
-        V_AMOUNT, total_labels, total_not_before, total_not_after, NULL,
-        1, 0, 0,
-};
+        V_AMOUNT, total_labels, total_not_before, total_not_after, NULL, 1, 0,
+        0};
 
 static const char *const subtotal_labels[] = {
-        "subtotal", "sub-total", "sub total", "net amount", "total net",
-        "total excl", "zwischensumme", "nettobetrag", "summe netto",
-        "gesamt netto", "sous-total", "total ht", "montant ht", "subtotaal",
-        "totaal excl", "base imponible", NULL,
-};
+        "subtotal",    "sub-total",    "sub total",     "net amount",
+        "total net",   "total excl",   "zwischensumme", "nettobetrag",
+        "summe netto", "gesamt netto", "sous-total",    "total ht",
+        "montant ht",  "subtotaal",    "totaal excl",   "base imponible",
+        NULL};
 static const struct rule r_subtotal = {
-        V_AMOUNT, subtotal_labels, NULL, NULL, NULL, 1, 0, 0,
-};
+        V_AMOUNT, subtotal_labels, NULL, NULL, NULL, 1, 0, 0};
 
 static const char *const tax_labels[] = {
-        "total vat", "total tax", "vat amount", "tax amount", "sales tax",
-        "mehrwertsteuer", "umsatzsteuer", "montant tva", "btw bedrag",
-        "vat", "tax", "mwst", "ust", "tva", "btw", "iva", NULL,
-};
+        "total vat",    "total tax",   "vat amount",
+        "tax amount",   "sales tax",   "mehrwertsteuer",
+        "umsatzsteuer", "montant tva", "btw bedrag",
+        "vat",          "tax",         "mwst",
+        "ust",          "tva",         "btw",
+        "iva",          NULL};
 static const char *const tax_not_before[] = {
-        "incl", "including", "inkl", "zzgl", "plus", "total", "excl",
-        "excluding", "exkl", "hors", "ttc", "ht", "inclusief", "exclusief",
-        "before", "after", "of", "no", "without", "ohne", "sans", NULL,
-};
-static const char *const tax_not_after[] = {
-        "id", "no", "nr", "number", "reg", "registration", "code", "rate",
-        "exempt", "included", "incl", "idnr", "identification", "nummer",
-        "numéro", "ref", "total", NULL,
-};
+        "incl",      "including", "inkl",   "zzgl",  "plus", "total",
+        "excl",      "excluding", "exkl",   "hors",  "ttc",  "ht",
+        "inclusief", "exclusief", "before", "after", "of",   "no",
+        "without",   "ohne",      "sans",   NULL};
+static const char *const tax_not_after[] = {"id",
+                                            "no",
+                                            "nr",
+                                            "number",
+                                            "reg",
+                                            "registration",
+                                            "code",
+                                            "rate",
+                                            "exempt",
+                                            "included",
+                                            "incl",
+                                            "idnr",
+                                            "identification",
+                                            "nummer",
+                                            "numéro",
+                                            "ref",
+                                            "total",
+                                            NULL};
 /* "Tax 15% on $ 112.90": the base, not the tax. */
-static const char *const tax_stop[] = {
-        "on", "of", "auf", "sur", "over", "from", "von", "base", "basis",
-        "grondslag", NULL,
-};
+static const char *const tax_stop[] = {"on",    "of",        "auf", "sur",
+                                       "over",  "from",      "von", "base",
+                                       "basis", "grondslag", NULL};
 static const struct rule r_tax = {
-        V_AMOUNT, tax_labels, tax_not_before, tax_not_after, tax_stop,
-        1, 0, 0,
-};
+        V_AMOUNT, tax_labels, tax_not_before, tax_not_after, tax_stop, 1, 0, 0};
 
 static const char *const invno_labels[] = {
-        "invoice number", "invoice no", "invoice nr", "invoice #",
-        "invoice id", "rechnungsnummer", "rechnungsnr", "rechnungs-nr",
-        "rechnung nr", "n° de facture", "no de facture",
-        "numéro de facture", "numero de facture", "facture n°",
-        "factuurnummer", "factuurnr", "factuur nr", "número de factura",
-        "numero de factura", "belegnummer", "invoice", "rechnung", "facture",
-        "factuur", "factura", NULL,
-};
-static const struct rule r_invno = {
-        V_ID, invno_labels, NULL, NULL, NULL, 0, 0, 0,
-};
+        "invoice number",    "invoice no",
+        "invoice nr",        "invoice #",
+        "invoice id",        "rechnungsnummer",
+        "rechnungsnr",       "rechnungs-nr",
+        "rechnung nr",       "n° de facture",
+        "no de facture",     "numéro de facture",
+        "numero de facture", "facture n°",
+        "factuurnummer",     "factuurnr",
+        "factuur nr",        "número de factura",
+        "numero de factura", "belegnummer",
+        "invoice",           "rechnung",
+        "facture",           "factuur",
+        "factura",           NULL};
+static const struct rule r_invno = {V_ID, invno_labels, NULL, NULL, NULL, 0, 0,
+                                    0};
 
-static const char *const issue_labels[] = {
-        "invoice date", "date of invoice", "date of issue", "issue date",
-        "issued on", "billing date", "rechnungsdatum", "belegdatum",
-        "ausstellungsdatum", "date de facture", "date de facturation",
-        "date d'émission", "factuurdatum", "factuur datum",
-        "fecha de factura", "fecha de emisión", "date", "datum", "fecha",
-        "invoice", "rechnung", "facture", "factuur", "factura", NULL,
-};
+static const char *const issue_labels[] = {"invoice date",
+                                           "date of invoice",
+                                           "date of issue",
+                                           "issue date",
+                                           "issued on",
+                                           "billing date",
+                                           "rechnungsdatum",
+                                           "belegdatum",
+                                           "ausstellungsdatum",
+                                           "date de facture",
+                                           "date de facturation",
+                                           "date d'émission",
+                                           "factuurdatum",
+                                           "factuur datum",
+                                           "fecha de factura",
+                                           "fecha de emisión",
+                                           "date",
+                                           "datum",
+                                           "fecha",
+                                           "invoice",
+                                           "rechnung",
+                                           "facture",
+                                           "factuur",
+                                           "factura",
+                                           NULL};
 static const char *const date_not_before[] = {
-        "due", "delivery", "order", "ship", "shipping", "service", "payment",
-        "value", "expiry", "start", "end", "birth", "print", "printed",
-        "contract", "effective", NULL,
-};
+        "due",     "delivery", "order",    "ship",      "shipping", "service",
+        "payment", "value",    "expiry",   "start",     "end",      "birth",
+        "print",   "printed",  "contract", "effective", NULL};
 static const char *const date_not_after[] = {
-        "d'échéance", "de livraison", "limite", "de paiement", "due",
-        "d'expédition", "de commande", "de vencimiento", "of birth",
-        "de", NULL,
-};
+        "d'échéance", "de livraison", "limite",      "de paiement",
+        "due",        "d'expédition", "de commande", "de vencimiento",
+        "of birth",   "de",           NULL};
 static const struct rule r_issue = {
-        V_DATE, issue_labels, date_not_before, date_not_after, NULL, 0, 0, 1,
-};
+        V_DATE, issue_labels, date_not_before, date_not_after, NULL, 0, 0, 1};
 
-static const char *const due_labels[] = {
-        "due date", "payment due", "date due", "due by", "due on", "pay by",
-        "payable by", "fälligkeitsdatum", "fällig am", "fällig bis",
-        "zahlbar bis", "date d'échéance", "échéance", "date limite de paiement",
-        "à payer avant le", "vervaldatum", "vervaldag", "te betalen voor",
-        "fecha de vencimiento", "vencimiento", NULL,
-};
-static const struct rule r_due = {
-        V_DATE, due_labels, NULL, NULL, NULL, 0, 0, 0,
-};
+static const char *const due_labels[] = {"due date",
+                                         "payment due",
+                                         "date due",
+                                         "due by",
+                                         "due on",
+                                         "pay by",
+                                         "payable by",
+                                         "fälligkeitsdatum",
+                                         "fällig am",
+                                         "fällig bis",
+                                         "zahlbar bis",
+                                         "date d'échéance",
+                                         "échéance",
+                                         "date limite de paiement",
+                                         "à payer avant le",
+                                         "vervaldatum",
+                                         "vervaldag",
+                                         "te betalen voor",
+                                         "fecha de vencimiento",
+                                         "vencimiento",
+                                         NULL};
+static const struct rule r_due = {V_DATE, due_labels, NULL, NULL,
+                                  NULL,   0,          0,    0};
 
-static const char *const customer_labels[] = {
-        "bill to", "billed to", "invoice to", "sold to",
-        "rechnungsempfänger", "rechnungsadresse", "facturé à", "facturer à",
-        "adresse de facturation", "factuuradres", "gefactureerd aan",
-        "factureren aan", "facturar a", "customer", "client", "kunde",
-        "klant", "cliente", NULL,
-};
+static const char *const customer_labels[] = {"bill to",
+                                              "billed to",
+                                              "invoice to",
+                                              "sold to",
+                                              "rechnungsempfänger",
+                                              "rechnungsadresse",
+                                              "facturé à",
+                                              "facturer à",
+                                              "adresse de facturation",
+                                              "factuuradres",
+                                              "gefactureerd aan",
+                                              "factureren aan",
+                                              "facturar a",
+                                              "customer",
+                                              "client",
+                                              "kunde",
+                                              "klant",
+                                              "cliente",
+                                              NULL};
 static const char *const customer_not_after[] = {
-        "no", "nr", "number", "id", "nummer", "numéro", "numero", "code",
-        "ref", "reference", "account", "service", "care", "since", "vat",
-        "tax", "portal", NULL,
-};
+        "no",     "nr",    "number", "id",        "nummer",  "numéro",
+        "numero", "code",  "ref",    "reference", "account", "service",
+        "care",   "since", "vat",    "tax",       "portal",  NULL};
 static const struct rule r_customer = {
-        V_TEXT, customer_labels, NULL, customer_not_after, NULL, 0, 0, 0,
-};
+        V_TEXT, customer_labels, NULL, customer_not_after, NULL, 0, 0, 0};
 
 /* Days since 1970-01-01 of a civil date, and back (H. Hinnant). */
 static long days_from_civil(int y, int m, int d)
@@ -2195,19 +2242,20 @@ static void civil_from_days(long z, int *y, int *m, int *d)
  * that "returns within 30 days" does not count. */
 static int payment_days(const struct fctx *c)
 {
+        /* clang-format off */
         static const struct {
                 const char *pre, *post;
         } terms[] = {
-                {"within", "days"},         {"net", NULL},
-                {"innerhalb von", "tagen"}, {"innerhalb", "tagen"},
-                {"zahlungsziel", "tage"},   {"binnen", "dagen"},
-                {"sous", "jours"},          {"dans un délai de", "jours"},
-                {"à", "jours"},             {"en un plazo de", "días"},
+                {"within", "days"}, {"net", NULL}, {"innerhalb von", "tagen"},
+                {"innerhalb", "tagen"}, {"zahlungsziel", "tage"},
+                {"binnen", "dagen"}, {"sous", "jours"},
+                {"dans un délai de", "jours"}, {"à", "jours"},
+                {"en un plazo de", "días"},
         };
+        /* clang-format on */
         static const char *const pay[] = {
-                "pay", "due", "terms", "zahl", "fällig", "paie", "règlement",
-                "betal", "pago", "net",
-        };
+                "pay",  "due",       "terms", "zahl", "fällig",
+                "paie", "règlement", "betal", "pago", "net"};
         const char *f = c->f;
         size_t k, t, at, end, j, e, nd, from, lo, hi, x, y;
         int v, ok;
@@ -2221,15 +2269,15 @@ static int payment_days(const struct fctx *c)
                         if (nd == 0 || nd > 3 || v < 1 || v > 365)
                                 continue;
                         e = j + nd;
-                        if (e < c->n && (is_wordc((unsigned char)f[e]) ||
-                                         f[e] == '.' || f[e] == ',' ||
-                                         f[e] == '%'))
+                        if (e < c->n &&
+                            (is_wordc((unsigned char)f[e]) || f[e] == '.' ||
+                             f[e] == ',' || f[e] == '%'))
                                 continue;
                         e = skip_blank(f, e, c->n);
-                        if (terms[k].post
-                                    ? !match_at(f, c->n, e, terms[k].post)
-                                    : (e < c->n && is_alpha((unsigned char)f[e]) &&
-                                       !match_at(f, c->n, e, "days")))
+                        if (terms[k].post ? !match_at(f, c->n, e, terms[k].post)
+                                          : (e < c->n &&
+                                             is_alpha((unsigned char)f[e]) &&
+                                             !match_at(f, c->n, e, "days")))
                                 continue;
                         lo = at > 120 ? at - 120 : 0;
                         hi = e + 40 < c->n ? e + 40 : c->n;
@@ -2251,21 +2299,24 @@ static int parse_iso(const char *s, int *y, int *m, int *d)
 static int in_recipient_block(const struct fctx *c, size_t li)
 {
         static const char *const more[] = {
-                "ship to", "deliver to", "lieferadresse", "lieferanschrift",
-                "afleveradres", "adresse de livraison", "attn", "z.hd",
-                "t.a.v", NULL,
-        };
+                "ship to",       "deliver to",
+                "lieferadresse", "lieferanschrift",
+                "afleveradres",  "adresse de livraison",
+                "attn",          "z.hd",
+                "t.a.v",         NULL};
         const char *const *p;
-        size_t k, at, end;
+        size_t k, at, end, lo, le;
 
         for (k = li >= 4 ? li - 4 : 0; k <= li; k++) {
+                lo = c->lines[k].off;
+                le = c->lines[k].len > BUILTIN_VALUE_REACH
+                             ? lo + BUILTIN_VALUE_REACH
+                             : line_end(c, k);
                 for (p = customer_labels; *p; p++)
-                        if (find_word(c->f, line_end(c, k), c->lines[k].off,
-                                      *p, 0, &at, &end))
+                        if (find_word(c->f, le, lo, *p, 0, &at, &end))
                                 return 1;
                 for (p = more; *p; p++)
-                        if (find_word(c->f, line_end(c, k), c->lines[k].off,
-                                      *p, 0, &at, &end))
+                        if (find_word(c->f, le, lo, *p, 0, &at, &end))
                                 return 1;
         }
         return 0;
@@ -2273,24 +2324,24 @@ static int in_recipient_block(const struct fctx *c, size_t li)
 
 /* Vendor: after "From:" (and its kin) at the start of a line, else the
  * first company-like line of the top (not the customer's block). */
-static int vendor_find(const struct fctx *c, size_t cust, char *out,
-                       size_t cap)
+static int vendor_find(const struct fctx *c, size_t cust, char *out, size_t cap)
 {
         static const char *const from[] = {
-                "from", "von", "de", "van", "seller", "vendor", "supplier",
-                "sold by", "issued by", "lieferant", "verkäufer",
-                "fournisseur", "vendeur", "leverancier", "verkoper",
-                "emisor", "proveedor", NULL,
-        };
+                "from",      "von",         "de",        "van",
+                "seller",    "vendor",      "supplier",  "sold by",
+                "issued by", "lieferant",   "verkäufer", "fournisseur",
+                "vendeur",   "leverancier", "verkoper",  "emisor",
+                "proveedor", NULL};
         const char *const *lab;
-        size_t li, lo, le, at, end, j;
+        size_t li, lo, le, end, j;
 
         for (li = 0; li < c->lines_n; li++) {
                 lo = c->lines[li].off;
                 le = line_end(c, li);
                 for (lab = from; *lab; lab++) {
-                        if (!find_word(c->f, le, lo, *lab, 0, &at, &end) ||
-                            at != lo)
+                        end = match_at(c->f, le, lo, *lab);
+                        if (!end ||
+                            (end < le && is_wordc((unsigned char)c->f[end])))
                                 continue;
                         j = skip_blank(c->f, end, le);
                         if (j >= le || c->f[j] != ':')
@@ -2327,8 +2378,8 @@ static void fields_invoice(const struct fctx *c, json_t *o)
             parse_iso(issue, &y, &m, &d)) {
                 days = payment_days(c);
                 if (days) {
-                        civil_from_days(days_from_civil(y, m, d) + days, &y,
-                                        &m, &d);
+                        civil_from_days(days_from_civil(y, m, d) + days, &y, &m,
+                                        &d);
                         snprintf(out, sizeof(out), "%04d-%02d-%02d", y, m, d);
                         set_str(o, "due_date", out);
                 }
@@ -2338,8 +2389,8 @@ static void fields_invoice(const struct fctx *c, json_t *o)
         have_tax = rule_find(c, &r_tax, &tax);
         /* Figures that contradict each other are left out: the total is
          * the best supported of the three. */
-        if (have_total && have_sub && strtod(sub.str, NULL) >
-                                              strtod(total.str, NULL) + 0.005)
+        if (have_total && have_sub &&
+            strtod(sub.str, NULL) > strtod(total.str, NULL) + 0.005)
                 have_sub = 0;
         if (have_total && have_tax &&
             fabs(strtod(tax.str, NULL)) > fabs(strtod(total.str, NULL)))
@@ -2358,12 +2409,10 @@ static void fields_invoice(const struct fctx *c, json_t *o)
                 set_str(o, "vendor", out);
 }
 
-static const char *const date_labels[] = {
-        "date", "datum", "fecha", "dated", NULL,
-};
+static const char *const date_labels[] = {"date", "datum", "fecha", "dated",
+                                          NULL};
 static const struct rule r_date = {
-        V_DATE, date_labels, date_not_before, date_not_after, NULL, 0, 0, 0,
-};
+        V_DATE, date_labels, date_not_before, date_not_after, NULL, 0, 0, 0};
 
 /* The document's date: a labelled one, else the first date of the top. */
 static int doc_date(const struct fctx *c, char out[11])
@@ -2385,10 +2434,9 @@ static int doc_date(const struct fctx *c, char out[11])
 static void fields_receipt(const struct fctx *c, json_t *o)
 {
         static const char *const not_name[] = {
-                "receipt", "kassenbon", "quittung", "ticket", "reçu",
-                "kassabon", "welcome", "willkommen", "bienvenue", "welkom",
-                "tel", "phone", "date", "datum", NULL,
-        };
+                "receipt",  "kassenbon", "quittung",   "ticket",    "reçu",
+                "kassabon", "welcome",   "willkommen", "bienvenue", "welkom",
+                "tel",      "phone",     "date",       "datum",     NULL};
         char out[BUILTIN_VALUE_MAX + 1], date[11];
         struct value total;
         size_t li, lo, le, at, end;
@@ -2426,13 +2474,12 @@ static void fields_receipt(const struct fctx *c, json_t *o)
 /* Two dates joined as a range after i: "01.03.2024 - 31.03.2024",
  * "from March 1, 2024 to March 31, 2024", "du 1 mars au 31 mars 2024"
  * is not one (no year on the first). */
-static int date_range(const struct fctx *c, size_t i, size_t end,
-                      char a[11], char b[11])
+static int date_range(const struct fctx *c, size_t i, size_t end, char a[11],
+                      char b[11])
 {
         static const char *const conn[] = {
-                "to", "bis", "au", "tot", "t/m", "al", "through", "until",
-                "till", "a", "à", "-", NULL,
-        };
+                "to",    "bis",  "au", "tot", "t/m", "al", "through",
+                "until", "till", "a",  "à",   "-",   NULL};
         size_t e, k, w;
         int y, m, d;
 
@@ -2460,38 +2507,67 @@ static int date_range(const struct fctx *c, size_t i, size_t end,
 
 static void fields_bank(const struct fctx *c, json_t *o)
 {
-        static const char *const holder[] = {
-                "account holder", "account name", "account owner",
-                "kontoinhaber", "inhaber", "titulaire du compte",
-                "titulaire", "rekeninghouder", "ten name van", "titular",
-                NULL,
-        };
-        static const char *const opening[] = {
-                "opening balance", "previous balance", "beginning balance",
-                "starting balance", "balance brought forward",
-                "alter kontostand", "alter saldo", "anfangssaldo",
-                "ancien solde", "solde initial", "solde précédent",
-                "beginsaldo", "vorig saldo", "oud saldo", "saldo inicial",
-                "saldo anterior", NULL,
-        };
-        static const char *const closing[] = {
-                "closing balance", "new balance", "ending balance",
-                "neuer kontostand", "neuer saldo", "endsaldo",
-                "schlusssaldo", "nouveau solde", "solde final", "eindsaldo",
-                "nieuw saldo", "saldo final", NULL,
-        };
-        static const char *const period[] = {
-                "statement period", "period", "zeitraum",
-                "abrechnungszeitraum", "auszugszeitraum", "période",
-                "periode", "periodo", "from", "vom", "du", "van", "del",
-                NULL,
-        };
-        const struct rule r_holder = {V_TEXT, holder, NULL, NULL, NULL,
-                                      0, 0, 0};
-        const struct rule r_open = {V_AMOUNT, opening, NULL, NULL, NULL,
-                                    0, 0, 0};
-        const struct rule r_close = {V_AMOUNT, closing, NULL, NULL, NULL,
-                                     1, 0, 0};
+        static const char *const holder[] = {"account holder",
+                                             "account name",
+                                             "account owner",
+                                             "kontoinhaber",
+                                             "inhaber",
+                                             "titulaire du compte",
+                                             "titulaire",
+                                             "rekeninghouder",
+                                             "ten name van",
+                                             "titular",
+                                             NULL};
+        static const char *const opening[] = {"opening balance",
+                                              "previous balance",
+                                              "beginning balance",
+                                              "starting balance",
+                                              "balance brought forward",
+                                              "alter kontostand",
+                                              "alter saldo",
+                                              "anfangssaldo",
+                                              "ancien solde",
+                                              "solde initial",
+                                              "solde précédent",
+                                              "beginsaldo",
+                                              "vorig saldo",
+                                              "oud saldo",
+                                              "saldo inicial",
+                                              "saldo anterior",
+                                              NULL};
+        static const char *const closing[] = {"closing balance",
+                                              "new balance",
+                                              "ending balance",
+                                              "neuer kontostand",
+                                              "neuer saldo",
+                                              "endsaldo",
+                                              "schlusssaldo",
+                                              "nouveau solde",
+                                              "solde final",
+                                              "eindsaldo",
+                                              "nieuw saldo",
+                                              "saldo final",
+                                              NULL};
+        static const char *const period[] = {"statement period",
+                                             "period",
+                                             "zeitraum",
+                                             "abrechnungszeitraum",
+                                             "auszugszeitraum",
+                                             "période",
+                                             "periode",
+                                             "periodo",
+                                             "from",
+                                             "vom",
+                                             "du",
+                                             "van",
+                                             "del",
+                                             NULL};
+        const struct rule r_holder = {V_TEXT, holder, NULL, NULL,
+                                      NULL,   0,      0,    0};
+        const struct rule r_open = {V_AMOUNT, opening, NULL, NULL,
+                                    NULL,     0,       0,    0};
+        const struct rule r_close = {V_AMOUNT, closing, NULL, NULL,
+                                     NULL,     1,       0,    0};
         char iban[35], a[11], b[11];
         const char *const *lab;
         struct value v;
@@ -2509,8 +2585,7 @@ static void fields_bank(const struct fctx *c, json_t *o)
                                           &end) &&
                                 date_range(c, end, line_end(c, li), a, b);
         for (li = 0; li < c->lines_n && li < 40 && !found; li++)
-                found = date_range(c, c->lines[li].off, line_end(c, li), a,
-                                   b);
+                found = date_range(c, c->lines[li].off, line_end(c, li), a, b);
         if (found) {
                 set_str(o, "period_start", a);
                 set_str(o, "period_end", b);
@@ -2523,45 +2598,57 @@ static void fields_bank(const struct fctx *c, json_t *o)
 }
 
 static const char *const change_words[] = {
-        "increase", "increased", "decrease", "decreased", "grew", "rose",
-        "fell", "up", "down", "growth", "change", "compared", "prior",
-        "previous", "from", "by", "gestiegen", "gesunken", "um",
-        "hausse", "baisse", "stijging", "daling", NULL,
-};
+        "increase", "increased", "decrease", "decreased", "grew",
+        "rose",     "fell",      "up",       "down",      "growth",
+        "change",   "compared",  "prior",    "previous",  "from",
+        "by",       "gestiegen", "gesunken", "um",        "hausse",
+        "baisse",   "stijging",  "daling",   NULL};
 
 static void report_amounts(const struct fctx *c, json_t *o)
 {
         static const char *const revenue[] = {
-                "total revenues", "total revenue", "net revenues",
-                "net revenue", "revenues", "revenue", "net sales",
-                "turnover", "umsatzerlöse", "umsatz", "chiffre d'affaires",
-                "netto-omzet", "omzet", "ingresos", NULL,
-        };
+                "total revenues", "total revenue",      "net revenues",
+                "net revenue",    "revenues",           "revenue",
+                "net sales",      "turnover",           "umsatzerlöse",
+                "umsatz",         "chiffre d'affaires", "netto-omzet",
+                "omzet",          "ingresos",           NULL};
         static const char *const rev_not_before[] = {
-                "of", "deferred", "other", "unearned", "cost", NULL,
-        };
-        static const char *const income[] = {
-                "net income", "net profit", "net earnings",
-                "profit for the year", "profit for the period",
-                "profit after tax", "konzernjahresüberschuss",
-                "jahresüberschuss", "konzernergebnis", "periodenergebnis",
-                "résultat net", "bénéfice net", "nettowinst",
-                "nettoresultaat", "netto resultaat", "resultado neto",
-                "beneficio neto", NULL,
-        };
-        static const char *const loss[] = {
-                "net loss", "jahresfehlbetrag", "perte nette", "nettoverlies",
-                "pérdida neta", NULL,
-        };
-        static const char *const inc_not_after[] = {
-                "per", "margin", "attributable", NULL,
-        };
-        const struct rule r_rev = {V_AMOUNT, revenue, rev_not_before,
-                                   inc_not_after, change_words, 0, 1, 0};
-        const struct rule r_inc = {V_AMOUNT, income, NULL, inc_not_after,
-                                   change_words, 0, 1, 0};
-        const struct rule r_loss = {V_AMOUNT, loss, NULL, inc_not_after,
-                                    change_words, 0, 1, 0};
+                "of", "deferred", "other", "unearned", "cost", NULL};
+        static const char *const income[] = {"net income",
+                                             "net profit",
+                                             "net earnings",
+                                             "profit for the year",
+                                             "profit for the period",
+                                             "profit after tax",
+                                             "konzernjahresüberschuss",
+                                             "jahresüberschuss",
+                                             "konzernergebnis",
+                                             "periodenergebnis",
+                                             "résultat net",
+                                             "bénéfice net",
+                                             "nettowinst",
+                                             "nettoresultaat",
+                                             "netto resultaat",
+                                             "resultado neto",
+                                             "beneficio neto",
+                                             NULL};
+        static const char *const loss[] = {"net loss",     "jahresfehlbetrag",
+                                           "perte nette",  "nettoverlies",
+                                           "pérdida neta", NULL};
+        static const char *const inc_not_after[] = {"per", "margin",
+                                                    "attributable", NULL};
+        const struct rule r_rev = {V_AMOUNT,
+                                   revenue,
+                                   rev_not_before,
+                                   inc_not_after,
+                                   change_words,
+                                   0,
+                                   1,
+                                   0};
+        const struct rule r_inc = {V_AMOUNT,     income, NULL, inc_not_after,
+                                   change_words, 0,      1,    0};
+        const struct rule r_loss = {V_AMOUNT,     loss, NULL, inc_not_after,
+                                    change_words, 0,    1,    0};
         struct value v;
         const char *cur = NULL;
         char neg[sizeof(v.str) + 1];
@@ -2605,12 +2692,13 @@ static int company_top(const struct fctx *c, char *out, size_t cap)
 
 static void fields_annual(const struct fctx *c, json_t *o)
 {
-        static const char *const fy[] = {
-                "fiscal year", "financial year", "geschäftsjahr", "exercice",
-                "boekjaar", "ejercicio", "year ended", "year ending",
-                "annual report", "geschäftsbericht", "rapport annuel",
-                "jaarverslag", "informe anual", NULL,
-        };
+        static const char *const fy[] = {"fiscal year",    "financial year",
+                                         "geschäftsjahr",  "exercice",
+                                         "boekjaar",       "ejercicio",
+                                         "year ended",     "year ending",
+                                         "annual report",  "geschäftsbericht",
+                                         "rapport annuel", "jaarverslag",
+                                         "informe anual",  NULL};
         const struct rule r_fy = {V_YEAR, fy, NULL, NULL, NULL, 0, 0, 0};
         char out[BUILTIN_VALUE_MAX + 1];
         const char *const *lab;
@@ -2641,16 +2729,29 @@ static void fields_annual(const struct fctx *c, json_t *o)
 
 static void fields_financial(const struct fctx *c, json_t *o)
 {
-        static const char *const pe[] = {
-                "three months ended", "six months ended",
-                "nine months ended", "months ended", "quarter ended",
-                "quarterly period ended", "period ended", "weeks ended",
-                "quarter ending", "period ending", "halbjahr zum",
-                "quartal zum", "stichtag", "trimestre clos le",
-                "semestre clos le", "clos le", "arrêté au", "arrêtés au",
-                "eindigend op", "afgesloten op", "terminado el",
-                "finalizado el", NULL,
-        };
+        static const char *const pe[] = {"three months ended",
+                                         "six months ended",
+                                         "nine months ended",
+                                         "months ended",
+                                         "quarter ended",
+                                         "quarterly period ended",
+                                         "period ended",
+                                         "weeks ended",
+                                         "quarter ending",
+                                         "period ending",
+                                         "halbjahr zum",
+                                         "quartal zum",
+                                         "stichtag",
+                                         "trimestre clos le",
+                                         "semestre clos le",
+                                         "clos le",
+                                         "arrêté au",
+                                         "arrêtés au",
+                                         "eindigend op",
+                                         "afgesloten op",
+                                         "terminado el",
+                                         "finalizado el",
+                                         NULL};
         const struct rule r_pe = {V_DATE, pe, NULL, NULL, NULL, 0, 0, 0};
         char out[BUILTIN_VALUE_MAX + 1];
 
@@ -2666,16 +2767,23 @@ static void fields_financial(const struct fctx *c, json_t *o)
 static int party_at(const struct fctx *c, size_t i, size_t end, char *out,
                     size_t cap)
 {
-        static const char *const articles[] = {
-                "the ", "der ", "die ", "dem ", "den ", "la ", "le ", "l'",
-                "het ", "de ", "el ", NULL,
-        };
-        static const char *const stops[] = {
-                " hereinafter", " nachfolgend", " ci-après", " hierna",
-                " en lo sucesivo", " having", " with its", " mit sitz",
-                " whose", " represented", " vertreten", " représenté",
-                " vertegenwoordigd", NULL,
-        };
+        static const char *const articles[] = {"the ", "der ", "die ", "dem ",
+                                               "den ", "la ",  "le ",  "l'",
+                                               "het ", "de ",  "el ",  NULL};
+        static const char *const stops[] = {" hereinafter",
+                                            " nachfolgend",
+                                            " ci-après",
+                                            " hierna",
+                                            " en lo sucesivo",
+                                            " having",
+                                            " with its",
+                                            " mit sitz",
+                                            " whose",
+                                            " represented",
+                                            " vertreten",
+                                            " représenté",
+                                            " vertegenwoordigd",
+                                            NULL};
         const char *f = c->f;
         const char *const *p;
         size_t e, t;
@@ -2692,8 +2800,9 @@ static int party_at(const struct fctx *c, size_t i, size_t end, char *out,
                 unsigned char ch = (unsigned char)f[e];
 
                 if (ch == ',' || ch == '(' || ch == ';' || ch == '"' ||
-                    ch == ':' || (ch == 0xC2 && e + 1 < end &&
-                                  (unsigned char)f[e + 1] == 0xAB) ||
+                    ch == ':' ||
+                    (ch == 0xC2 && e + 1 < end &&
+                     (unsigned char)f[e + 1] == 0xAB) ||
                     (ch == 0xE2 && e + 2 < end &&
                      (unsigned char)f[e + 1] == 0x80 &&
                      ((unsigned char)f[e + 2] == 0x9C ||
@@ -2719,13 +2828,11 @@ static int party_at(const struct fctx *c, size_t i, size_t end, char *out,
 /* Parties: "between A and B" in the first such sentence. */
 static int parties_find(const struct fctx *c, json_t *o)
 {
-        static const char *const between[] = {
-                "by and between", "between", "zwischen", "entre", "tussen",
-                NULL,
-        };
-        static const char *const conn[] = {
-                " and ", " und ", " et ", " en ", " y ", NULL,
-        };
+        static const char *const between[] = {"by and between", "between",
+                                              "zwischen",       "entre",
+                                              "tussen",         NULL};
+        static const char *const conn[] = {" and ", " und ", " et ",
+                                           " en ",  " y ",   NULL};
         char s1[2048], f1[2048], p1[BUILTIN_VALUE_MAX + 1],
                 p2[BUILTIN_VALUE_MAX + 1];
         const char *const *lab, *const *cn;
@@ -2783,46 +2890,38 @@ static int parties_find(const struct fctx *c, json_t *o)
  * "deutsches Recht", "droit français", "Nederlands recht". */
 static int law_find(const struct fctx *c, char *out, size_t cap)
 {
-        static const char *const intro[] = {
-                "governed by", "governing law", "construed in accordance with",
-                "subject to the laws", NULL,
-        };
-        static const char *const skip[] = {
-                "the ", "state of ", "commonwealth of ", NULL,
-        };
+        static const char *const intro[] = {"governed by", "governing law",
+                                            "construed in accordance with",
+                                            "subject to the laws", NULL};
+        static const char *const skip[] = {"the ", "state of ",
+                                           "commonwealth of ", NULL};
         static const char *const stops[] = {
-                " without", " and ", " excluding", " as ", " applicable",
-                " with ", " in ", " notwithstanding", " shall", " to ",
-                " except", NULL,
-        };
+                " without",    " and ",  " excluding", " as ",
+                " applicable", " with ", " in ",       " notwithstanding",
+                " shall",      " to ",   " except",    NULL};
+        /* clang-format off */
         static const struct {
                 const char *pat, *val;
         } named[] = {
                 {"england and wales", "England and Wales"},
                 {"recht der bundesrepublik deutschland", "Germany"},
-                {"deutsches recht", "Germany"},
-                {"deutschem recht", "Germany"},
+                {"deutsches recht", "Germany"}, {"deutschem recht", "Germany"},
                 {"deutschen recht", "Germany"},
                 {"österreichisches recht", "Austria"},
                 {"österreichischem recht", "Austria"},
                 {"schweizerisches recht", "Switzerland"},
                 {"schweizerischem recht", "Switzerland"},
-                {"droit français", "France"},
-                {"droit belge", "Belgium"},
+                {"droit français", "France"}, {"droit belge", "Belgium"},
                 {"droit luxembourgeois", "Luxembourg"},
-                {"droit suisse", "Switzerland"},
-                {"droit allemand", "Germany"},
+                {"droit suisse", "Switzerland"}, {"droit allemand", "Germany"},
                 {"nederlands recht", "Netherlands"},
-                {"belgisch recht", "Belgium"},
-                {"duits recht", "Germany"},
-                {"german law", "Germany"},
-                {"english law", "England and Wales"},
-                {"french law", "France"},
-                {"dutch law", "Netherlands"},
-                {"swiss law", "Switzerland"},
-                {"ley española", "Spain"},
+                {"belgisch recht", "Belgium"}, {"duits recht", "Germany"},
+                {"german law", "Germany"}, {"english law", "England and Wales"},
+                {"french law", "France"}, {"dutch law", "Netherlands"},
+                {"swiss law", "Switzerland"}, {"ley española", "Spain"},
                 {"legislación española", "Spain"},
         };
+        /* clang-format on */
         const char *const *p, *const *q;
         size_t at, end, la, le, i, e, k, lim;
 
@@ -2868,15 +2967,27 @@ static int law_find(const struct fctx *c, char *out, size_t cap)
 
 static void fields_contract(const struct fctx *c, json_t *o)
 {
-        static const char *const eff[] = {
-                "effective date", "effective as of", "effective from",
-                "with effect from", "dated as of", "made as of",
-                "entered into as of", "entered into on", "made on",
-                "gültig ab", "mit wirkung zum", "mit wirkung vom",
-                "in kraft ab", "date d'effet", "prend effet le",
-                "à compter du", "ingangsdatum", "met ingang van",
-                "fecha de entrada en vigor", "dated", NULL,
-        };
+        static const char *const eff[] = {"effective date",
+                                          "effective as of",
+                                          "effective from",
+                                          "with effect from",
+                                          "dated as of",
+                                          "made as of",
+                                          "entered into as of",
+                                          "entered into on",
+                                          "made on",
+                                          "gültig ab",
+                                          "mit wirkung zum",
+                                          "mit wirkung vom",
+                                          "in kraft ab",
+                                          "date d'effet",
+                                          "prend effet le",
+                                          "à compter du",
+                                          "ingangsdatum",
+                                          "met ingang van",
+                                          "fecha de entrada en vigor",
+                                          "dated",
+                                          NULL};
         const struct rule r_eff = {V_DATE, eff, NULL, NULL, NULL, 0, 0, 0};
         char out[BUILTIN_VALUE_MAX + 1];
 
@@ -2893,8 +3004,7 @@ static int form_token(const struct fctx *c, size_t i, size_t end, char *out,
         size_t e = i, k;
 
         while (e < end && (is_alpha((unsigned char)c->f[e]) ||
-                           is_digit((unsigned char)c->f[e]) ||
-                           c->f[e] == '-'))
+                           is_digit((unsigned char)c->f[e]) || c->f[e] == '-'))
                 e++;
         while (e > i && c->f[e - 1] == '-')
                 e--;
@@ -2902,19 +3012,18 @@ static int form_token(const struct fctx *c, size_t i, size_t end, char *out,
             (e < end && is_wordc((unsigned char)c->f[e])))
                 return 0;
         for (k = i; k < e; k++)
-                out[k - i] = (char)(is_alpha((unsigned char)c->f[k])
-                                            ? c->f[k] - 32
-                                            : c->f[k]);
+                out[k - i] =
+                        (char)(is_alpha((unsigned char)c->f[k]) ? c->f[k] - 32
+                                                                : c->f[k]);
         out[e - i] = '\0';
         return 1;
 }
 
 static void fields_tax(const struct fctx *c, json_t *o)
 {
-        static const char *const ids[] = {
-                "1040", "1099", "1120", "1065", "w-2", "w-4", "w-9", "w-8",
-                NULL,
-        };
+        static const char *const ids[] = {"1040", "1099", "1120", "1065", "w-2",
+                                          "w-4",  "w-9",  "w-8",  NULL};
+        /* clang-format off */
         static const struct {
                 const char *pat, *val;
         } names[] = {
@@ -2926,28 +3035,43 @@ static void fields_tax(const struct fctx *c, json_t *o)
                 {"aangifte inkomstenbelasting", "Aangifte inkomstenbelasting"},
                 {"declaración de la renta", "Declaración de la renta"},
         };
-        static const char *const year_labels[] = {
-                "tax year", "taxable year", "for the year", "calendar year",
-                "veranlagungszeitraum", "steuerjahr", "kalenderjahr",
-                "année d'imposition", "revenus de l'année", "revenus",
-                "belastingjaar", "aangifte inkomstenbelasting",
-                "einkommensteuererklärung", "tax return", "ejercicio", NULL,
-        };
-        static const char *const payer[] = {
-                "taxpayer name", "name of taxpayer", "taxpayer",
-                "name des steuerpflichtigen", "steuerpflichtige person",
-                "steuerpflichtiger", "nom du contribuable", "contribuable",
-                "naam belastingplichtige", "belastingplichtige",
-                "contribuyente", NULL,
-        };
+        /* clang-format on */
+        static const char *const year_labels[] = {"tax year",
+                                                  "taxable year",
+                                                  "for the year",
+                                                  "calendar year",
+                                                  "veranlagungszeitraum",
+                                                  "steuerjahr",
+                                                  "kalenderjahr",
+                                                  "année d'imposition",
+                                                  "revenus de l'année",
+                                                  "revenus",
+                                                  "belastingjaar",
+                                                  "aangifte inkomstenbelasting",
+                                                  "einkommensteuererklärung",
+                                                  "tax return",
+                                                  "ejercicio",
+                                                  NULL};
+        static const char *const payer[] = {"taxpayer name",
+                                            "name of taxpayer",
+                                            "taxpayer",
+                                            "name des steuerpflichtigen",
+                                            "steuerpflichtige person",
+                                            "steuerpflichtiger",
+                                            "nom du contribuable",
+                                            "contribuable",
+                                            "naam belastingplichtige",
+                                            "belastingplichtige",
+                                            "contribuyente",
+                                            NULL};
         static const char *const payer_not_after[] = {
-                "identification", "id", "number", "no", "nr", "signature",
-                "copy", "'s", "s", "nummer", "numéro", "address", NULL,
-        };
-        const struct rule r_year = {V_YEAR, year_labels, NULL, NULL, NULL,
-                                    0, 0, 0};
+                "identification", "id",      "number", "no", "nr",
+                "signature",      "copy",    "'s",     "s",  "nummer",
+                "numéro",         "address", NULL};
+        const struct rule r_year = {V_YEAR, year_labels, NULL, NULL,
+                                    NULL,   0,           0,    0};
         const struct rule r_payer = {V_TEXT, payer, NULL, payer_not_after,
-                                     NULL, 0, 0, 0};
+                                     NULL,   0,     0,    0};
         char out[BUILTIN_VALUE_MAX + 1];
         const char *const *p;
         size_t title = c->n < BUILTIN_TITLE_BYTES ? c->n : BUILTIN_TITLE_BYTES;
@@ -2958,8 +3082,8 @@ static void fields_tax(const struct fctx *c, json_t *o)
         for (p = ids; *p && !found; p++)
                 found = find_word(c->f, title, 0, *p, 1, &at, &end) &&
                         form_token(c, at, c->n, out, sizeof(out));
-        for (from = 0; !found && find_word(c->f, c->n, from, "form", 0, &at,
-                                           &end);
+        for (from = 0;
+             !found && find_word(c->f, c->n, from, "form", 0, &at, &end);
              from = end)
                 found = end < c->n && c->f[end] == ' ' &&
                         form_token(c, end + 1, c->n, out, sizeof(out));
@@ -2994,23 +3118,24 @@ static void fields_other(const struct fctx *c, json_t *o)
 json_t *builtin_fields(struct builtin *b, const char *cls, const char *text,
                        size_t len, const char *lang)
 {
+        /* clang-format off */
         static const struct {
                 const char *cls;
                 void (*fn)(const struct fctx *c, json_t *o);
         } by_class[] = {
-                {"invoice", fields_invoice},
-                {"receipt", fields_receipt},
+                {"invoice", fields_invoice}, {"receipt", fields_receipt},
                 {"bank_statement", fields_bank},
                 {"annual_report", fields_annual},
                 {"financial_report", fields_financial},
-                {"contract", fields_contract},
-                {"tax_form", fields_tax},
+                {"contract", fields_contract}, {"tax_form", fields_tax},
         };
+        /* clang-format on */
         void (*fn)(const struct fctx *c, json_t *o) = fields_other;
         json_t *o = json_object();
         struct window w;
         struct fctx c;
         size_t k;
+        int dmy;
 
         (void)b;
         if (!o)
@@ -3023,10 +3148,10 @@ json_t *builtin_fields(struct builtin *b, const char *cls, const char *text,
         c.f = w.f;
         c.n = w.n;
         if (!lang || !lang[0] || strcmp(lang, "und") == 0)
-                c.dmy = -1;
+                dmy = -1;
         else
-                c.dmy = strcmp(lang, "en") != 0;
-        c.dmy = slash_order(&c);
+                dmy = strcmp(lang, "en") != 0;
+        c.dmy = slash_order(&c, dmy);
         lines_build(&c);
         c.unit = report_unit(&c);
         for (k = 0; cls && k < G_N_ELEMENTS(by_class); k++)
@@ -3133,11 +3258,11 @@ static void lead_sentence(const char *cls, const json_t *fields, char *out,
 
         out[0] = '\0';
         cur = fv(fields, "currency", e, sizeof(e));
-#define MONEY(label, key)                                                     \
-        do {                                                                  \
-                if ((x = fv(fields, key, d, sizeof(d))) != NULL)              \
-                        ap(out, cap, ", %s%s%s%s", label, cur ? cur : "",     \
-                           cur ? " " : "", x);                                \
+#define MONEY(label, key)                                                      \
+        do {                                                                   \
+                if ((x = fv(fields, key, d, sizeof(d))) != NULL)               \
+                        ap(out, cap, ", %s%s%s%s", label, cur ? cur : "",      \
+                           cur ? " " : "", x);                                 \
         } while (0)
         if (!cls || strcmp(cls, "other") == 0) {
                 x = fv(fields, "date", a, sizeof(a));
@@ -3182,8 +3307,8 @@ static void lead_sentence(const char *cls, const json_t *fields, char *out,
                 MONEY("closing balance ", "closing_balance");
         } else if (strcmp(cls, "annual_report") == 0 ||
                    strcmp(cls, "financial_report") == 0) {
-                snprintf(out, cap, "%s report", cls[0] == 'a' ? "Annual"
-                                                              : "Financial");
+                snprintf(out, cap, "%s report",
+                         cls[0] == 'a' ? "Annual" : "Financial");
                 if ((x = fv(fields, "company", a, sizeof(a))) != NULL)
                         ap(out, cap, " of %s", x);
                 if ((x = fv(fields, "fiscal_year", b, sizeof(b))) != NULL)
@@ -3240,15 +3365,14 @@ struct sent {
 };
 
 static const char *const stopwords[] = {
-        "the", "and", "for", "are", "was", "were", "with", "that", "this",
-        "from", "have", "has", "not", "you", "your", "our", "will", "shall",
-        "all", "any", "but", "can", "its", "may", "per", "der", "die", "das",
-        "und", "mit", "von", "für", "den", "dem", "des", "ein", "eine",
-        "ist", "sind", "auf", "les", "des", "une", "est", "pour", "par",
-        "dans", "sur", "aux", "avec", "qui", "que", "het", "een", "van",
-        "voor", "met", "zijn", "niet", "los", "las", "del", "por", "con",
-        "para", "una", NULL,
-};
+        "the",  "and",  "for",  "are",  "was",  "were", "with", "that", "this",
+        "from", "have", "has",  "not",  "you",  "your", "our",  "will", "shall",
+        "all",  "any",  "but",  "can",  "its",  "may",  "per",  "der",  "die",
+        "das",  "und",  "mit",  "von",  "für",  "den",  "dem",  "des",  "ein",
+        "eine", "ist",  "sind", "auf",  "les",  "des",  "une",  "est",  "pour",
+        "par",  "dans", "sur",  "aux",  "avec", "qui",  "que",  "het",  "een",
+        "van",  "voor", "met",  "zijn", "niet", "los",  "las",  "del",  "por",
+        "con",  "para", "una",  NULL};
 
 /* Appends a sentence [st, e) of f (trimmed) unless it is empty. */
 static void sent_push(struct sent **v, size_t *n, size_t *cap, const char *f,
@@ -3276,13 +3400,12 @@ static void sent_push(struct sent **v, size_t *n, size_t *cap, const char *f,
 static size_t sentences(const char *f, size_t n, struct sent **out)
 {
         static const char *const abbr[] = {
-                "no", "nr", "vs", "etc", "inc", "ltd", "co", "corp", "dr",
-                "mr", "mrs", "ms", "st", "ca", "bzw", "usw", "abs", "art",
-                "vol", "pp", "fig", "approx", "ggf", "inkl", "zzgl", "incl",
-                "excl", "nos", "e.g", "i.e", "z.b", "u.a", "resp", "jan",
-                "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
-                "oct", "nov", "dec", NULL,
-        };
+                "no",   "nr",   "vs",   "etc", "inc", "ltd",    "co",  "corp",
+                "dr",   "mr",   "mrs",  "ms",  "st",  "ca",     "bzw", "usw",
+                "abs",  "art",  "vol",  "pp",  "fig", "approx", "ggf", "inkl",
+                "zzgl", "incl", "excl", "nos", "e.g", "i.e",    "z.b", "u.a",
+                "resp", "jan",  "feb",  "mar", "apr", "jun",    "jul", "aug",
+                "sep",  "sept", "oct",  "nov", "dec", NULL};
         struct sent *v = NULL;
         size_t cnt = 0, cap = 0, i, st = 0, ls = 0, j, w, nl;
         unsigned char ch, nx;
@@ -3313,8 +3436,9 @@ static size_t sentences(const char *f, size_t n, struct sent **out)
                            (i + 1 == n || f[i + 1] == ' ')) {
                         j = skip_blank(f, i + 1, n);
                         nx = j < n ? (unsigned char)f[j] : 0;
-                        for (w = i; w > st && (is_alpha((unsigned char)f[w - 1]) ||
-                                               f[w - 1] == '.');
+                        for (w = i;
+                             w > st && (is_alpha((unsigned char)f[w - 1]) ||
+                                        f[w - 1] == '.');
                              w--)
                                 ;
                         if (ch == '.' && i - w < sizeof(low)) {
@@ -3322,9 +3446,9 @@ static size_t sentences(const char *f, size_t n, struct sent **out)
                                 if (i - w <= 1 || word_in(low, 0, i - w, abbr))
                                         continue;
                         }
-                        if (j < n && !(is_upper((unsigned char)f[j]) ||
-                                       is_digit(nx) || nx >= 0x80 ||
-                                       nx == '"' || nx == '\n'))
+                        if (j < n &&
+                            !(is_upper((unsigned char)f[j]) || is_digit(nx) ||
+                              nx >= 0x80 || nx == '"' || nx == '\n'))
                                 continue;
                         sent_push(&v, &cnt, &cap, f, st, i + 1);
                         st = i + 1;
@@ -3339,8 +3463,8 @@ static size_t sentences(const char *f, size_t n, struct sent **out)
  * stop word) of f, at most BUILTIN_WORDS_MAX distinct. New table. */
 static GHashTable *term_freq(const char *f, size_t n)
 {
-        GHashTable *tf = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                               g_free, NULL);
+        GHashTable *tf =
+                g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         size_t i = 0, e;
         gpointer old;
         char *w;
@@ -3429,8 +3553,8 @@ static double sent_score(const char *f, const struct sent *st, GHashTable *tf)
  * later copies score 0. Hash set of the folded text; new and freed here. */
 static void dedupe(const char *f, struct sent *v, size_t n)
 {
-        GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                                 g_free, NULL);
+        GHashTable *seen =
+                g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         size_t i;
         char *key;
 
