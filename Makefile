@@ -3,6 +3,7 @@
 #   make check      the whole test suite (unit, integration, sanitizers)
 #   make demo       install what is missing, build, run the demo
 #   make bench      the benchmarks
+#   make fuzz       the libFuzzer targets, FUZZ_SECONDS each
 #   make SANITIZE=1 build into build-asan/ with ASan and UBSan
 
 CC      ?= cc
@@ -29,7 +30,7 @@ OBJ     := $(LIBSRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
 TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 MIGRATIONS := $(sort $(wildcard schemas/[0-9]*.sql))
 
-.PHONY: all deps check unit unit-bins integration demo bench lint format clean valgrind
+.PHONY: all deps check unit unit-bins integration demo bench lint format clean valgrind fuzz
 
 all: $(BUILD)/docpipe $(BUILD)/docgen
 
@@ -86,6 +87,9 @@ demo:
 bench: all $(BUILD)/bench-bare
 	bash bench/run.sh $(BUILD)
 
+fuzz:
+	sh tests/fuzz/run.sh
+
 valgrind: $(TESTS)
 	sh tests/run-unit.sh --valgrind $(BUILD) $(TESTS)
 
@@ -98,6 +102,6 @@ lint:
 		--error-exitcode=1 --inline-suppr -D_GNU_SOURCE worker stages
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

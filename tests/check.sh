@@ -4,7 +4,8 @@
 #   2. the plain build and its unit tests, also under valgrind,
 #   3. the ASan+UBSan build, its unit tests, and the integration tests
 #      with the real binary, the mock Kafka cluster and a private
-#      PostgreSQL.
+#      PostgreSQL,
+#   4. the libFuzzer targets, each for a bounded time.
 # Ends with one line: "check: N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -44,5 +45,6 @@ export LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 step "unit tests (sanitizers)" sh tests/run-unit.sh build-asan $(ls build-asan/tests/test_* | grep -v "\.d$")
 step "integration tests (sanitizers)" bash tests/integration/run.sh build-asan
+step "fuzzing (bounded)" env FUZZ_SECONDS=${FUZZ_SECONDS:-20} sh tests/fuzz/run.sh
 echo "check: $total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

@@ -1,0 +1,35 @@
+/*
+ * libFuzzer target: extract_document on arbitrary bytes as a PDF (and as
+ * text when the first byte is odd). Owns nothing.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../stages/extract.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        struct config cfg;
+        struct doc *doc;
+        struct err err;
+
+        if (size < 1)
+                return 0;
+        memset(&cfg, 0, sizeof(cfg));
+        cfg.max_bytes = 1 << 20;
+        cfg.max_pages = 50;
+        cfg.max_text_bytes = 1 << 20;
+        doc = doc_new();
+        doc->bytes = xmalloc(size);
+        memcpy(doc->bytes, data, size);
+        doc->len = size;
+        doc->content_type =
+                xstrdup(data[0] & 1 ? "text/plain" : "application/pdf");
+        err_clear(&err);
+        extract_document(doc, &cfg, &err);
+        doc_free(doc);
+        return 0;
+}
