@@ -136,8 +136,13 @@ static void consumer_on_assign(struct consumer *c, int coop,
         } else if (e) {
                 log_error("kafka", "assign: %s", rd_kafka_err2str(e));
         }
+        /* librdkafka keeps a partition's pause flag across assignments:
+         * set it either way, or a partition paused when it was revoked
+         * would come back paused for good. */
         if (c->paused || c->stopped)
                 rd_kafka_pause_partitions(c->rk, parts);
+        else
+                rd_kafka_resume_partitions(c->rk, parts);
         /* A partition back with a refused commit: store it again. The
          * others now belong to other members, who redo (and skip) what
          * was done here. */

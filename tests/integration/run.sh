@@ -36,11 +36,17 @@ export DOCPIPE_SOURCES_FILE_ROOT="$WORK"
 
 # ---------------------------------------------------------------------------
 t_many() {
-        say "500 documents in, two workers: exactly 500 results, every offset committed"
-        new_db t_many; start_broker 4; test_env
-        start_worker a; start_worker b
+        say "500 documents, a second worker joining mid-run: exactly 500 results, every offset committed"
+        new_db t_many; start_broker 4
+        # A small bound, so that partitions are paused while the group
+        # rebalances with documents in flight.
+        export DOCPIPE_WORKER_MAX_INFLIGHT=16 DOCPIPE_WORKER_LOW_WATER=4
+        LOG_LEVEL=debug test_env
+        start_worker a
         "$B/docpipe" submit --uri --id-prefix many- "$WORK"/corpus/*.pdf 2>>"$WORK/submit.log" ||
                 not_ok "submit"
+        wait_count "SELECT count(*) FROM documents" 50 300 || not_ok "no progress with one worker"
+        start_worker b
         wait_count "SELECT count(*) FROM documents" 500 600 || not_ok "timed out at $(q 'SELECT count(*) FROM documents') documents"
         stop_worker a; check "worker a exit status" 0 $?
         stop_worker b; check "worker b exit status" 0 $?
@@ -51,6 +57,11 @@ t_many() {
                 "$(q "SELECT count(*) FROM results WHERE class IS NOT NULL AND summary <> ''")"
         check "three model calls per document" 1500 "$(q 'SELECT count(*) FROM model_calls')"
         check "consumer group lag" 0 "$(lag)"
+        n=$(cat "$WORK"/worker-*.log | grep -c '"paused partitions"')
+        if [ "$n" -gt 0 ]; then ok "backpressure paused partitions $n times"; else not_ok "partitions never paused at max_inflight 16"; fi
+        n=$(grep -c '"revoked docpipe' "$WORK/worker-a.log")
+        if [ "$n" -gt 0 ]; then ok "worker a had partitions revoked mid-run ($n)"; else not_ok "no rebalance happened"; fi
+        unset DOCPIPE_WORKER_MAX_INFLIGHT DOCPIPE_WORKER_LOW_WATER
         stop_broker
 }
 

@@ -694,6 +694,7 @@ START_TEST(test_amount_refused)
                 "Total\n42\n",           /* a column header's first row */
                 "Total: INV-2024 EUR\n", /* part of an id */
                 "Total: 1,23,45 EUR\n",  /* broken grouping */
+                "Total: 1.234.56 EUR\n", /* one separator for both */
         };
         size_t i;
         json_t *o;
@@ -1158,15 +1159,26 @@ END_TEST
 START_TEST(test_summary_bounds)
 {
         static char *one[] = {"other"};
+        static const int caps[] = {1,  2,  3,  4,  5,  6,  7,  8,   9,   10,
+                                   11, 12, 13, 14, 15, 16, 17, 18,  19,  20,
+                                   21, 22, 23, 24, 25, 26, 27, 28,  29,  30,
+                                   31, 32, 33, 34, 35, 36, 37, 38,  39,  40,
+                                   45, 50, 55, 60, 70, 80, 90, 100, 130, 200};
         struct config cfg;
         struct err err;
         struct builtin *b;
         GString *text = g_string_new(NULL);
+        json_t *f = json_pack("{ss}", "merchant",
+                              "B\xc3\xa4"
+                              "ckerei M\xc3\xbcller \xe2\x80\x93 "
+                              "Stra\xc3\x9f"
+                              "e \xe2\x82\xac");
         char *s;
-        int max, i;
+        size_t k;
+        int i;
 
-        /* Long sentences of two- and three-byte characters: whatever the
-         * cap, the cut falls between characters. */
+        /* A lead and long sentences of two- and three-byte characters:
+         * whatever the cap, the cut falls between characters. */
         for (i = 0; i < 40; i++)
                 g_string_append_printf(text,
                                        "Im Jahr %d betr\xc3\xa4gt die "
@@ -1180,21 +1192,29 @@ START_TEST(test_summary_bounds)
                                        "st\xc3\xa4ndig weiter. ",
                                        1980 + i, 12 * i);
         cfg_init(&cfg, one, 1);
-        for (max = 1; max <= 130; max++) {
-                cfg.summary_max_chars = max;
+        for (k = 0; k < G_N_ELEMENTS(caps); k++) {
+                cfg.summary_max_chars = caps[k];
                 b = builtin_new(&cfg, &err);
                 ck_assert_ptr_nonnull(b);
-                s = builtin_summarize(b, "tax_form", NULL, text->str, text->len,
+                s = builtin_summarize(b, "receipt", f, text->str, text->len,
                                       "de");
-                ck_summary(s, (size_t)max);
+                ck_summary(s, (size_t)caps[k]);
+                /* The lead comes first, cut or whole. */
+                ck_assert(strncmp(s, "Receipt",
+                                  strlen(s) < 7 ? strlen(s) : 7) == 0);
+                free(s);
+                s = builtin_summarize(b, NULL, NULL, text->str, text->len,
+                                      "de");
+                ck_summary(s, (size_t)caps[k]);
                 free(s);
                 builtin_free(b);
         }
-        /* The default cap applies to the fixture's 600. */
+        /* The fixture's cap is 600: several sentences fit. */
         s = builtin_summarize(model, "other", NULL, text->str, text->len, "de");
         ck_summary(s, 600);
         ck_assert(strlen(s) > 300);
         free(s);
+        json_decref(f);
         g_string_free(text, TRUE);
 }
 END_TEST

@@ -35,19 +35,21 @@
 #include "../doc.h"
 
 /* Caps on the work done per call, whatever the size of the text. */
-#define BUILTIN_HEAD_BYTES (64 * 1024) /* classify, fields, summary */
-#define BUILTIN_TAIL_BYTES (8 * 1024)  /* classify also reads the end */
-#define BUILTIN_TITLE_BYTES 1500       /* title area: evidence counts more */
-#define BUILTIN_LANG_BYTES 4096        /* cleaned text given to textcat */
-#define BUILTIN_LANG_SCAN (16 * 1024)  /* input read to collect it */
-#define BUILTIN_LANG_MIN_LETTERS 20    /* below this: "und" */
-#define BUILTIN_COUNT_CAP 32           /* occurrences counted per phrase */
-#define BUILTIN_VALUE_MAX 100          /* bytes of a text field value */
-#define BUILTIN_VALUE_REACH 256        /* a value this close to its label */
-#define BUILTIN_SUMMARY_DEFAULT 600    /* when summary_max_chars <= 0 */
-#define BUILTIN_SUMMARY_CAP (64 * 1024)
-#define BUILTIN_SUMMARY_SENTENCES 6 /* extracted sentences at most */
-#define BUILTIN_WORDS_MAX 8192      /* distinct words in tf table */
+/* clang-format off */
+#define BUILTIN_HEAD_BYTES ((size_t)64 * 1024) /* classify, fields, summary */
+#define BUILTIN_TAIL_BYTES ((size_t)8 * 1024)  /* classify also reads the end */
+#define BUILTIN_TITLE_BYTES 1500        /* title area: evidence counts more */
+#define BUILTIN_LANG_BYTES 4096         /* cleaned text given to textcat */
+#define BUILTIN_LANG_SCAN ((size_t)16 * 1024) /* input read to collect it */
+#define BUILTIN_LANG_MIN_LETTERS 20     /* below this: "und" */
+#define BUILTIN_COUNT_CAP 32            /* occurrences counted per phrase */
+#define BUILTIN_VALUE_MAX 100           /* bytes of a text field value */
+#define BUILTIN_VALUE_REACH 256         /* a value this close to its label */
+#define BUILTIN_SUMMARY_DEFAULT 600     /* when summary_max_chars <= 0 */
+#define BUILTIN_SUMMARY_CAP ((size_t)64 * 1024) /* largest summary */
+#define BUILTIN_SUMMARY_SENTENCES 6     /* extracted sentences at most */
+#define BUILTIN_WORDS_MAX 8192          /* distinct words in tf table */
+/* clang-format on */
 
 /* Classification: the pseudo-score of "other" (the evidence a class needs
  * to beat "it is something else") and the evidence at which a class is
@@ -128,10 +130,11 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 
 static int utf8_valid(const char *s, size_t n)
 {
-        size_t i = 0, k;
+        size_t i = 0;
 
         while (i < n) {
-                k = utf8_seq((const unsigned char *)s + i, n - i);
+                size_t k = utf8_seq((const unsigned char *)s + i, n - i);
+
                 if (k == 0)
                         return 0;
                 i += k;
@@ -340,10 +343,11 @@ void builtin_free(struct builtin *b)
 static size_t lang_copy(const unsigned char *s, size_t len, char *out,
                         size_t *used, size_t cap)
 {
-        size_t i = 0, k, letters = 0, o = *used;
+        size_t i = 0, letters = 0, o = *used;
 
         while (i < len && o < cap) {
-                k = utf8_seq(s + i, len - i);
+                size_t k = utf8_seq(s + i, len - i);
+
                 if ((k == 1 && !is_alpha(s[i])) || (k == 2 && s[i] == 0xC2))
                         k = 0; /* not a letter: a gap */
                 if (k == 0) {
@@ -661,14 +665,13 @@ static void window_cleanup(struct window *w)
  * outvoting a title. */
 static double class_score(const struct window *w, const struct phrase *ph)
 {
-        size_t from, at, end;
+        size_t at, end;
         double s = 0;
-        int count, in_title;
 
         for (; ph && ph->pat; ph++) {
-                count = 0;
-                in_title = 0;
-                from = 0;
+                size_t from = 0;
+                int count = 0, in_title = 0;
+
                 while (count < BUILTIN_COUNT_CAP &&
                        find_word(w->f, w->fn, from, ph->pat, ph->prefix, &at,
                                  &end)) {
@@ -703,7 +706,7 @@ static size_t count_words(const char *f, size_t n)
 void builtin_classify(struct builtin *b, const char *text, size_t len,
                       const char **cls, double *confidence)
 {
-        double score[CONFIG_MAX_CLASSES], sum = 0, p, conf, words;
+        double score[CONFIG_MAX_CLASSES] = {0}, sum = 0, p, conf;
         struct window w;
         size_t i, best = 0;
 
@@ -723,7 +726,8 @@ void builtin_classify(struct builtin *b, const char *text, size_t len,
                 sum += exp(score[i] - score[best]);
         p = 1.0 / sum;
         if ((int)best == b->other) {
-                words = (double)count_words(w.f, w.fn);
+                double words = (double)count_words(w.f, w.fn);
+
                 conf = p * (0.5 + 0.5 * fmin(1.0, words / 200.0));
         } else {
                 conf = p * (1.0 - exp(-score[best] / BUILTIN_EVIDENCE_SCALE));
@@ -753,13 +757,14 @@ struct fctx {
 
 static void lines_build(struct fctx *c)
 {
-        size_t i = 0, cap = 64, st, e;
+        size_t i = 0, cap = 64;
         const char *f = c->f;
 
         c->lines = xmalloc(cap * sizeof(*c->lines));
         c->lines_n = 0;
         while (i < c->n) {
-                st = i;
+                size_t st = i, e;
+
                 while (i < c->n && f[i] != '\n' && f[i] != '\r' &&
                        f[i] != '\f' && f[i] != '\v')
                         i++;
@@ -870,10 +875,11 @@ static size_t skip_blank(const char *f, size_t i, size_t end)
 static size_t skip_ordinal(const char *f, size_t i, size_t end)
 {
         static const char *const suf[] = {"st", "nd", "rd", "th", "er", "e"};
-        size_t k, l;
+        size_t k;
 
         for (k = 0; k < G_N_ELEMENTS(suf); k++) {
-                l = strlen(suf[k]);
+                size_t l = strlen(suf[k]);
+
                 if (i + l <= end && memcmp(f + i, suf[k], l) == 0 &&
                     (i + l == end || !is_wordc((unsigned char)f[i + l])))
                         return i + l;
@@ -900,8 +906,8 @@ static size_t date_at(const struct fctx *c, size_t i, size_t end, int *y,
                       int *m, int *d)
 {
         const char *f = c->f;
-        size_t na, nb, nc, j, k, e;
-        int a, bm, cy, mon, yy;
+        size_t na, nc, j, k, e;
+        int a, bm, cy, mon;
         char sep;
 
         if (i >= end)
@@ -934,7 +940,8 @@ static size_t date_at(const struct fctx *c, size_t i, size_t end, int *y,
         sep = j < end ? f[j] : 0;
         if ((sep == '.' || sep == '/' || sep == '-') && j + 1 < end &&
             is_digit((unsigned char)f[j + 1])) {
-                nb = digits_at(f, j + 1, end, &bm);
+                size_t nb = digits_at(f, j + 1, end, &bm);
+
                 k = j + 1 + nb;
                 if (nb > 2 || k + 1 >= end || f[k] != sep ||
                     !is_digit((unsigned char)f[k + 1]))
@@ -946,8 +953,7 @@ static size_t date_at(const struct fctx *c, size_t i, size_t end, int *y,
                 if (na == 4 && nc <= 2) {
                         *y = a, *m = bm, *d = cy;
                 } else if (na <= 2 && (nc == 4 || nc == 2)) {
-                        yy = nc == 2 ? (cy < 70 ? 2000 + cy : 1900 + cy) : cy;
-                        *y = yy;
+                        *y = nc == 2 ? (cy < 70 ? 2000 + cy : 1900 + cy) : cy;
                         /* Dots and dashes are day first everywhere
                          * (12.03.2024, 12-03-2024); slashes follow the
                          * language. */
@@ -1087,10 +1093,11 @@ static const char *const cur_codes[] = {
 static const char *cur_at(const struct fctx *c, size_t i, size_t end, size_t *e)
 {
         const unsigned char *s = (const unsigned char *)c->s;
-        size_t k, l, ew;
+        size_t k, ew;
 
         for (k = 0; k < G_N_ELEMENTS(cur_syms); k++) {
-                l = strlen(cur_syms[k].sym);
+                size_t l = strlen(cur_syms[k].sym);
+
                 if (i + l > end || memcmp(s + i, cur_syms[k].sym, l) != 0)
                         continue;
                 if (is_alpha(s[i]) && i > 0 && is_alpha(s[i - 1]))
@@ -1325,6 +1332,11 @@ static int amount_at(const struct fctx *c, size_t i, size_t lo, size_t end,
                 if (p) {
                         a->scale = p;
                         e = se;
+                        if (!a->cur) /* 4,2 Mrd. EUR */
+                                a->cur = cur_at(c, skip_blank(f, e, end), end,
+                                                &se);
+                        if (a->cur)
+                                e = se;
                 }
         }
         if (paren) {
@@ -1519,19 +1531,20 @@ static int text_at(const struct fctx *c, size_t i, size_t end, char *out,
                    size_t cap)
 {
         const char *f = c->f;
-        size_t e = i, k, n, letters = 0, digits = 0;
+        size_t e, k, n = 0, letters = 0, digits = 0;
 
-        while (e < end && e - i <= BUILTIN_VALUE_MAX && f[e] != '\t' &&
-               !(f[e] == ' ' && e + 1 < end && f[e + 1] == ' ') &&
-               f[e] != ';' && f[e] != '|' &&
-               memcmp(f + e, "\xc2\xb7", e + 1 < end ? 2 : 1) != 0)
-                e++;
-        while (e > i && (f[e - 1] == ' ' || f[e - 1] == ',' ||
-                         f[e - 1] == ':' || f[e - 1] == '-'))
-                e--;
-        n = e - i;
+        for (; i + n < end && n <= BUILTIN_VALUE_MAX; n++) {
+                e = i + n;
+                if (f[e] == '\t' || f[e] == ';' || f[e] == '|' ||
+                    (f[e] == ' ' && e + 1 < end && f[e + 1] == ' ') ||
+                    (e + 1 < end && memcmp(f + e, "\xc2\xb7", 2) == 0))
+                        break; /* a column gap or separator */
+        }
+        while (n > 0 && memchr(" ,:-", f[i + n - 1], 4))
+                n--;
         if (n < 2 || n > BUILTIN_VALUE_MAX || n >= cap)
                 return 0;
+        e = i + n;
         for (k = i; k < e; k++) {
                 if (is_alpha((unsigned char)f[k]) ||
                     (unsigned char)f[k] >= 0xC0)
@@ -1698,10 +1711,11 @@ static int value_after(const struct fctx *c, const struct rule *r, size_t i,
 
 /* The value of kind r->kind as the whole of the line after label line li
  * (a label alone on its line, its value on the next). An amount there
- * needs a currency, on it or on the label's line: a bare number under a
- * "Total" column header is the first row, not the total. */
+ * needs a currency, on it or right after the label ([at, reach), "Total
+ * (EUR)"): a bare number under a "Total" column header is the first row,
+ * not the total. */
 static int value_line(const struct fctx *c, const struct rule *r, size_t li,
-                      struct value *v)
+                      size_t at, size_t reach, struct value *v)
 {
         static const char *const labelish[] = {
                 "address",       "adresse", "adres",      "afleveradres",
@@ -1715,8 +1729,8 @@ static int value_line(const struct fctx *c, const struct rule *r, size_t li,
 
         switch (r->kind) {
         case V_AMOUNT:
-                for (k = c->lines[li].off; k < line_end(c, li) && !lcur; k++)
-                        lcur = cur_at(c, k, line_end(c, li), &e);
+                for (k = at; k < reach && !lcur; k++)
+                        lcur = cur_at(c, k, reach, &e);
                 if (!amount_line(c, li + 1, &a) || !(a.cur || lcur))
                         return 0;
                 snprintf(v->str, sizeof(v->str), "%s", a.val);
@@ -1752,49 +1766,58 @@ static int value_line(const struct fctx *c, const struct rule *r, size_t li,
 }
 
 /* Finds the value of a field: for each label in order, its first (or
- * last) occurrence that has a value on the same line, or alone on its line
- * with the value on the next. */
+ * last) occurrence that has a value on the same line, or that ends its
+ * line with the value on the next. The next line holds the value when
+ * nothing but separators follows the label, or (amounts, dates) when the
+ * line ends in ':' ("TVA 20% :"); it is tried once per line. */
 static int rule_find(const struct fctx *c, const struct rule *r,
                      struct value *v)
 {
         const char *const *lab;
         struct value tmp;
-        size_t li, lo, le, from, at, end, reach;
-        int found = 0, none;
+        size_t li, from, at, end, reach, nat, nreach;
+        int found = 0, none, next;
 
         for (lab = r->labels; *lab; lab++) {
                 for (li = 0; li < c->lines_n; li++) {
-                        lo = c->lines[li].off;
-                        le = line_end(c, li);
+                        size_t lo = c->lines[li].off, le = line_end(c, li);
+                        int here = 0;
+
+                        next = 0;
+                        nat = nreach = lo;
                         from = lo;
-                        while (find_word(c->f, le, from, *lab, 0, &at, &end)) {
+                        while (!here &&
+                               find_word(c->f, le, from, *lab, 0, &at, &end)) {
                                 from = end;
                                 if (word_before_in(c->f, lo, at,
                                                    r->not_before) ||
                                     word_after_in(c->f, end, le, r->not_after))
                                         continue;
                                 memset(&tmp, 0, sizeof(tmp));
-                                /* The next line holds the value when
-                                 * nothing follows the label but
-                                 * separators, or (amounts, dates) the
-                                 * line ends in ':' ("TVA 20% :"). */
                                 reach = le - end > BUILTIN_VALUE_REACH
                                                 ? end + BUILTIN_VALUE_REACH
                                                 : le;
-                                if (!value_after(c, r, end, reach, &tmp,
-                                                 &none) &&
-                                    !((none || ((r->kind == V_AMOUNT ||
-                                                 r->kind == V_DATE) &&
-                                                c->f[le - 1] == ':')) &&
-                                      li + 1 < c->lines_n &&
-                                      value_line(c, r, li, &tmp)))
-                                        continue;
-                                tmp.line = li;
-                                *v = tmp;
-                                found = 1;
-                                break;
+                                here = value_after(c, r, end, reach, &tmp,
+                                                   &none);
+                                if (!here && !next &&
+                                    (none || ((r->kind == V_AMOUNT ||
+                                               r->kind == V_DATE) &&
+                                              c->f[le - 1] == ':'))) {
+                                        next = 1;
+                                        nat = at;
+                                        nreach = reach;
+                                }
                         }
-                        if (found && !r->last)
+                        if (!here && next && li + 1 < c->lines_n) {
+                                memset(&tmp, 0, sizeof(tmp));
+                                here = value_line(c, r, li, nat, nreach, &tmp);
+                        }
+                        if (!here)
+                                continue;
+                        tmp.line = li;
+                        *v = tmp;
+                        found = 1;
+                        if (!r->last)
                                 return 1;
                 }
                 if (found)
@@ -1832,46 +1855,41 @@ static int is_legal_form(const struct fctx *c, size_t i, size_t e)
         return 0;
 }
 
-/* A company name in line li: in a column of the line (split at gaps and
- * at " · ", " | ", " - "), words up to and including a legal form. */
+/* A company name in line li: in a column of the line (columns split at
+ * gaps of two spaces or a tab, and at " · ", " | ", " - "), the words up
+ * to and including a legal form. A label ("From:") starts a new column. */
 static int company_in_line(const struct fctx *c, size_t li, char *out,
                            size_t cap)
 {
         const char *f = c->f;
-        size_t lo = c->lines[li].off, end = line_end(c, li), seg = lo, i, e;
-        size_t words;
+        size_t i = c->lines[li].off, end = line_end(c, li);
+        size_t seg = i, words = 0;
 
-        while (seg < end) {
-                words = 0;
-                i = seg;
-                for (;;) {
+        while (i < end) {
+                size_t e = i;
+
+                if (f[i] == '\t' ||
+                    (f[i] == ' ' && i + 1 < end && f[i + 1] == ' ')) {
                         i = skip_blank(f, i, end);
-                        if (i >= end || (i > seg && f[i - 1] == ' ' &&
-                                         i >= seg + 2 && f[i - 2] == ' '))
-                                break;
-                        e = i;
-                        while (e < end && f[e] != ' ' && f[e] != '\t' &&
-                               f[e] != ',')
-                                e++;
-                        if ((e - i == 1 && (f[i] == '-' || f[i] == '|')) ||
-                            (e - i == 2 && memcmp(f + i, "\xc2\xb7", 2) == 0))
-                                break; /* column separator */
-                        if (f[e - 1] == ':')
-                                seg = e, words = 0; /* "From: ..." */
-                        else if (words > 0 && is_legal_form(c, i, e) &&
-                                 text_at(c, skip_blank(f, seg, end), e, out,
-                                         cap))
-                                return 1;
-                        else
-                                words++;
-                        i = e < end && f[e] == ',' ? e + 1 : e;
-                        if (i >= end || f[i] == '\t')
-                                break;
+                        seg = i, words = 0; /* a column gap */
+                        continue;
                 }
-                seg = i < end ? i + 1 : end;
-                while (seg < end && f[seg] != ' ' && f[seg] != '\t' &&
-                       f[seg - 1] != ' ')
-                        seg++;
+                if (f[i] == ' ' || f[i] == ',') {
+                        i++;
+                        continue;
+                }
+                while (e < end && f[e] != ' ' && f[e] != '\t' && f[e] != ',')
+                        e++;
+                if ((e - i == 1 && (f[i] == '-' || f[i] == '|')) ||
+                    (e - i == 2 && memcmp(f + i, "\xc2\xb7", 2) == 0) ||
+                    f[e - 1] == ':')
+                        seg = e, words = 0; /* a separator or a label */
+                else if (words > 0 && is_legal_form(c, i, e) &&
+                         text_at(c, skip_blank(f, seg, end), e, out, cap))
+                        return 1;
+                else
+                        words++;
+                i = e;
         }
         return 0;
 }
@@ -1947,11 +1965,11 @@ static int iban_find(const struct fctx *c, char out[35])
 static const char *currency_main(const struct fctx *c)
 {
         size_t count[G_N_ELEMENTS(cur_codes)], i, e, k, best = 0;
-        const char *code;
 
         memset(count, 0, sizeof(count));
         for (i = 0; i < c->n;) {
-                code = cur_at(c, i, c->n, &e);
+                const char *code = cur_at(c, i, c->n, &e);
+
                 if (!code) {
                         i++;
                         continue;
@@ -2257,11 +2275,12 @@ static int payment_days(const struct fctx *c)
                 "pay",  "due",       "terms", "zahl", "fällig",
                 "paie", "règlement", "betal", "pago", "net"};
         const char *f = c->f;
-        size_t k, t, at, end, j, e, nd, from, lo, hi, x, y;
+        size_t k, t, at, end, j, e, nd, lo, hi, x, y;
         int v, ok;
 
         for (k = 0; k < G_N_ELEMENTS(terms); k++) {
-                from = 0;
+                size_t from = 0;
+
                 while (find_word(f, c->n, from, terms[k].pre, 0, &at, &end)) {
                         from = end;
                         j = skip_blank(f, end, c->n);
@@ -2305,13 +2324,14 @@ static int in_recipient_block(const struct fctx *c, size_t li)
                 "attn",          "z.hd",
                 "t.a.v",         NULL};
         const char *const *p;
-        size_t k, at, end, lo, le;
+        size_t k, at, end;
 
         for (k = li >= 4 ? li - 4 : 0; k <= li; k++) {
-                lo = c->lines[k].off;
-                le = c->lines[k].len > BUILTIN_VALUE_REACH
-                             ? lo + BUILTIN_VALUE_REACH
-                             : line_end(c, k);
+                size_t lo = c->lines[k].off;
+                size_t le = c->lines[k].len > BUILTIN_VALUE_REACH
+                                    ? lo + BUILTIN_VALUE_REACH
+                                    : line_end(c, k);
+
                 for (p = customer_labels; *p; p++)
                         if (find_word(c->f, le, lo, *p, 0, &at, &end))
                                 return 1;
@@ -2333,11 +2353,11 @@ static int vendor_find(const struct fctx *c, size_t cust, char *out, size_t cap)
                 "vendeur",   "leverancier", "verkoper",  "emisor",
                 "proveedor", NULL};
         const char *const *lab;
-        size_t li, lo, le, end, j;
+        size_t li, end, j;
 
         for (li = 0; li < c->lines_n; li++) {
-                lo = c->lines[li].off;
-                le = line_end(c, li);
+                size_t lo = c->lines[li].off, le = line_end(c, li);
+
                 for (lab = from; *lab; lab++) {
                         end = match_at(c->f, le, lo, *lab);
                         if (!end ||
@@ -2369,14 +2389,15 @@ static void fields_invoice(const struct fctx *c, json_t *o)
         struct value v, total, sub, tax;
         char issue[16] = "", out[BUILTIN_VALUE_MAX + 1];
         size_t cust = SIZE_MAX;
-        int have_total, have_sub, have_tax, y, m, d, days;
+        int have_total, have_sub, have_tax, y, m, d;
 
         find_set(o, "invoice_number", c, &r_invno, NULL);
         if (find_set(o, "issue_date", c, &r_issue, &v))
                 memcpy(issue, v.str, 11); /* YYYY-MM-DD and its NUL */
         if (!find_set(o, "due_date", c, &r_due, NULL) && issue[0] &&
             parse_iso(issue, &y, &m, &d)) {
-                days = payment_days(c);
+                int days = payment_days(c);
+
                 if (days) {
                         civil_from_days(days_from_civil(y, m, d) + days, &y, &m,
                                         &d);
@@ -2439,7 +2460,7 @@ static void fields_receipt(const struct fctx *c, json_t *o)
                 "tel",      "phone",     "date",       "datum",     NULL};
         char out[BUILTIN_VALUE_MAX + 1], date[11];
         struct value total;
-        size_t li, lo, le, at, end;
+        size_t li, at, end;
         int found = 0;
         const char *const *p;
 
@@ -2447,8 +2468,8 @@ static void fields_receipt(const struct fctx *c, json_t *o)
                 found = company_in_line(c, li, out, sizeof(out));
         /* Receipts start with the shop's name. */
         for (li = 0; li < c->lines_n && li < 3 && !found; li++) {
-                lo = c->lines[li].off;
-                le = line_end(c, li);
+                size_t lo = c->lines[li].off, le = line_end(c, li);
+
                 if (is_digit((unsigned char)c->f[lo]) ||
                     !text_at(c, lo, le, out, sizeof(out)) ||
                     strlen(out) != le - lo)
@@ -2651,7 +2672,6 @@ static void report_amounts(const struct fctx *c, json_t *o)
                                     change_words, 0,    1,    0};
         struct value v;
         const char *cur = NULL;
-        char neg[sizeof(v.str) + 1];
         int found, is_loss = 0;
 
         if (rule_find(c, &r_rev, &v)) {
@@ -2669,6 +2689,8 @@ static void report_amounts(const struct fctx *c, json_t *o)
                 if (!v.scaled)
                         scale_str(v.str, sizeof(v.str), c->unit);
                 if (is_loss && v.str[0] != '-' && strcmp(v.str, "0.00") != 0) {
+                        char neg[sizeof(v.str) + 1];
+
                         snprintf(neg, sizeof(neg), "-%s", v.str);
                         set_str(o, "net_income", neg);
                 } else {
@@ -2701,15 +2723,18 @@ static void fields_annual(const struct fctx *c, json_t *o)
                                          "informe anual",  NULL};
         const struct rule r_fy = {V_YEAR, fy, NULL, NULL, NULL, 0, 0, 0};
         char out[BUILTIN_VALUE_MAX + 1];
-        const char *const *lab;
-        size_t at, end, j;
+        size_t at, end;
         int y;
 
         if (company_top(c, out, sizeof(out)))
                 set_str(o, "company", out);
         if (!find_set(o, "fiscal_year", c, &r_fy, NULL)) {
+                const char *const *lab;
+
                 /* "2023 Annual Report" */
                 for (lab = fy + 8; *lab; lab++) {
+                        size_t j;
+
                         if (!find_word(c->f, c->n, 0, *lab, 0, &at, &end))
                                 continue;
                         j = at;
@@ -3172,45 +3197,72 @@ struct sbuf {
 };
 
 /* Appends s[0..n) as clean text: white space and control bytes become
- * single spaces, invalid UTF-8 is dropped; stops at a character that does
- * not fit. Returns the bytes the clean text needs (whether or not it
- * fit), so that with sb->cap == 0 it measures. */
+ * single spaces, invalid UTF-8 is dropped; stops writing at the first
+ * character that does not fit. Returns the bytes the clean text needs
+ * (whether or not it fit), so that a struct sbuf with no buffer measures. */
 static size_t sb_clean(struct sbuf *sb, const char *s, size_t n)
 {
         const unsigned char *u = (const unsigned char *)s;
-        size_t i = 0, k, need = 0;
-        int space = sb->n == 0 || sb->p[sb->n - 1] == ' ';
+        size_t i = 0, need = 0;
+        int space = sb->n == 0 || sb->p[sb->n - 1] == ' ', full = !sb->p;
 
         while (i < n) {
-                k = utf8_seq(u + i, n - i);
+                size_t k = utf8_seq(u + i, n - i);
+                const unsigned char *src = u + i;
+
                 if (k == 0) {
                         i++;
                         continue;
                 }
                 if (k == 1 && (u[i] < 0x20 || u[i] == 0x7F || u[i] == ' ')) {
-                        if (!space) {
-                                if (sb->n + 1 <= sb->cap)
-                                        sb->p[sb->n++] = ' ';
-                                need++;
-                                space = 1;
-                        }
                         i++;
-                        continue;
-                }
-                if (sb->n + k <= sb->cap) {
-                        memcpy(sb->p + sb->n, u + i, k);
-                        sb->n += k;
+                        if (space)
+                                continue;
+                        src = (const unsigned char *)" ";
+                        space = 1;
+                } else {
+                        i += k;
+                        space = 0;
                 }
                 need += k;
-                space = 0;
-                i += k;
+                if (!full && sb->n + k <= sb->cap) {
+                        memcpy(sb->p + sb->n, src, k);
+                        sb->n += k;
+                } else {
+                        full = 1;
+                }
         }
         if (!sb->p)
-                return need; /* measuring only */
+                return need;
         while (sb->n > 0 && sb->p[sb->n - 1] == ' ')
                 sb->n--;
         sb->p[sb->n] = '\0';
         return need;
+}
+
+/* Appends s[0..n) cleaned, cut at the last word that fits, and "…" after
+ * it; start is where this piece begins in sb. With no room for a word and
+ * the ellipsis it keeps what fits of s, cut between characters. */
+static void sb_ellipsis(struct sbuf *sb, size_t start, const char *s, size_t n)
+{
+        size_t cap = sb->cap;
+
+        if (cap < start + 3 + 8) {
+                sb_clean(sb, s, n);
+                return;
+        }
+        sb->cap = cap - 3;
+        sb_clean(sb, s, n);
+        sb->cap = cap;
+        while (sb->n > start && sb->p[sb->n - 1] != ' ')
+                sb->n--;
+        while (sb->n > start && sb->p[sb->n - 1] == ' ')
+                sb->n--;
+        if (sb->n == start)
+                return;
+        memcpy(sb->p + sb->n, "\xe2\x80\xa6", 3);
+        sb->n += 3;
+        sb->p[sb->n] = '\0';
 }
 
 static void ap(char *out, size_t cap, const char *fmt, ...)
@@ -3408,11 +3460,12 @@ static size_t sentences(const char *f, size_t n, struct sent **out)
                 "sep",  "sept", "oct",  "nov", "dec", NULL};
         struct sent *v = NULL;
         size_t cnt = 0, cap = 0, i, st = 0, ls = 0, j, w, nl;
-        unsigned char ch, nx;
+        unsigned char nx;
         char low[8];
 
         for (i = 0; i < n; i++) {
-                ch = (unsigned char)f[i];
+                unsigned char ch = (unsigned char)f[i];
+
                 if (ch == '\f') {
                         sent_push(&v, &cnt, &cap, f, st, i);
                         st = ls = i + 1;
@@ -3556,10 +3609,10 @@ static void dedupe(const char *f, struct sent *v, size_t n)
         GHashTable *seen =
                 g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         size_t i;
-        char *key;
 
         for (i = 0; i < n; i++) {
-                key = g_strndup(f + v[i].off, v[i].len);
+                char *key = g_strndup(f + v[i].off, v[i].len);
+
                 if (g_hash_table_contains(seen, key)) {
                         v[i].score = 0;
                         g_free(key);
@@ -3600,12 +3653,13 @@ char *builtin_summarize(struct builtin *b, const char *cls,
         size_t n, i, picked = 0, used, room;
         double best;
 
-        (void)lang;
+        (void)lang; /* the lead is in English whatever the text's language */
         sb.p[0] = '\0';
         lead_sentence(cls, fields, lead, sizeof(lead));
-        sb_clean(&sb, lead, strlen(lead));
-        sb.n = utf8_cut(sb.p, sb.n, sb.n);
-        sb.p[sb.n] = '\0';
+        if (sb_clean(&probe, lead, strlen(lead)) <= max)
+                sb_clean(&sb, lead, strlen(lead));
+        else
+                sb_ellipsis(&sb, 0, lead, strlen(lead));
         if (!text || len == 0)
                 return sb.p;
 
@@ -3624,10 +3678,10 @@ char *builtin_summarize(struct builtin *b, const char *cls,
         best = n ? order[0]->score : 0;
         used = sb.n;
         for (i = 0; i < n && picked < BUILTIN_SUMMARY_SENTENCES; i++) {
-                if (order[i]->score <= 0 || order[i]->score < 0.35 * best ||
-                    order[i]->clean == 0)
+                if (order[i]->score <= 0 || order[i]->score < 0.35 * best)
                         break;
-                if (used + (used ? 1 : 0) + order[i]->clean > max)
+                if (order[i]->clean == 0 ||
+                    used + (used ? 1 : 0) + order[i]->clean > max)
                         continue;
                 used += (used ? 1 : 0) + order[i]->clean;
                 order[i]->pick = 1;
@@ -3652,19 +3706,9 @@ char *builtin_summarize(struct builtin *b, const char *cls,
 
                 if (sb.n)
                         sb.p[sb.n++] = ' ';
-                sb.cap = max - 3;
-                sb_clean(&sb, text + order[0]->off, order[0]->len);
-                sb.cap = max;
-                while (sb.n > start && sb.p[sb.n - 1] != ' ')
-                        sb.n--;
-                while (sb.n > start && sb.p[sb.n - 1] == ' ')
-                        sb.n--;
-                if (sb.n > start) {
-                        memcpy(sb.p + sb.n, "\xe2\x80\xa6", 3);
-                        sb.n += 3;
-                } else if (start) {
+                sb_ellipsis(&sb, start, text + order[0]->off, order[0]->len);
+                if (sb.n < start && start) /* nothing of it fitted */
                         sb.n = start - 1;
-                }
                 sb.p[sb.n] = '\0';
         }
         g_hash_table_destroy(tf);
@@ -3685,13 +3729,14 @@ char *builtin_summarize(struct builtin *b, const char *cls,
 long builtin_tokens(const char *text, size_t len)
 {
         const unsigned char *s = (const unsigned char *)text;
-        size_t i = 0, e, k;
+        size_t i = 0, e;
         long t = 0;
 
         if (!text || len == 0)
                 return 0;
         while (i < len) {
-                k = utf8_seq(s + i, len - i);
+                size_t k = utf8_seq(s + i, len - i);
+
                 if (k == 1 && is_alpha(s[i])) {
                         for (e = i; e < len; e += k) {
                                 k = utf8_seq(s + e, len - e);
