@@ -154,6 +154,47 @@ static int extract_append(GString *buf, const char *s, size_t len, int64_t cap,
         return 0;
 }
 
+/* Returns a new copy of text with a space put between two characters of
+ * one line that are visibly apart on the page. Poppler's plain text runs
+ * table cells and label/value pairs together ("Invoice No.INV-2024-0554Bill
+ * to", "22/09/2024Due date"); the glyph boxes of poppler_page_get_text_layout,
+ * one per character of the text, show the gaps and the line changes. NULL
+ * when the boxes do not match the text. */
+static gchar *extract_spaced(PopplerPage *page, const gchar *text)
+{
+        PopplerRectangle *r = NULL;
+        guint n = 0, k = 0;
+        GString *out;
+        const gchar *p, *prev = NULL;
+
+        if (!poppler_page_get_text_layout(page, &r, &n))
+                return NULL;
+        if (n != (guint)g_utf8_strlen(text, -1)) {
+                g_free(r);
+                return NULL;
+        }
+        out = g_string_sized_new(strlen(text) + strlen(text) / 16 + 16);
+        for (p = text; *p; p = g_utf8_next_char(p), k++) {
+                if (prev && k > 0 && !g_ascii_isspace(*p) &&
+                    !g_ascii_isspace(*prev)) {
+                        const PopplerRectangle *a = &r[k - 1], *b = &r[k];
+                        double h = a->y2 - a->y1;
+                        double gap = b->x1 - a->x2;
+                        double dy = b->y1 - a->y1;
+                        /* Another line: Poppler ran two lines together.
+                         * Same line: a gap wider than a thin space. */
+                        if (h > 0 && (dy >= h / 2 || dy <= -h / 2))
+                                g_string_append_c(out, '\n');
+                        else if (h > 0 && gap > h * 0.25)
+                                g_string_append_c(out, ' ');
+                }
+                g_string_append_len(out, p, g_utf8_next_char(p) - p);
+                prev = p;
+        }
+        g_free(r);
+        return g_string_free(out, FALSE);
+}
+
 /* Appends the text of page i, after a '\f' unless it is the first, to buf
  * within cap. Returns 0, or -1 with err naming the cap. */
 static int extract_page(PopplerDocument *pdf, int i, GString *buf, int64_t cap,
@@ -171,6 +212,10 @@ static int extract_page(PopplerDocument *pdf, int i, GString *buf, int64_t cap,
         if (!g_utf8_validate(s, -1, NULL)) {
                 valid = g_utf8_make_valid(s, -1);
                 s = valid;
+        } else if (page && *s) {
+                valid = extract_spaced(page, s);
+                if (valid)
+                        s = valid;
         }
         if (i > 0)
                 rc = extract_append(buf, "\f", 1, cap, err);
