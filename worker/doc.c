@@ -119,6 +119,9 @@ void doc_free(struct doc *doc)
                 json_decref(doc->fields);
         free(doc->summary);
         free(doc->model);
+        for (size_t i = 0; i < doc->calls_n; i++)
+                if (doc->calls[i].usage)
+                        json_decref(doc->calls[i].usage);
         free(doc->calls);
         free(doc);
 }

@@ -31,6 +31,10 @@ struct model_call {
         double cost_usd;
         double latency_ms;
         char outcome[16]; /* "ok" or the error class */
+        char endpoint[33];      /* configured endpoint name, or "builtin" */
+        char price_version[32]; /* price map that priced it, "" if none */
+        json_t *usage; /* the reply's raw usage object, or NULL; owned by
+                          the document once added (doc_add_call steals) */
 };
 
 struct doc {
@@ -87,7 +91,7 @@ struct doc *doc_new(void);
 /* Frees doc and everything it owns; doc_free(NULL) is a no-op. */
 void doc_free(struct doc *doc);
 
-/* Appends a copy of call to doc->calls. */
+/* Appends a copy of call to doc->calls; steals call->usage. */
 void doc_add_call(struct doc *doc, const struct model_call *call);
 
 /* Replaces *dst with a copy of src (src may be NULL). */

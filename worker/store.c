@@ -401,14 +401,16 @@ static const char SQL_PUT_RESULT[] =
         "), calls AS ("
         " INSERT INTO model_calls (document_id, seq, stage, provider, model,"
         "  input_tokens, cached_input_tokens, output_tokens, cost_usd,"
-        "  latency_ms, outcome)"
+        "  latency_ms, outcome, endpoint, price_version, usage)"
         " SELECT doc.id, c.seq, c.stage, c.provider, c.model,"
         "  c.input_tokens, c.cached_input_tokens, c.output_tokens,"
-        "  c.cost_usd, c.latency_ms, c.outcome"
+        "  c.cost_usd, c.latency_ms, c.outcome, nullif(c.endpoint, ''),"
+        "  nullif(c.price_version, ''), c.usage"
         " FROM doc, jsonb_to_recordset($22::jsonb) AS c(seq integer,"
         "  stage text, provider text, model text, input_tokens bigint,"
         "  cached_input_tokens bigint, output_tokens bigint,"
-        "  cost_usd numeric, latency_ms double precision, outcome text)"
+        "  cost_usd numeric, latency_ms double precision, outcome text,"
+        "  endpoint text, price_version text, usage jsonb)"
         " ON CONFLICT (document_id, stage, seq) DO NOTHING"
         ")"
         " SELECT count(*) FROM res";
@@ -614,6 +616,14 @@ static char *store_calls_json(const struct doc *doc)
                                     store_jreal(c->latency_ms));
                 json_object_set_new(o, "outcome",
                                     store_jstr(c->outcome, sizeof(c->outcome)));
+                json_object_set_new(
+                        o, "endpoint",
+                        store_jstr(c->endpoint, sizeof(c->endpoint)));
+                json_object_set_new(
+                        o, "price_version",
+                        store_jstr(c->price_version, sizeof(c->price_version)));
+                json_object_set_new(o, "usage", c->usage ? json_incref(c->usage)
+                                                         : json_null());
                 json_array_append_new(a, o);
         }
         s = json_dumps(a, JSON_COMPACT);
