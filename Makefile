@@ -32,7 +32,7 @@ MIGRATIONS := $(sort $(wildcard schemas/[0-9]*.sql))
 
 .PHONY: all deps check unit unit-bins integration demo bench lint format clean valgrind fuzz
 
-all: $(BUILD)/docpipe $(BUILD)/docgen
+all: $(BUILD)/docpipe $(BUILD)/docgen $(BUILD)/fake-openai
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -54,6 +54,12 @@ $(BUILD)/docpipe: $(BUILD)/worker/main.o $(BUILD)/libdocpipe.a
 $(BUILD)/docgen: samples/docgen.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+# The fake OpenAI-compatible server the tests control (loopback only).
+$(BUILD)/fake-openai: tests/fake/fake_openai.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags libmicrohttpd) $(LDFLAGS) -o $@ $< \
+		$(shell pkg-config --libs libmicrohttpd) $(LDLIBS)
 
 $(BUILD)/bench-bare: bench/bare.c
 	@mkdir -p $(dir $@)

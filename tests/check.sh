@@ -44,6 +44,7 @@ export ASAN_OPTIONS=detect_leaks=1
 export LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 step "unit tests (sanitizers)" sh tests/run-unit.sh build-asan $(ls build-asan/tests/test_* | grep -v "\.d$")
+step "fake model server (sanitizers)" env FAKE=build-asan/fake-openai sh tests/fake/test_fake.sh
 step "integration tests (sanitizers)" bash tests/integration/run.sh build-asan
 step "fuzzing (bounded)" env FUZZ_SECONDS=${FUZZ_SECONDS:-20} sh tests/fuzz/run.sh
 echo "check: $total_pass passed, $total_fail failed"
