@@ -11,9 +11,9 @@ mkdir -p "$out"
 PKGS="rdkafka poppler-glib gio-2.0 cairo libuv yaml-0.1 jansson libpq libcurl libexttextcat"
 CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lpthread -lm"
-SRC="worker/doc.c worker/err.c worker/log.c worker/config.c worker/job.c stages/extract.c"
+SRC="worker/doc.c worker/err.c worker/log.c worker/config.c worker/job.c stages/extract.c worker/model/prompts.c"
 passed=0 failed=0
-for t in job extract config; do
+for t in job extract config reply; do
         if ! clang $CFLAGS -o "$out/fuzz_$t" "tests/fuzz/fuzz_$t.c" $SRC $LIBS; then
                 failed=$((failed + 1)); continue
         fi
