@@ -12,11 +12,21 @@
  * under `kafka` the rest of the key is one librdkafka property, kept as
  * text in file order. Every error is collected, not only the first, so one
  * run shows all there is to fix. Owns nothing between calls.
+ *
+ * The remote-model settings under `models:` add two keys that are not
+ * scalars: models.endpoints, a list of mappings, and models.routes.<stage>,
+ * a list of steps. They are table keys too (type OPT_ENDPOINTS, OPT_ROUTE,
+ * read from the file only), and the keys inside one endpoint and one step
+ * have their own small tables, ep_opts[] and step_opts[], walked by the same
+ * code (obj_walk) with the same messages. Checks that name another key
+ * (a step's endpoint, its classes, the shadow endpoint) run last, in
+ * ld_finish, when the whole file and the environment are in.
  */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,24 +45,58 @@
 #define CONFIG_MAX_NODES 1000         /* keys visited, through aliases too */
 #define CONFIG_MAX_KEY 256            /* a flattened key */
 #define CONFIG_MAX_CLASS 63           /* a class name */
+#define CONFIG_MAX_EP_NAME 32         /* an endpoint name */
+#define CONFIG_MAX_URL 2048           /* a base_url, as openai.c takes it */
+#define CONFIG_MAX_TEXT 256           /* a model name, a price key */
+#define CONFIG_MAX_HEADER 128         /* an extra header's name */
+#define CONFIG_MAX_HEADER_LINE 1024   /* "name: value", as openai.c takes it */
 
-enum opt_type { OPT_STR, OPT_INT, OPT_SIZE, OPT_LIST };
+#define PRICE_MAP_LOCAL "deploy/prices/model_prices.json"
+#define PRICE_MAP_SHARED "/usr/share/docpipe/model_prices.json"
+
+enum opt_type {
+        OPT_STR,
+        OPT_INT,
+        OPT_SIZE,
+        OPT_LIST,      /* model.classes */
+        OPT_DOUBLE,    /* double, bounds fmin..fmax */
+        OPT_LONG,      /* long, bounds min..max */
+        OPT_FLAGS,     /* unsigned, bit i for choices[i]; min..max items */
+        OPT_NAMES,     /* char ** at off, size_t count at off_n; min..max
+                          items, each passing check */
+        OPT_JSON,      /* json_t *, an object from any YAML mapping */
+        OPT_HEADERS,   /* json_t *, an object of header name -> string */
+        OPT_ENDPOINTS, /* struct config endpoints, endpoints_n */
+        OPT_ROUTE      /* struct config_route */
+};
 
 enum {
-        OPT_SECRET = 1 << 0, /* never shown */
-        OPT_DSN = 1 << 1     /* a libpq conninfo: its password is masked */
+        OPT_SECRET = 1 << 0,   /* never shown */
+        OPT_DSN = 1 << 1,      /* a libpq conninfo: its password is masked */
+        OPT_FILE = 1 << 2,     /* read from the file only, no variable */
+        OPT_REQUIRED = 1 << 3, /* in a sub-table: must be given (with
+                                  OPT_PRICES, OPT_GPU: when the group is) */
+        OPT_PRICES = 1 << 4,   /* endpoint prices.*: sets has_prices */
+        OPT_GPU = 1 << 5       /* endpoint gpu.*: sets has_gpu */
 };
 
 struct config_opt {
         const char *key;
         enum opt_type type;
-        size_t off;       /* of the field in struct config */
-        const char *def;  /* default, as text */
-        int64_t min, max; /* OPT_INT, OPT_SIZE; OPT_LIST: item count */
-        const char *const *choices; /* OPT_STR: the allowed values, or NULL */
-        int (*check)(const char *v, char *why, size_t n); /* OPT_STR, NULL */
+        size_t off;       /* of the field in struct config (in the
+                             struct of a sub-table) */
+        const char *def;  /* default, as text; NULL: none (sub-tables) */
+        int64_t min, max; /* OPT_INT, OPT_SIZE, OPT_LONG; lists: items */
+        const char *const *choices; /* OPT_STR: the allowed values, or NULL;
+                                       OPT_FLAGS: the names of the bits */
+        int (*check)(const char *v, char *why, size_t n); /* OPT_STR and
+                                                             OPT_NAMES items,
+                                                             or NULL */
         unsigned flags;
         const char *desc;
+        double fmin, fmax; /* OPT_DOUBLE */
+        size_t off_n;      /* OPT_NAMES: of the count */
+        const char *item;  /* lists: what one item is, for messages */
 };
 
 static int whyf(char *why, size_t n, const char *fmt, ...)
@@ -96,8 +140,125 @@ static int check_root(const char *v, char *why, size_t n)
         return 0;
 }
 
+/* An endpoint's own name: "builtin" names the in-process model. */
+static int check_ep_name(const char *v, char *why, size_t n)
+{
+        size_t len = strlen(v);
+
+        if (len == 0 || len > CONFIG_MAX_EP_NAME ||
+            strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-") != len)
+                return whyf(why, n,
+                            "'%.60s' is not an endpoint name (1 to %d of "
+                            "a-z 0-9 _ -)",
+                            v, CONFIG_MAX_EP_NAME);
+        if (strcmp(v, "builtin") == 0)
+                return whyf(why, n,
+                            "'builtin' is reserved for the in-process model");
+        return 0;
+}
+
+/* A step's endpoint: a name, or builtin. Whether it exists is checked
+ * when the whole file is in. */
+static int check_ep_ref(const char *v, char *why, size_t n)
+{
+        if (strcmp(v, "builtin") == 0)
+                return 0;
+        return check_ep_name(v, why, n);
+}
+
+/* openai.c appends /chat/completions: a query or fragment would end up
+ * before it, and a space or control byte has no place in a URL. */
+static int check_url(const char *v, char *why, size_t n)
+{
+        size_t len = strlen(v);
+        const char *host = NULL;
+
+        if (strncmp(v, "http://", 7) == 0)
+                host = v + 7;
+        else if (strncmp(v, "https://", 8) == 0)
+                host = v + 8;
+        if (!host || !*host || *host == '/')
+                return whyf(why, n,
+                            "'%.60s' is not an http:// or https:// URL", v);
+        if (len > CONFIG_MAX_URL)
+                return whyf(why, n, "longer than %d bytes", CONFIG_MAX_URL);
+        for (const char *p = v; *p; p++)
+                if ((unsigned char)*p <= ' ' || *p == 0x7f)
+                        return whyf(why, n,
+                                    "'%.60s' holds a space or control "
+                                    "character",
+                                    v);
+        if (strpbrk(v, "?#"))
+                return whyf(why, n,
+                            "'%.60s' has a query or fragment; "
+                            "/chat/completions is appended to it",
+                            v);
+        return 0;
+}
+
+/* A model name or price key: free text, one line. */
+static int check_text(const char *v, char *why, size_t n)
+{
+        size_t len = strlen(v);
+
+        if (len == 0 || len > CONFIG_MAX_TEXT)
+                return whyf(why, n, "expected 1 to %d bytes", CONFIG_MAX_TEXT);
+        for (const char *p = v; *p; p++)
+                if ((unsigned char)*p < ' ' || *p == 0x7f)
+                        return whyf(why, n, "holds a control character");
+        return 0;
+}
+
+/* The name of an environment variable, not a key: a key pasted here
+ * ("sk-...") fails the pattern, and is not repeated in the message, which
+ * ends up in logs. Empty: no key. */
+static int check_env_var(const char *v, char *why, size_t n)
+{
+        size_t len = strlen(v);
+
+        if (len && (len > 128 || isdigit((unsigned char)v[0]) ||
+                    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != len))
+                return whyf(why, n,
+                            "not the name of an environment variable "
+                            "([A-Z_][A-Z0-9_]*, at most 128); the key itself "
+                            "goes in that variable, not in this file");
+        return 0;
+}
+
+/* ISO 639-1: two lowercase letters, as libexttextcat's names give them. */
+static int check_language(const char *v, char *why, size_t n)
+{
+        if (strlen(v) != 2 || !islower((unsigned char)v[0]) ||
+            !islower((unsigned char)v[1]))
+                return whyf(why, n,
+                            "'%.60s' is not an ISO 639-1 language code "
+                            "(two letters a-z)",
+                            v);
+        return 0;
+}
+
+static int check_class(const char *v, char *why, size_t n)
+{
+        size_t len = strlen(v);
+
+        if (len == 0 || len > CONFIG_MAX_CLASS ||
+            strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_") != len)
+                return whyf(why, n,
+                            "'%.60s' is not a class name (1 to %d of "
+                            "a-z 0-9 _)",
+                            v, CONFIG_MAX_CLASS);
+        return 0;
+}
+
 static const char *const log_levels[] = {"debug", "info", "warn", "error",
                                          NULL};
+
+/* The index is the stage, CONFIG_STAGE_*. */
+static const char *const stage_names[] = {"classify", "fields", "summarize",
+                                          NULL};
+
+static const char *const response_formats[] = {"json_schema", "json_object",
+                                               "none", NULL};
 
 #define OFF(f) offsetof(struct config, f)
 
@@ -148,16 +309,157 @@ static const struct config_opt opts[] = {
     {"model.classes", OPT_LIST, OFF(classes),
      "invoice,receipt,bank_statement,annual_report,financial_report,"
      "contract,tax_form,other",
-     1, CONFIG_MAX_CLASSES,
+     1, CONFIG_MAX_CLASSES, .item = "class",
      .desc = "document classes, unique names of a-z 0-9 _; as a YAML "
              "list, or comma-separated"},
     {"model.summary_max_chars", OPT_INT, OFF(summary_max_chars), "600", 80,
      100000, .desc = "longest summary"},
     {"model.language_data", OPT_STR, OFF(lang_dir), "",
      .desc = "libexttextcat data directory; empty: Debian's"},
+    {"models.price_map", OPT_STR, OFF(price_map), "",
+     .desc = "LiteLLM price map (JSON) the remote calls are priced from; "
+             "empty: " PRICE_MAP_LOCAL " when it exists (relative to the "
+             "working directory), else " PRICE_MAP_SHARED},
+    {"models.endpoints", OPT_ENDPOINTS, OFF(endpoints), "", 0,
+     CONFIG_MAX_ENDPOINTS, .flags = OPT_FILE,
+     .desc = "OpenAI-compatible endpoints, each a mapping of the endpoint "
+             "keys below; empty: the builtin model only"},
+    {"models.routes.classify", OPT_ROUTE, OFF(routes[CONFIG_STAGE_CLASSIFY]),
+     "builtin", 1, CONFIG_MAX_STEPS, .flags = OPT_FILE,
+     .desc = "steps of the classify stage, each a mapping of the step keys "
+             "below, tried in order"},
+    {"models.routes.fields", OPT_ROUTE, OFF(routes[CONFIG_STAGE_FIELDS]),
+     "builtin", 1, CONFIG_MAX_STEPS, .flags = OPT_FILE,
+     .desc = "steps of the fields stage"},
+    {"models.routes.summarize", OPT_ROUTE,
+     OFF(routes[CONFIG_STAGE_SUMMARIZE]), "builtin", 1, CONFIG_MAX_STEPS,
+     .flags = OPT_FILE, .desc = "steps of the summarize stage"},
+    {"models.budget.per_document_usd", OPT_DOUBLE, OFF(budget_doc_usd), "0",
+     .fmin = 0, .fmax = 1000,
+     .desc = "most USD of model calls for one document; 0: no cap"},
+    {"models.budget.per_tenant_day_usd", OPT_DOUBLE,
+     OFF(budget_tenant_day_usd), "0", .fmin = 0, .fmax = 1e9,
+     .desc = "most USD of model calls for one tenant in one UTC day; 0: no "
+             "cap"},
+    {"models.shadow.rate", OPT_DOUBLE, OFF(shadow_rate), "0", .fmin = 0,
+     .fmax = 1,
+     .desc = "fraction of documents also sent to models.shadow.endpoint to "
+             "compare (not stored as the result); 0: none"},
+    {"models.shadow.endpoint", OPT_STR, OFF(shadow_endpoint), "",
+     .desc = "the reference endpoint of shadow calls, one of "
+             "models.endpoints; required when models.shadow.rate > 0"},
+    {"models.shadow.stages", OPT_FLAGS, OFF(shadow_stages), "classify,fields",
+     1, CONFIG_STAGES, .choices = stage_names, .item = "stage",
+     .desc = "stages whose calls are shadowed"},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+#define EOFF(f) offsetof(struct config_endpoint, f)
+
+/* The keys of one entry of models.endpoints. Defaults match openai.h. */
+static const struct config_opt ep_opts[] = {
+    {"name", OPT_STR, EOFF(name), NULL, .check = check_ep_name,
+     .flags = OPT_REQUIRED,
+     .desc = "unique, 1 to 32 of a-z 0-9 _ -; `builtin` is reserved"},
+    {"base_url", OPT_STR, EOFF(base_url), NULL, .check = check_url,
+     .flags = OPT_REQUIRED,
+     .desc = "http:// or https:// URL that /chat/completions is appended to"},
+    {"model", OPT_STR, EOFF(model), NULL, .check = check_text,
+     .flags = OPT_REQUIRED, .desc = "model name sent in each request"},
+    {"api_key_env", OPT_STR, EOFF(api_key_env), "", .check = check_env_var,
+     .desc = "name of the environment variable holding the API key (sent "
+             "as a Bearer token); unset at start is a warning, not an "
+             "error; empty: no key"},
+    {"price_key", OPT_STR, EOFF(price_key), NULL, .check = check_text,
+     .desc = "key of the model in models.price_map; default: model"},
+    {"prices.input_per_million", OPT_DOUBLE, EOFF(in_per_m), NULL,
+     .flags = OPT_PRICES | OPT_REQUIRED, .fmin = 0, .fmax = 10000,
+     .desc = "USD per million input tokens; with output_per_million, "
+             "overrides the price map"},
+    {"prices.output_per_million", OPT_DOUBLE, EOFF(out_per_m), NULL,
+     .flags = OPT_PRICES | OPT_REQUIRED, .fmin = 0, .fmax = 10000,
+     .desc = "USD per million output tokens"},
+    {"prices.cache_read_per_million", OPT_DOUBLE, EOFF(cache_per_m), NULL,
+     .flags = OPT_PRICES, .fmin = 0, .fmax = 10000,
+     .desc = "USD per million input tokens read from the provider's cache; "
+             "default: input_per_million"},
+    {"gpu.usd_per_hour", OPT_DOUBLE, EOFF(gpu_usd_per_hour), NULL,
+     .flags = OPT_GPU | OPT_REQUIRED, .fmin = 0, .fmax = 10000,
+     .desc = "self-hosted: what the GPU costs per hour; priced with the "
+             "throughputs below; excludes prices"},
+    {"gpu.input_tokens_per_s", OPT_DOUBLE, EOFF(gpu_in_tps), NULL,
+     .flags = OPT_GPU | OPT_REQUIRED, .fmin = 0.001, .fmax = 1e9,
+     .desc = "measured prompt throughput of that GPU"},
+    {"gpu.output_tokens_per_s", OPT_DOUBLE, EOFF(gpu_out_tps), NULL,
+     .flags = OPT_GPU | OPT_REQUIRED, .fmin = 0.001, .fmax = 1e9,
+     .desc = "measured generation throughput of that GPU"},
+    {"context_window", OPT_LONG, EOFF(context_window), "0", 0, 10000000,
+     .desc = "tokens; 0: max_input_tokens from the price map, else 8192"},
+    {"concurrency", OPT_INT, EOFF(concurrency), "64", 1, 100000,
+     .desc = "requests in flight at most; more wait in a queue"},
+    {"rpm", OPT_INT, EOFF(rpm), "0", 0, 100000000,
+     .desc = "requests per minute; 0: unlimited"},
+    {"tpm", OPT_INT, EOFF(tpm), "0", 0, 2000000000,
+     .desc = "estimated tokens per minute; 0: unlimited"},
+    {"timeout_ms", OPT_INT, EOFF(timeout_ms), "120000", 100, 3600000,
+     .desc = "timeout of one attempt"},
+    {"connect_timeout_ms", OPT_INT, EOFF(connect_timeout_ms), "10000", 100,
+     3600000, .desc = "connection timeout of one attempt"},
+    {"retries", OPT_INT, EOFF(retries), "4", 0, 20,
+     .desc = "retries of 429, 5xx and timeouts, exponential backoff with "
+             "full jitter and Retry-After"},
+    {"backoff_ms", OPT_INT, EOFF(backoff_ms), "500", 1, 600000,
+     .desc = "first backoff ceiling, doubled each retry"},
+    {"max_backoff_ms", OPT_INT, EOFF(max_backoff_ms), "30000", 1, 3600000,
+     .desc = "longest wait before a retry, Retry-After included"},
+    {"breaker_failures", OPT_INT, EOFF(breaker_failures), "5", 0, 1000000,
+     .desc = "consecutive failures that open the circuit (routes fall back "
+             "meanwhile); 0: no breaker"},
+    {"breaker_cooldown_ms", OPT_INT, EOFF(breaker_cooldown_ms), "30000", 100,
+     3600000, .desc = "how long an open circuit waits before one probe"},
+    {"max_reply_bytes", OPT_SIZE, EOFF(max_reply_bytes), "8MiB", KIB, GIB,
+     .desc = "largest reply body"},
+    {"response_format", OPT_STR, EOFF(response_format), "json_schema",
+     .choices = response_formats,
+     .desc = "how JSON output is asked for: json_schema (strict schema), "
+             "json_object, or none (prompt only, for servers without it)"},
+    {"extra_body", OPT_JSON, EOFF(extra_body), NULL,
+     .desc = "mapping merged into every request body as JSON (YAML "
+             "true/false, null, integers and numbers typed; quote to keep a "
+             "string), e.g. `{enable_thinking: false}`"},
+    {"extra_headers", OPT_HEADERS, EOFF(extra_headers), NULL,
+     .desc = "mapping of extra HTTP headers; not Authorization (that is "
+             "api_key_env)"},
+};
+
+#define NEP_OPTS (sizeof(ep_opts) / sizeof(ep_opts[0]))
+
+#define SOFF(f) offsetof(struct config_step, f)
+
+/* The keys of one step of a route. */
+static const struct config_opt step_opts[] = {
+    {"endpoint", OPT_STR, SOFF(endpoint), NULL, .check = check_ep_ref,
+     .flags = OPT_REQUIRED,
+     .desc = "`builtin` or the name of one of models.endpoints"},
+    {"escalate_below", OPT_DOUBLE, SOFF(escalate_below), NULL, .fmin = 0,
+     .fmax = 1,
+     .desc = "builtin step only, not the last: when the builtin's "
+             "confidence is below this, go on to the next step"},
+    {"languages", OPT_NAMES, SOFF(languages), NULL, 1, 200,
+     .check = check_language, .off_n = SOFF(languages_n),
+     .item = "language",
+     .desc = "only documents in these languages (ISO 639-1); default any"},
+    {"classes", OPT_NAMES, SOFF(classes), NULL, 1, CONFIG_MAX_CLASSES,
+     .check = check_class, .off_n = SOFF(classes_n), .item = "class",
+     .desc = "fields and summarize routes: only documents of these classes "
+             "of model.classes; default any"},
+    {"max_tokens", OPT_LONG, SOFF(max_tokens), NULL, 1, 10000000,
+     .desc = "only documents of at most this many estimated tokens; "
+             "default: the endpoint's context window"},
+};
+
+#define NSTEP_OPTS (sizeof(step_opts) / sizeof(step_opts[0]))
 
 /* kafka.* defaults, added at the end when neither the property nor its
  * alias was set (librdkafka: the last of two aliases wins). */
@@ -180,6 +482,9 @@ struct loader {
         const char *path;
         struct origin at[NOPTS];
         int *kafka_line; /* file line of each cfg->kafka entry */
+        int *step_at[CONFIG_STAGES]; /* file line of each step key:
+                                        NSTEP_OPTS per step of the route */
+        char *const *envp; /* borrowed, may be NULL */
         int nodes;       /* keys visited */
         int nerr, dropped;
         size_t len;
@@ -331,7 +636,10 @@ static const char *closest(const char *s, int env, char *buf, size_t n)
 
         for (size_t i = 0; i < NOPTS; i++) {
                 char name[64];
-                const char *cand =
+                const char *cand;
+                if (env && opts[i].flags & OPT_FILE)
+                        continue;
+                cand =
                     env ? opt_env_name(&opts[i], name, sizeof(name))
                         : opts[i].key;
                 size_t d = edit_distance(s, cand);
@@ -358,14 +666,8 @@ static void classes_clear(struct config *cfg)
 static int classes_add(struct config *cfg, const char *name, char *why,
                        size_t n)
 {
-        size_t len = strlen(name);
-
-        if (len == 0 || len > CONFIG_MAX_CLASS ||
-            strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != len)
-                return whyf(why, n,
-                            "'%.60s' is not a class name (1 to %d of "
-                            "a-z 0-9 _)",
-                            name, CONFIG_MAX_CLASS);
+        if (check_class(name, why, n) < 0)
+                return -1;
         for (size_t i = 0; i < cfg->classes_n; i++)
                 if (strcmp(cfg->classes[i], name) == 0)
                         return whyf(why, n, "'%s' is listed twice", name);
@@ -373,30 +675,6 @@ static int classes_add(struct config *cfg, const char *name, char *why,
                 return whyf(why, n, "more than %d classes", CONFIG_MAX_CLASSES);
         cfg->classes[cfg->classes_n++] = xstrdup(name);
         return 0;
-}
-
-/* "a, b,c" as the class list; "" is none. */
-static int classes_parse(struct config *cfg, const char *v, char *why, size_t n)
-{
-        char *copy = xstrdup(v), *item = copy, *next;
-        int rc = 0;
-
-        classes_clear(cfg);
-        for (; *v && item && rc == 0; item = next) {
-                size_t len;
-                next = strchr(item, ',');
-                if (next)
-                        *next++ = '\0';
-                item += strspn(item, " \t");
-                len = strlen(item);
-                while (len && (item[len - 1] == ' ' || item[len - 1] == '\t'))
-                        item[--len] = '\0';
-                rc = classes_add(cfg, item, why, n);
-        }
-        free(copy);
-        if (rc == 0 && cfg->classes_n == 0)
-                rc = whyf(why, n, "at least one class is required");
-        return rc;
 }
 
 /* A bound as text: sizes that are exact multiples as "1GiB". */
@@ -500,13 +778,250 @@ static const char *choices_text(const char *const *choices, const char *quote,
         return buf;
 }
 
-/* Parses text v as o's value into cfg; returns -1 with why if it is not
- * acceptable. */
-static int opt_set(struct config *cfg, const struct config_opt *o,
-                   const char *v, char *why, size_t n)
+/* ---- lists: model.classes, models.shadow.stages, a step's names ---- */
+
+/* "class" -> "classes", "stage" -> "stages". */
+static const char *plural(const char *item, char *buf, size_t n)
 {
-        char *field = (char *)cfg + o->off;
+        size_t len = strlen(item);
+
+        snprintf(buf, n, "%s%s", item,
+                 len && item[len - 1] == 's' ? "es" : "s");
+        return buf;
+}
+
+static char ***names_items(void *base, const struct config_opt *o)
+{
+        return (char ***)((char *)base + o->off);
+}
+
+static size_t *names_count(void *base, const struct config_opt *o)
+{
+        return (size_t *)((char *)base + o->off_n);
+}
+
+static void list_clear(void *base, const struct config_opt *o)
+{
+        if (o->type == OPT_LIST) {
+                classes_clear(base);
+        } else if (o->type == OPT_FLAGS) {
+                *(unsigned *)((char *)base + o->off) = 0;
+        } else {
+                char ***items = names_items(base, o);
+                size_t *count = names_count(base, o);
+                for (size_t i = 0; i < *count; i++)
+                        free((*items)[i]);
+                free(*items);
+                *items = NULL;
+                *count = 0;
+        }
+}
+
+static size_t list_count(void *base, const struct config_opt *o)
+{
+        if (o->type == OPT_LIST)
+                return ((struct config *)base)->classes_n;
+        if (o->type == OPT_FLAGS)
+                return (size_t)__builtin_popcount(
+                    *(unsigned *)((char *)base + o->off));
+        return *names_count(base, o);
+}
+
+/* Adds one item to the list o of base; -1 with why if it is refused. */
+static int list_add(void *base, const struct config_opt *o, const char *v,
+                    char *why, size_t n)
+{
+        if (o->type == OPT_LIST)
+                return classes_add(base, v, why, n);
+        if (o->type == OPT_FLAGS) {
+                unsigned *bits = (unsigned *)((char *)base + o->off);
+                char list[128];
+                for (unsigned i = 0; o->choices[i]; i++) {
+                        if (strcmp(o->choices[i], v) != 0)
+                                continue;
+                        if (*bits & 1u << i)
+                                return whyf(why, n, "'%s' is listed twice", v);
+                        *bits |= 1u << i;
+                        return 0;
+                }
+                return whyf(why, n, "'%.40s' is not one of %s", v,
+                            choices_text(o->choices, "", list, sizeof(list)));
+        }
+        {
+                char ***names = names_items(base, o);
+                size_t *count = names_count(base, o);
+                if (o->check && o->check(v, why, n) < 0)
+                        return -1;
+                for (size_t i = 0; i < *count; i++)
+                        if (strcmp((*names)[i], v) == 0)
+                                return whyf(why, n, "'%s' is listed twice", v);
+                if ((int64_t)*count >= o->max) {
+                        char items[32];
+                        return whyf(why, n, "more than %lld %s",
+                                    (long long)o->max,
+                                    plural(o->item, items, sizeof(items)));
+                }
+                *names = xrealloc(*names, (*count + 1) * sizeof(**names));
+                (*names)[(*count)++] = xstrdup(v);
+                return 0;
+        }
+}
+
+static int list_short(const struct config_opt *o, char *why, size_t n)
+{
+        return whyf(why, n, "at least one %s is required", o->item);
+}
+
+/* "a, b,c" as the list o; "" is none. */
+static int list_parse(void *base, const struct config_opt *o, const char *v,
+                      char *why, size_t n)
+{
+        char *copy = xstrdup(v), *item = copy, *next;
+        int rc = 0;
+
+        list_clear(base, o);
+        for (; *v && item && rc == 0; item = next) {
+                size_t len;
+                next = strchr(item, ',');
+                if (next)
+                        *next++ = '\0';
+                item += strspn(item, " \t");
+                len = strlen(item);
+                while (len && (item[len - 1] == ' ' || item[len - 1] == '\t'))
+                        item[--len] = '\0';
+                rc = list_add(base, o, item, why, n);
+        }
+        free(copy);
+        if (rc == 0 && (int64_t)list_count(base, o) < o->min)
+                rc = list_short(o, why, n);
+        return rc;
+}
+
+/* ---- numbers ---- */
+
+/* The shortest text of x that reads back as x: 0.8, not 0.80000000000000004. */
+static const char *fmt_double(double x, char *buf, size_t n)
+{
+        for (int prec = 15; prec <= 17; prec++) {
+                snprintf(buf, n, "%.*g", prec, x);
+                if (strtod(buf, NULL) == x)
+                        break;
+        }
+        return buf;
+}
+
+/* A decimal number: [-+]digits[.digits][e[-+]digits] or [-+].digits...;
+ * not hex, inf or nan, which strtod would also take. */
+static int is_decimal(const char *v)
+{
+        const char *p = v + (*v == '-' || *v == '+');
+        size_t d = strspn(p, "0123456789"), f = 0;
+
+        p += d;
+        if (*p == '.') {
+                f = strspn(p + 1, "0123456789");
+                p += 1 + f;
+        }
+        if (d + f == 0)
+                return 0;
+        if (*p == 'e' || *p == 'E') {
+                p++;
+                p += *p == '-' || *p == '+';
+                if (!isdigit((unsigned char)*p))
+                        return 0;
+                p += strspn(p, "0123456789");
+        }
+        return *p == '\0';
+}
+
+static int parse_double(const struct config_opt *o, const char *v, double *out,
+                        char *why, size_t n)
+{
+        char bound[32];
+        double x;
+
+        if (!is_decimal(v))
+                return whyf(why, n, "expected a number, got '%.40s'", v);
+        x = strtod(v, NULL);
+        if (!isfinite(x))
+                return whyf(why, n, "expected a number, got '%.40s'", v);
+        if (x < o->fmin)
+                return whyf(why, n, "%.40s is below the minimum %s", v,
+                            fmt_double(o->fmin, bound, sizeof(bound)));
+        if (x > o->fmax)
+                return whyf(why, n, "%.40s is above the maximum %s", v,
+                            fmt_double(o->fmax, bound, sizeof(bound)));
+        *out = x;
+        return 0;
+}
+
+/* ---- routes and endpoints as values ---- */
+
+static void step_clear(struct config_step *step);
+static void endpoint_clear(struct config_endpoint *ep);
+
+static void route_clear(struct config_route *route)
+{
+        for (size_t i = 0; i < route->n; i++)
+                step_clear(&route->steps[i]);
+        free(route->steps);
+        route->steps = NULL;
+        route->n = 0;
+}
+
+/* A new step at the end of route, defaults set. */
+static struct config_step *route_add(struct config_route *route)
+{
+        struct config_step *step;
+
+        route->steps =
+            xrealloc(route->steps, (route->n + 1) * sizeof(*route->steps));
+        step = &route->steps[route->n++];
+        memset(step, 0, sizeof(*step));
+        step->escalate_below = -1;
+        return step;
+}
+
+/* "builtin, a": a route of one step per endpoint name, no filters. Only
+ * the table's defaults take this way: routes are read from the file. */
+static int route_parse(struct config_route *route, const char *v, char *why,
+                       size_t n)
+{
+        char *copy = xstrdup(v), *item = copy, *next;
+        int rc = 0;
+
+        route_clear(route);
+        for (; item && rc == 0; item = next) {
+                next = strchr(item, ',');
+                if (next)
+                        *next++ = '\0';
+                item += strspn(item, " ");
+                rc = check_ep_ref(item, why, n);
+                if (rc == 0)
+                        route_add(route)->endpoint = xstrdup(item);
+        }
+        free(copy);
+        return rc;
+}
+
+static void endpoints_clear(struct config *cfg)
+{
+        for (size_t i = 0; i < cfg->endpoints_n; i++)
+                endpoint_clear(&cfg->endpoints[i]);
+        free(cfg->endpoints);
+        cfg->endpoints = NULL;
+        cfg->endpoints_n = 0;
+}
+
+/* Parses text v as o's value into base, the struct o's table describes
+ * (struct config for opts[]); returns -1 with why if it is not
+ * acceptable. */
+static int opt_set(void *base, const struct config_opt *o, const char *v,
+                   char *why, size_t n)
+{
+        char *field = (char *)base + o->off;
         int64_t x = 0;
+        double d = 0;
 
         switch (o->type) {
         case OPT_STR:
@@ -523,17 +1038,37 @@ static int opt_set(struct config *cfg, const struct config_opt *o,
                 return 0;
         case OPT_INT:
         case OPT_SIZE:
+        case OPT_LONG:
                 if (parse_num(o, v, &x, why, n) < 0)
                         return -1;
                 if (o->type == OPT_INT)
                         *(int *)field = (int)x;
+                else if (o->type == OPT_LONG)
+                        *(long *)field = (long)x;
                 else
                         *(int64_t *)field = x;
                 return 0;
+        case OPT_DOUBLE:
+                if (parse_double(o, v, &d, why, n) < 0)
+                        return -1;
+                memcpy(field, &d, sizeof(d));
+                return 0;
         case OPT_LIST:
-                return classes_parse(cfg, v, why, n);
+        case OPT_FLAGS:
+        case OPT_NAMES:
+                return list_parse(base, o, v, why, n);
+        case OPT_ROUTE:
+                return route_parse((struct config_route *)field, v, why, n);
+        case OPT_ENDPOINTS:
+                if (*v)
+                        return whyf(why, n, "expected a list of endpoints");
+                endpoints_clear(base);
+                return 0;
+        case OPT_JSON:
+        case OPT_HEADERS:
+                break;
         }
-        return whyf(why, n, "unknown type");
+        return whyf(why, n, "expected a mapping");
 }
 
 const char *config_kafka_get(const struct config *cfg, const char *key)
@@ -616,11 +1151,808 @@ static void kafka_leaf(struct loader *ld, const char *prop, int line,
         ld->kafka_line[cfg->kafka_n - 1] = line;
 }
 
+static void ld_kerror(struct loader *ld, int line, const char *key,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* An error about key (shown before the message) at a line of the file. */
+static void ld_kerror(struct loader *ld, int line, const char *key,
+                      const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        ld_verror(ld, NULL, line, key, fmt, ap);
+        va_end(ap);
+}
+
+/* "a value", "a mapping" or "a list". */
+static const char *node_what(const yaml_node_t *v)
+{
+        return v->type == YAML_SCALAR_NODE ? "a value" : node_kind(v);
+}
+
+/* What a value of type t is, for "expected ..., got ...". */
+static const char *opt_want(enum opt_type t)
+{
+        switch (t) {
+        case OPT_STR:
+                return "a string";
+        case OPT_INT:
+        case OPT_LONG:
+                return "an integer";
+        case OPT_SIZE:
+                return "a size";
+        case OPT_DOUBLE:
+                return "a number";
+        case OPT_LIST:
+        case OPT_FLAGS:
+        case OPT_NAMES:
+                return "a list";
+        case OPT_JSON:
+        case OPT_HEADERS:
+                return "a mapping";
+        case OPT_ENDPOINTS:
+                return "a list of endpoints";
+        case OPT_ROUTE:
+                return "a list of steps";
+        }
+        return "a value";
+}
+
+/* Could b be a typo of a? */
+static int is_typo(const char *a, const char *b)
+{
+        return edit_distance(a, b) <= 1 + strlen(a) / 5;
+}
+
+/*
+ * The key of pair p (start: the first pair of its mapping), after prefix
+ * and a dot, into key; where (may be NULL) goes before it in messages.
+ * Returns 0; -1 when the pair is to be skipped (reported: not a scalar,
+ * too long, a duplicate in the same mapping); -2 when the walk must stop
+ * (more than CONFIG_MAX_NODES keys, reported once).
+ */
+static int pair_key(struct loader *ld, yaml_document_t *doc,
+                    const yaml_node_pair_t *start, const yaml_node_pair_t *p,
+                    const char *where, const char *prefix, char *key, size_t n)
+{
+        yaml_node_t *k = yaml_document_get_node(doc, p->key);
+        int line = node_line(k), len;
+
+        if (++ld->nodes > CONFIG_MAX_NODES) {
+                if (ld->nodes == CONFIG_MAX_NODES + 1)
+                        ld_error(ld, line, "more than %d keys",
+                                 CONFIG_MAX_NODES);
+                return -2;
+        }
+        if (k->type != YAML_SCALAR_NODE) {
+                ld_error(ld, line, "expected a key, got %s", node_kind(k));
+                return -1;
+        }
+        len = snprintf(key, n, "%s%s%s", prefix ? prefix : "",
+                       prefix ? "." : "", node_text(k));
+        if (len < 0 || (size_t)len >= n) {
+                ld_error(ld, line, "key longer than %d bytes", (int)n - 1);
+                return -1;
+        }
+        for (const yaml_node_pair_t *q = start; q < p; q++) {
+                yaml_node_t *qk = yaml_document_get_node(doc, q->key);
+                if (qk->type == YAML_SCALAR_NODE &&
+                    strcmp(node_text(qk), node_text(k)) == 0) {
+                        ld_error(ld, line,
+                                 "duplicate key '%s%s%s' (first at line %d)",
+                                 where ? where : "", where ? "." : "", key,
+                                 node_line(qk));
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+/* A list value: a YAML list, each item's error at the item's line, or a
+ * comma-separated scalar as in the environment. key names it in
+ * messages. */
+static void leaf_list(struct loader *ld, yaml_document_t *doc, void *base,
+                      const struct config_opt *o, const char *key, int line,
+                      const yaml_node_t *v)
+{
+        char why[256];
+        int bad = 0;
+
+        if (v->type == YAML_SCALAR_NODE) {
+                if (opt_set(base, o, node_text(v), why, sizeof(why)) < 0)
+                        ld_kerror(ld, line, key, "%s", why);
+                return;
+        }
+        if (v->type != YAML_SEQUENCE_NODE) {
+                ld_kerror(ld, line, key, "expected a list, got %s",
+                          node_kind(v));
+                return;
+        }
+        list_clear(base, o);
+        for (yaml_node_item_t *it = v->data.sequence.items.start;
+             it < v->data.sequence.items.top; it++) {
+                yaml_node_t *item = yaml_document_get_node(doc, *it);
+                if (item->type != YAML_SCALAR_NODE)
+                        snprintf(why, sizeof(why), "expected a %s name, got %s",
+                                 o->item, node_kind(item));
+                else if (list_add(base, o, node_text(item), why,
+                                  sizeof(why)) == 0)
+                        continue;
+                ld_kerror(ld, node_line(item), key, "%s", why);
+                bad = 1;
+        }
+        if (!bad && (int64_t)list_count(base, o) < o->min) {
+                list_short(o, why, sizeof(why));
+                ld_kerror(ld, line, key, "%s", why);
+        }
+}
+
+/* ---- YAML to JSON (extra_body, extra_headers) ---- */
+
+/* A YAML 1.2 core-schema number: 12, -3, 0x1f, 0o17, 1.5, .5, 1e3.
+ * Returns 0 if s is none (it is a string), 1 with *j set, or -1 with why:
+ * .inf, .nan, or out of range, which JSON cannot hold. */
+static int json_number(const char *s, json_t **j, char *why, size_t n)
+{
+        static const char *const inf[] = {".inf", ".Inf", ".INF", ".nan",
+                                          ".NaN", ".NAN", NULL};
+        const char *p = s + (*s == '-' || *s == '+');
+        const char *digits;
+        int base = 10;
+        long long x;
+        double d;
+
+        if (choice_find(inf, p))
+                return whyf(why, n, "%.40s has no JSON form", s);
+        if (s[0] == '0' && s[1] == 'x' && s[2] &&
+            strspn(s + 2, "0123456789abcdefABCDEF") == strlen(s + 2)) {
+                base = 16;
+                digits = s + 2;
+        } else if (s[0] == '0' && s[1] == 'o' && s[2] &&
+                   strspn(s + 2, "01234567") == strlen(s + 2)) {
+                base = 8;
+                digits = s + 2;
+        } else if (*p && strspn(p, "0123456789") == strlen(p)) {
+                digits = s;
+        } else if (is_decimal(s)) {
+                d = strtod(s, NULL);
+                if (!isfinite(d))
+                        return whyf(why, n, "%.40s is out of range", s);
+                *j = json_real(d);
+                return 1;
+        } else {
+                return 0;
+        }
+        errno = 0;
+        x = strtoll(digits, NULL, base);
+        if (errno == ERANGE)
+                return whyf(why, n, "%.40s is out of range", s);
+        *j = json_integer((json_int_t)x);
+        return 1;
+}
+
+/* The JSON value of a scalar: quoted is a string; plain is typed by the
+ * YAML 1.2 core schema (null, true/false, numbers, else a string). NULL
+ * with why if it has no JSON form. */
+static json_t *json_scalar(const yaml_node_t *v, char *why, size_t n)
+{
+        static const char *const yes[] = {"true", "True", "TRUE", NULL};
+        static const char *const no[] = {"false", "False", "FALSE", NULL};
+        const char *s = node_text(v);
+        json_t *j = NULL;
+
+        if (v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+                if (node_null(v))
+                        return json_null();
+                if (choice_find(yes, s))
+                        return json_true();
+                if (choice_find(no, s))
+                        return json_false();
+                switch (json_number(s, &j, why, n)) {
+                case 1:
+                        return j;
+                case -1:
+                        return NULL;
+                }
+        }
+        j = json_stringn(s, v->data.scalar.length);
+        if (!j)
+                whyf(why, n, "'%.40s' is not valid UTF-8", s);
+        return j;
+}
+
+/* v as a new JSON value: mappings as objects, lists as arrays. NULL on an
+ * error, reported under key. Counts toward CONFIG_MAX_NODES and
+ * CONFIG_MAX_DEPTH, so aliases cannot blow it up. */
+static json_t *json_from_node(struct loader *ld, yaml_document_t *doc,
+                              const yaml_node_t *v, const char *key, int depth)
+{
+        json_t *j = NULL;
+        char why[256];
+
+        if (depth > CONFIG_MAX_DEPTH) {
+                ld_kerror(ld, node_line(v), key, "nested deeper than %d levels",
+                          CONFIG_MAX_DEPTH);
+                return NULL;
+        }
+        if (++ld->nodes > CONFIG_MAX_NODES) {
+                if (ld->nodes == CONFIG_MAX_NODES + 1)
+                        ld_error(ld, node_line(v), "more than %d keys",
+                                 CONFIG_MAX_NODES);
+                return NULL;
+        }
+        if (v->type == YAML_SCALAR_NODE) {
+                j = json_scalar(v, why, sizeof(why));
+                if (!j)
+                        ld_kerror(ld, node_line(v), key, "%s", why);
+                return j;
+        }
+        if (v->type == YAML_SEQUENCE_NODE) {
+                j = json_array();
+                for (yaml_node_item_t *it = v->data.sequence.items.start;
+                     it < v->data.sequence.items.top; it++) {
+                        json_t *x = json_from_node(
+                            ld, doc, yaml_document_get_node(doc, *it), key,
+                            depth + 1);
+                        if (!x)
+                                goto fail;
+                        json_array_append_new(j, x);
+                }
+                return j;
+        }
+        j = json_object();
+        for (const yaml_node_pair_t *p = v->data.mapping.pairs.start;
+             p < v->data.mapping.pairs.top; p++) {
+                yaml_node_t *k = yaml_document_get_node(doc, p->key);
+                const char *name;
+                json_t *x;
+                if (k->type != YAML_SCALAR_NODE) {
+                        ld_kerror(ld, node_line(k), key,
+                                  "expected a key, got %s", node_kind(k));
+                        goto fail;
+                }
+                name = node_text(k);
+                for (const yaml_node_pair_t *q = v->data.mapping.pairs.start;
+                     q < p; q++) {
+                        yaml_node_t *qk = yaml_document_get_node(doc, q->key);
+                        if (qk->type == YAML_SCALAR_NODE &&
+                            strcmp(node_text(qk), name) == 0) {
+                                ld_kerror(ld, node_line(k), key,
+                                          "duplicate key '%s' (first at line "
+                                          "%d)",
+                                          name, node_line(qk));
+                                goto fail;
+                        }
+                }
+                x = json_from_node(ld, doc, yaml_document_get_node(doc, p->value),
+                                   key, depth + 1);
+                if (!x)
+                        goto fail;
+                json_object_set_new(j, name, x);
+        }
+        return j;
+fail:
+        json_decref(j);
+        return NULL;
+}
+
+static void leaf_json(struct loader *ld, yaml_document_t *doc, void *base,
+                      const struct config_opt *o, const char *key, int line,
+                      const yaml_node_t *v)
+{
+        json_t **field = (json_t **)((char *)base + o->off);
+        json_t *j;
+
+        if (node_null(v))
+                return;
+        if (v->type != YAML_MAPPING_NODE) {
+                ld_kerror(ld, line, key, "expected a mapping, got %s",
+                          node_what(v));
+                return;
+        }
+        j = json_from_node(ld, doc, v, key, 1);
+        if (!j)
+                return;
+        json_decref(*field);
+        *field = j;
+}
+
+/* HTTP field names are tokens (RFC 9110); the Authorization header is
+ * made from api_key_env, so a key cannot end up in the file. */
+static int check_header(const char *name, char *why, size_t n)
+{
+        static const char tchar[] = "!#$%&'*+-.^_`|~"
+                                    "abcdefghijklmnopqrstuvwxyz"
+                                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        size_t len = strlen(name);
+
+        if (len == 0 || len > CONFIG_MAX_HEADER || strspn(name, tchar) != len)
+                return whyf(why, n,
+                            "'%.60s' is not a header name (an HTTP token "
+                            "of 1 to %d characters)",
+                            name, CONFIG_MAX_HEADER);
+        if (strcasecmp(name, "Authorization") == 0)
+                return whyf(why, n,
+                            "Authorization is made from api_key_env: the key "
+                            "goes in that variable, not in this file");
+        return 0;
+}
+
+static void leaf_headers(struct loader *ld, yaml_document_t *doc, void *base,
+                         const struct config_opt *o, const char *key, int line,
+                         const yaml_node_t *v)
+{
+        json_t **field = (json_t **)((char *)base + o->off);
+        const yaml_node_pair_t *start;
+        json_t *h;
+        char why[256];
+
+        if (node_null(v))
+                return;
+        if (v->type != YAML_MAPPING_NODE) {
+                ld_kerror(ld, line, key, "expected a mapping, got %s",
+                          node_what(v));
+                return;
+        }
+        start = v->data.mapping.pairs.start;
+        h = json_object();
+        for (const yaml_node_pair_t *p = start; p < v->data.mapping.pairs.top;
+             p++) {
+                yaml_node_t *k = yaml_document_get_node(doc, p->key);
+                yaml_node_t *x = yaml_document_get_node(doc, p->value);
+                const char *name, *val;
+                size_t vlen;
+                int bad = 0;
+                if (++ld->nodes > CONFIG_MAX_NODES) {
+                        if (ld->nodes == CONFIG_MAX_NODES + 1)
+                                ld_error(ld, node_line(k), "more than %d keys",
+                                         CONFIG_MAX_NODES);
+                        goto fail;
+                }
+                if (k->type != YAML_SCALAR_NODE) {
+                        ld_kerror(ld, node_line(k), key,
+                                  "expected a header name, got %s",
+                                  node_kind(k));
+                        goto fail;
+                }
+                name = node_text(k);
+                if (check_header(name, why, sizeof(why)) < 0) {
+                        ld_kerror(ld, node_line(k), key, "%s", why);
+                        goto fail;
+                }
+                /* Header names are case-insensitive. */
+                for (const yaml_node_pair_t *q = start; q < p; q++) {
+                        yaml_node_t *qk = yaml_document_get_node(doc, q->key);
+                        if (strcasecmp(node_text(qk), name) == 0) {
+                                ld_kerror(ld, node_line(k), key,
+                                          "duplicate header '%s' (first at "
+                                          "line %d)",
+                                          name, node_line(qk));
+                                goto fail;
+                        }
+                }
+                if (x->type != YAML_SCALAR_NODE) {
+                        ld_kerror(ld, node_line(k), key,
+                                  "%s: expected a string, got %s", name,
+                                  node_kind(x));
+                        goto fail;
+                }
+                val = node_text(x);
+                vlen = strlen(val);
+                for (const char *c = val; *c && !bad; c++)
+                        bad = ((unsigned char)*c < ' ' && *c != '\t') ||
+                              *c == 0x7f;
+                if (bad || vlen != x->data.scalar.length ||
+                    strlen(name) + 2 + vlen >= CONFIG_MAX_HEADER_LINE) {
+                        ld_kerror(ld, node_line(x), key,
+                                  "%s: expected one line of text, at most %d "
+                                  "bytes with the name",
+                                  name, CONFIG_MAX_HEADER_LINE - 3);
+                        goto fail;
+                }
+                json_object_set_new(h, name, json_string(val));
+        }
+        json_decref(*field);
+        *field = h;
+        return;
+fail:
+        json_decref(h);
+}
+
+/* ---- a mapping of a sub-table: an endpoint, a route step ---- */
+
+/* The keys of one mapping, the struct they fill, and where they were. */
+struct obj {
+        const struct config_opt *tab;
+        size_t n;
+        void *base;        /* struct config_endpoint, struct config_step */
+        int *at;           /* n lines: where each key was set; 0 not set */
+        const char *where; /* "models.endpoints[0]", before keys */
+};
+
+static const struct config_opt *obj_find(const struct obj *ob, const char *key)
+{
+        for (size_t i = 0; i < ob->n; i++)
+                if (strcmp(ob->tab[i].key, key) == 0)
+                        return &ob->tab[i];
+        return NULL;
+}
+
+static size_t tab_index(const struct config_opt *tab, size_t n,
+                        const char *key)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(tab[i].key, key) == 0)
+                        return i;
+        abort(); /* a key of the code, not of the file: fix config.c */
+}
+
+/* Is key the dotted start of keys of the table ("prices")? */
+static int obj_section(const struct obj *ob, const char *key)
+{
+        size_t len = strlen(key);
+
+        for (size_t i = 0; i < ob->n; i++)
+                if (strncmp(ob->tab[i].key, key, len) == 0 &&
+                    ob->tab[i].key[len] == '.')
+                        return 1;
+        return 0;
+}
+
+/* The table's defaults into base (zeroed). */
+static void obj_defaults(void *base, const struct config_opt *tab, size_t n)
+{
+        char why[256];
+
+        for (size_t i = 0; i < n; i++) {
+                if (!tab[i].def)
+                        continue;
+                if (opt_set(base, &tab[i], tab[i].def, why, sizeof(why)) < 0) {
+                        fprintf(stderr, "config: default of %s: %s\n",
+                                tab[i].key, why);
+                        abort();
+                }
+        }
+}
+
+/* Frees what base owns by the table; zeroes nothing else. */
+static void obj_free(void *base, const struct config_opt *tab, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                char *field = (char *)base + tab[i].off;
+                if (tab[i].type == OPT_STR) {
+                        free(*(char **)field);
+                        *(char **)field = NULL;
+                } else if (tab[i].type == OPT_NAMES) {
+                        list_clear(base, &tab[i]);
+                } else if (tab[i].type == OPT_JSON ||
+                           tab[i].type == OPT_HEADERS) {
+                        json_decref(*(json_t **)field);
+                        *(json_t **)field = NULL;
+                }
+        }
+}
+
+static void step_clear(struct config_step *step)
+{
+        obj_free(step, step_opts, NSTEP_OPTS);
+}
+
+static void endpoint_clear(struct config_endpoint *ep)
+{
+        obj_free(ep, ep_opts, NEP_OPTS);
+}
+
+static void obj_leaf(struct loader *ld, yaml_document_t *doc,
+                     const struct obj *ob, const char *key, int line,
+                     const yaml_node_t *v)
+{
+        const struct config_opt *o = obj_find(ob, key);
+        char full[CONFIG_MAX_KEY + 64], why[256];
+
+        snprintf(full, sizeof(full), "%s.%s", ob->where, key);
+        if (!o) {
+                const char *near = NULL;
+                for (size_t i = 0; i < ob->n && !near; i++)
+                        if (is_typo(key, ob->tab[i].key))
+                                near = ob->tab[i].key;
+                if (obj_section(ob, key))
+                        ld_kerror(ld, line, full, "expected a mapping, got %s",
+                                  node_what(v));
+                else if (near)
+                        ld_kerror(ld, line, ob->where,
+                                  "unknown key '%s' (did you mean '%s'?)", key,
+                                  near);
+                else
+                        ld_kerror(ld, line, ob->where, "unknown key '%s'", key);
+                return;
+        }
+        if (ob->at[o - ob->tab]) {
+                ld_error(ld, line, "duplicate key '%s' (first at line %d)",
+                         full, ob->at[o - ob->tab]);
+                return;
+        }
+        ob->at[o - ob->tab] = line;
+        switch (o->type) {
+        case OPT_NAMES:
+                leaf_list(ld, doc, ob->base, o, full, line, v);
+                return;
+        case OPT_JSON:
+                leaf_json(ld, doc, ob->base, o, full, line, v);
+                return;
+        case OPT_HEADERS:
+                leaf_headers(ld, doc, ob->base, o, full, line, v);
+                return;
+        default:
+                break;
+        }
+        if (v->type != YAML_SCALAR_NODE)
+                ld_kerror(ld, line, full, "expected %s, got %s",
+                          opt_want(o->type), node_kind(v));
+        else if (opt_set(ob->base, o, node_text(v), why, sizeof(why)) < 0)
+                ld_kerror(ld, line, full, "%s", why);
+}
+
+/* Walks the mapping map against ob's table, nested mappings flattened to
+ * dotted keys as at the top level. */
+static void obj_walk(struct loader *ld, yaml_document_t *doc,
+                     const struct obj *ob, const yaml_node_t *map,
+                     const char *prefix, int depth)
+{
+        const yaml_node_pair_t *start = map->data.mapping.pairs.start;
+
+        if (depth > CONFIG_MAX_DEPTH) {
+                ld_error(ld, node_line(map), "%s.%s: nested deeper than %d "
+                         "levels", ob->where, prefix, CONFIG_MAX_DEPTH);
+                return;
+        }
+        for (const yaml_node_pair_t *p = start; p < map->data.mapping.pairs.top;
+             p++) {
+                yaml_node_t *v = yaml_document_get_node(doc, p->value);
+                char key[CONFIG_MAX_KEY];
+                int line = node_line(yaml_document_get_node(doc, p->key));
+                int rc = pair_key(ld, doc, start, p, ob->where, prefix, key,
+                                  sizeof(key));
+                if (rc == -2)
+                        return;
+                if (rc < 0)
+                        continue;
+                if (v->type == YAML_MAPPING_NODE && !obj_find(ob, key))
+                        obj_walk(ld, doc, ob, v, key, depth + 1);
+                else if (!(node_null(v) && obj_section(ob, key)))
+                        obj_leaf(ld, doc, ob, key, line, v);
+        }
+}
+
+/* Each key of ob's table flagged OPT_REQUIRED and group (0: none, else
+ * OPT_PRICES or OPT_GPU) that was not set is reported at line under
+ * where. */
+static void obj_required(struct loader *ld, const struct obj *ob,
+                         unsigned group, int line, const char *where)
+{
+        for (size_t i = 0; i < ob->n; i++) {
+                const struct config_opt *o = &ob->tab[i];
+                const char *key = o->key;
+                if (!(o->flags & OPT_REQUIRED) || ob->at[i] ||
+                    (o->flags & (OPT_PRICES | OPT_GPU)) != group)
+                        continue;
+                if (group)
+                        key = strchr(key, '.') + 1;
+                ld_kerror(ld, line, where, "%s is required", key);
+        }
+}
+
+/* ---- models.endpoints and models.routes.<stage> ---- */
+
+/* The first line where a key of group was set, or 0. */
+static int group_line(const struct obj *ob, unsigned group)
+{
+        int line = 0;
+
+        for (size_t i = 0; i < ob->n; i++)
+                if (ob->tab[i].flags & group && ob->at[i] &&
+                    (!line || ob->at[i] < line))
+                        line = ob->at[i];
+        return line;
+}
+
+/* One entry of models.endpoints, appended to cfg->endpoints. */
+static void endpoint_read(struct loader *ld, yaml_document_t *doc,
+                          const yaml_node_t *map, const char *where)
+{
+        struct config *cfg = ld->cfg;
+        struct config_endpoint *ep;
+        int at[NEP_OPTS] = {0}, prices, gpu;
+        struct obj ob = {ep_opts, NEP_OPTS, NULL, at, where};
+        char key[96];
+
+        cfg->endpoints = xrealloc(cfg->endpoints, (cfg->endpoints_n + 1) *
+                                                      sizeof(*cfg->endpoints));
+        ep = &cfg->endpoints[cfg->endpoints_n++];
+        memset(ep, 0, sizeof(*ep));
+        ep->line = node_line(map);
+        obj_defaults(ep, ep_opts, NEP_OPTS);
+        ob.base = ep;
+        obj_walk(ld, doc, &ob, map, NULL, 1);
+        obj_required(ld, &ob, 0, ep->line, where);
+
+        prices = group_line(&ob, OPT_PRICES);
+        gpu = group_line(&ob, OPT_GPU);
+        ep->has_prices = prices != 0;
+        ep->has_gpu = gpu != 0;
+        if (prices && gpu) {
+                ld_kerror(ld, prices > gpu ? prices : gpu, where,
+                          "prices and gpu are mutually exclusive (%s at line "
+                          "%d)",
+                          prices > gpu ? "gpu" : "prices",
+                          prices > gpu ? gpu : prices);
+        } else if (prices) {
+                snprintf(key, sizeof(key), "%s.prices", where);
+                obj_required(ld, &ob, OPT_PRICES, prices, key);
+                if (!at[tab_index(ep_opts, NEP_OPTS,
+                                  "prices.cache_read_per_million")])
+                        ep->cache_per_m = ep->in_per_m;
+        } else if (gpu) {
+                snprintf(key, sizeof(key), "%s.gpu", where);
+                obj_required(ld, &ob, OPT_GPU, gpu, key);
+        }
+        if (!ep->price_key && ep->model)
+                ep->price_key = xstrdup(ep->model);
+        for (size_t i = 0; ep->name && i + 1 < cfg->endpoints_n; i++) {
+                if (cfg->endpoints[i].name &&
+                    strcmp(cfg->endpoints[i].name, ep->name) == 0) {
+                        snprintf(key, sizeof(key), "%s.name", where);
+                        ld_kerror(ld, at[tab_index(ep_opts, NEP_OPTS, "name")],
+                                  key,
+                                  "duplicate endpoint '%s' (first at line %d)",
+                                  ep->name, cfg->endpoints[i].line);
+                        break;
+                }
+        }
+}
+
+static void file_endpoints(struct loader *ld, yaml_document_t *doc,
+                           const struct config_opt *o, const yaml_node_t *v)
+{
+        size_t i = 0;
+
+        endpoints_clear(ld->cfg);
+        if (node_null(v))
+                return;
+        if (v->type != YAML_SEQUENCE_NODE) {
+                opt_error(ld, o, "expected a list of endpoints, got %s",
+                          node_what(v));
+                return;
+        }
+        for (yaml_node_item_t *it = v->data.sequence.items.start;
+             it < v->data.sequence.items.top; it++, i++) {
+                yaml_node_t *item = yaml_document_get_node(doc, *it);
+                char where[64];
+                snprintf(where, sizeof(where), "%s[%zu]", o->key, i);
+                if (i == CONFIG_MAX_ENDPOINTS) {
+                        ld_kerror(ld, node_line(item), o->key,
+                                  "more than %d endpoints",
+                                  CONFIG_MAX_ENDPOINTS);
+                        return;
+                }
+                if (item->type != YAML_MAPPING_NODE)
+                        ld_kerror(ld, node_line(item), where,
+                                  "expected a mapping, got %s",
+                                  node_what(item));
+                else
+                        endpoint_read(ld, doc, item, where);
+        }
+}
+
+static int route_stage(const struct config_opt *o)
+{
+        return (int)((o->off - OFF(routes)) / sizeof(struct config_route));
+}
+
+/* One step of a route: a mapping of step_opts, or only the endpoint's
+ * name. at: the lines of its keys. */
+static void step_read(struct loader *ld, yaml_document_t *doc, int stage,
+                      struct config_step *step, int *at, const yaml_node_t *v,
+                      const char *where)
+{
+        struct obj ob = {step_opts, NSTEP_OPTS, step, at, where};
+        size_t ep = tab_index(step_opts, NSTEP_OPTS, "endpoint");
+        size_t esc = tab_index(step_opts, NSTEP_OPTS, "escalate_below");
+        size_t cls = tab_index(step_opts, NSTEP_OPTS, "classes");
+        char key[96];
+
+        step->line = node_line(v);
+        if (v->type == YAML_SCALAR_NODE && !node_null(v)) {
+                char why[256];
+                at[ep] = step->line;
+                snprintf(key, sizeof(key), "%s.endpoint", where);
+                if (opt_set(step, &step_opts[ep], node_text(v), why,
+                            sizeof(why)) < 0)
+                        ld_kerror(ld, step->line, key, "%s", why);
+                return;
+        }
+        if (v->type != YAML_MAPPING_NODE) {
+                ld_kerror(ld, step->line, where,
+                          "expected a mapping or an endpoint name, got %s",
+                          node_null(v) ? "nothing" : node_kind(v));
+                return;
+        }
+        obj_walk(ld, doc, &ob, v, NULL, 1);
+        obj_required(ld, &ob, 0, step->line, where);
+        if (at[esc] && step->endpoint &&
+            strcmp(step->endpoint, "builtin") != 0) {
+                snprintf(key, sizeof(key), "%s.escalate_below", where);
+                ld_kerror(ld, at[esc], key,
+                          "only a builtin step escalates, this one is '%s'",
+                          step->endpoint);
+        }
+        if (at[cls] && stage == CONFIG_STAGE_CLASSIFY) {
+                snprintf(key, sizeof(key), "%s.classes", where);
+                ld_kerror(ld, at[cls], key,
+                          "only fields and summarize steps take classes "
+                          "(classify finds the class)");
+        }
+}
+
+static void file_route(struct loader *ld, yaml_document_t *doc,
+                       const struct config_opt *o, const yaml_node_t *v)
+{
+        struct config_route *route =
+            (struct config_route *)((char *)ld->cfg + o->off);
+        int stage = route_stage(o);
+        size_t esc = tab_index(step_opts, NSTEP_OPTS, "escalate_below");
+        const struct config_step *last;
+        int *at;
+
+        route_clear(route);
+        free(ld->step_at[stage]);
+        ld->step_at[stage] = NULL;
+        if (!node_null(v) && v->type != YAML_SEQUENCE_NODE) {
+                opt_error(ld, o, "expected a list of steps, got %s",
+                          node_what(v));
+                return;
+        }
+        if (node_null(v) ||
+            v->data.sequence.items.start == v->data.sequence.items.top) {
+                opt_error(ld, o, "at least one step is required");
+                return;
+        }
+        for (yaml_node_item_t *it = v->data.sequence.items.start;
+             it < v->data.sequence.items.top; it++) {
+                yaml_node_t *item = yaml_document_get_node(doc, *it);
+                char where[64];
+                if (route->n == CONFIG_MAX_STEPS) {
+                        ld_kerror(ld, node_line(item), o->key,
+                                  "more than %d steps", CONFIG_MAX_STEPS);
+                        return;
+                }
+                snprintf(where, sizeof(where), "%s[%zu]", o->key, route->n);
+                ld->step_at[stage] =
+                    xrealloc(ld->step_at[stage], (route->n + 1) * NSTEP_OPTS *
+                                                     sizeof(int));
+                at = ld->step_at[stage] + route->n * NSTEP_OPTS;
+                memset(at, 0, NSTEP_OPTS * sizeof(int));
+                step_read(ld, doc, stage, route_add(route), at, item, where);
+        }
+        /* Escalating needs somewhere to go. */
+        if (route->n == 0 || !ld->step_at[stage])
+                return;
+        last = &route->steps[route->n - 1];
+        at = ld->step_at[stage] + (route->n - 1) * NSTEP_OPTS;
+        if (at[esc] && last->escalate_below >= 0 && last->endpoint &&
+            strcmp(last->endpoint, "builtin") == 0) {
+                char key[96];
+                snprintf(key, sizeof(key), "%s[%zu].escalate_below", o->key,
+                         route->n - 1);
+                ld_kerror(ld, at[esc], key,
+                          "the last step has no next step to escalate to");
+        }
+}
+
 static void file_leaf(struct loader *ld, yaml_document_t *doc, const char *key,
                       int line, const yaml_node_t *v)
 {
-        static const char *const want[] = {"a string", "an integer", "a size",
-                                           "a list"};
         const struct config_opt *o;
         char why[256];
 
@@ -651,29 +1983,22 @@ static void file_leaf(struct loader *ld, yaml_document_t *doc, const char *key,
                 return;
         }
         ld->at[o - opts].line = line;
-        if (o->type == OPT_LIST && v->type == YAML_SEQUENCE_NODE) {
-                /* Each item's error at the item's line. */
-                int bad = 0;
-                classes_clear(ld->cfg);
-                for (yaml_node_item_t *it = v->data.sequence.items.start;
-                     it < v->data.sequence.items.top; it++) {
-                        yaml_node_t *item = yaml_document_get_node(doc, *it);
-                        if (item->type != YAML_SCALAR_NODE)
-                                snprintf(why, sizeof(why),
-                                         "expected a class name, got %s",
-                                         node_kind(item));
-                        else if (classes_add(ld->cfg, node_text(item), why,
-                                             sizeof(why)) == 0)
-                                continue;
-                        ld_error(ld, node_line(item), "%s: %s", key, why);
-                        bad = 1;
-                }
-                if (!bad && ld->cfg->classes_n == 0)
-                        opt_error(ld, o, "at least one class is required");
+        switch (o->type) {
+        case OPT_LIST:
+        case OPT_FLAGS:
+                leaf_list(ld, doc, ld->cfg, o, key, line, v);
                 return;
+        case OPT_ENDPOINTS:
+                file_endpoints(ld, doc, o, v);
+                return;
+        case OPT_ROUTE:
+                file_route(ld, doc, o, v);
+                return;
+        default:
+                break;
         }
         if (v->type != YAML_SCALAR_NODE)
-                opt_error(ld, o, "expected %s, got %s", want[o->type],
+                opt_error(ld, o, "expected %s, got %s", opt_want(o->type),
                           node_kind(v));
         else if (opt_set(ld->cfg, o, node_text(v), why, sizeof(why)) < 0)
                 opt_error(ld, o, "%s", why);
@@ -692,41 +2017,14 @@ static void file_walk(struct loader *ld, yaml_document_t *doc,
         }
         for (const yaml_node_pair_t *p = start; p < map->data.mapping.pairs.top;
              p++) {
-                yaml_node_t *k = yaml_document_get_node(doc, p->key);
                 yaml_node_t *v = yaml_document_get_node(doc, p->value);
                 char key[CONFIG_MAX_KEY];
-                int line = node_line(k), n, dup = 0;
-
-                if (++ld->nodes > CONFIG_MAX_NODES) {
-                        if (ld->nodes == CONFIG_MAX_NODES + 1)
-                                ld_error(ld, line, "more than %d keys",
-                                         CONFIG_MAX_NODES);
+                int line = node_line(yaml_document_get_node(doc, p->key));
+                int rc = pair_key(ld, doc, start, p, NULL, prefix, key,
+                                  sizeof(key));
+                if (rc == -2)
                         return;
-                }
-                if (k->type != YAML_SCALAR_NODE) {
-                        ld_error(ld, line, "expected a key, got %s",
-                                 node_kind(k));
-                        continue;
-                }
-                n = snprintf(key, sizeof(key), "%s%s%s", prefix ? prefix : "",
-                             prefix ? "." : "", node_text(k));
-                if (n < 0 || (size_t)n >= sizeof(key)) {
-                        ld_error(ld, line, "key longer than %d bytes",
-                                 CONFIG_MAX_KEY - 1);
-                        continue;
-                }
-                for (const yaml_node_pair_t *q = start; q < p && !dup; q++) {
-                        yaml_node_t *qk = yaml_document_get_node(doc, q->key);
-                        if (qk->type == YAML_SCALAR_NODE &&
-                            strcmp(node_text(qk), node_text(k)) == 0) {
-                                ld_error(ld, line,
-                                         "duplicate key '%s' (first at line "
-                                         "%d)",
-                                         key, node_line(qk));
-                                dup = 1;
-                        }
-                }
-                if (dup)
+                if (rc < 0)
                         continue;
                 if (v->type == YAML_MAPPING_NODE && !opt_find(key))
                         file_walk(ld, doc, v, key, depth + 1);
@@ -900,7 +2198,10 @@ static void env_load(struct loader *ld, char *const *envp)
                 }
                 ld->at[o - opts].env = 1;
                 ld->at[o - opts].line = 0;
-                if (opt_set(ld->cfg, o, v, why, sizeof(why)) < 0)
+                if (o->flags & OPT_FILE)
+                        opt_error(ld, o, "%s is read from the file only",
+                                  o->key);
+                else if (opt_set(ld->cfg, o, v, why, sizeof(why)) < 0)
                         opt_error(ld, o, "%s", why);
         }
 }
@@ -910,6 +2211,130 @@ static void env_load(struct loader *ld, char *const *envp)
 static int opt_is_set(const struct loader *ld, const struct config_opt *o)
 {
         return ld->at[o - opts].line || ld->at[o - opts].env;
+}
+
+/* The value of name in envp (may be NULL), borrowed, or NULL. */
+static const char *env_get(char *const *envp, const char *name)
+{
+        size_t len = strlen(name);
+
+        for (; envp && *envp; envp++)
+                if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
+                        return *envp + len + 1;
+        return NULL;
+}
+
+/* The endpoint name closest to s (builtin too), if close enough to be a
+ * typo; else NULL. */
+static const char *endpoint_closest(const struct config *cfg, const char *s)
+{
+        if (is_typo(s, "builtin"))
+                return "builtin";
+        for (size_t i = 0; i < cfg->endpoints_n; i++)
+                if (is_typo(s, cfg->endpoints[i].name))
+                        return cfg->endpoints[i].name;
+        return NULL;
+}
+
+static int class_known(const struct config *cfg, const char *name)
+{
+        for (size_t i = 0; i < cfg->classes_n; i++)
+                if (strcmp(cfg->classes[i], name) == 0)
+                        return 1;
+        return 0;
+}
+
+/* The checks of models.* that name another key: each step's endpoint (and
+ * its max_tokens against that endpoint's context window) and classes, the
+ * shadow endpoint. */
+static void models_finish(struct loader *ld)
+{
+        const struct config *cfg = ld->cfg;
+        const struct config_opt *rate = opt_find("models.shadow.rate");
+        const struct config_opt *shadow = opt_find("models.shadow.endpoint");
+        size_t ep = tab_index(step_opts, NSTEP_OPTS, "endpoint");
+        size_t cls = tab_index(step_opts, NSTEP_OPTS, "classes");
+        size_t max = tab_index(step_opts, NSTEP_OPTS, "max_tokens");
+        char key[96], num[32];
+
+        for (const struct config_opt *o = opts; o < opts + NOPTS; o++) {
+                const struct config_route *route;
+                const int *at;
+                if (o->type != OPT_ROUTE)
+                        continue;
+                route = (const struct config_route *)((const char *)cfg +
+                                                      o->off);
+                for (size_t i = 0; i < route->n; i++) {
+                        const struct config_step *step = &route->steps[i];
+                        const struct config_endpoint *target =
+                            config_endpoint_find(cfg, step->endpoint);
+                        /* NULL for the default route: never wrong. */
+                        at = ld->step_at[route_stage(o)];
+                        at = at ? at + i * NSTEP_OPTS : NULL;
+                        /* No document that large would fit. */
+                        if (target && target->context_window &&
+                            step->max_tokens > target->context_window) {
+                                snprintf(key, sizeof(key),
+                                         "%s[%zu].max_tokens", o->key, i);
+                                ld_kerror(ld, at ? at[max] : 0, key,
+                                          "%ld is above the context_window "
+                                          "of '%s' (%ld)",
+                                          step->max_tokens, target->name,
+                                          target->context_window);
+                        }
+                        if (strcmp(step->endpoint, "builtin") != 0 &&
+                            !target) {
+                                const char *near =
+                                    endpoint_closest(cfg, step->endpoint);
+                                snprintf(key, sizeof(key), "%s[%zu].endpoint",
+                                         o->key, i);
+                                ld_kerror(ld, at ? at[ep] : 0, key,
+                                          "'%s' is not in models.endpoints%s%s"
+                                          "%s",
+                                          step->endpoint,
+                                          near ? " (did you mean '" : "",
+                                          near ? near : "", near ? "'?)" : "");
+                        }
+                        for (size_t j = 0; j < step->classes_n; j++) {
+                                if (class_known(cfg, step->classes[j]))
+                                        continue;
+                                snprintf(key, sizeof(key), "%s[%zu].classes",
+                                         o->key, i);
+                                ld_kerror(ld, at ? at[cls] : 0, key,
+                                          "'%s' is not in model.classes",
+                                          step->classes[j]);
+                        }
+                }
+        }
+        if (cfg->shadow_endpoint[0] &&
+            !config_endpoint_find(cfg, cfg->shadow_endpoint))
+                opt_error(ld, shadow, "'%s' is not in models.endpoints",
+                          cfg->shadow_endpoint);
+        else if (cfg->shadow_rate > 0 && !cfg->shadow_endpoint[0])
+                opt_error(ld, rate, "%s needs models.shadow.endpoint",
+                          fmt_double(cfg->shadow_rate, num, sizeof(num)));
+}
+
+/* A key that is missing is no reason to refuse to start: that endpoint's
+ * calls fail (401) and its routes fall back, the other providers work. */
+static void models_warn(const struct loader *ld)
+{
+        const struct config *cfg = ld->cfg;
+
+        for (size_t i = 0; i < cfg->endpoints_n; i++) {
+                const struct config_endpoint *ep = &cfg->endpoints[i];
+                const char *v;
+                if (!ep->api_key_env[0])
+                        continue;
+                v = env_get(ld->envp, ep->api_key_env);
+                if (!v || !*v)
+                        log_warn("config",
+                                 "endpoint %s: api_key_env %s is %s: its "
+                                 "calls will fail (401) and its routes fall "
+                                 "back",
+                                 ep->name, ep->api_key_env,
+                                 v ? "empty" : "not set");
+        }
 }
 
 /* Defaults of kafka.*, and the checks that involve two keys. */
@@ -930,6 +2355,12 @@ static void ld_finish(struct loader *ld)
         }
         if (!opt_is_set(ld, lw))
                 cfg->low_water = cfg->max_inflight / 2;
+        if (!cfg->price_map[0]) {
+                free(cfg->price_map);
+                cfg->price_map = xstrdup(access(PRICE_MAP_LOCAL, R_OK) == 0
+                                             ? PRICE_MAP_LOCAL
+                                             : PRICE_MAP_SHARED);
+        }
         /* Checks of two keys are only meaningful when each was valid. */
         if (ld->nerr)
                 return;
@@ -942,6 +2373,7 @@ static void ld_finish(struct loader *ld)
                 opt_error(ld, at_dlq ? dlq : jobs, "'%s' is also %s",
                           cfg->topic_jobs, at_dlq ? jobs->key : dlq->key);
         }
+        models_finish(ld);
 }
 
 int config_load_env(struct config *cfg, const char *path, char *const *envp,
@@ -954,6 +2386,7 @@ int config_load_env(struct config *cfg, const char *path, char *const *envp,
         memset(&ld, 0, sizeof(ld));
         ld.cfg = cfg;
         ld.path = path;
+        ld.envp = envp;
         for (size_t i = 0; i < NOPTS; i++) {
                 if (opt_set(cfg, &opts[i], opts[i].def, why, sizeof(why)) < 0) {
                         /* A bad table, not a bad file: fix config.c. */
@@ -970,8 +2403,12 @@ int config_load_env(struct config *cfg, const char *path, char *const *envp,
                 env_load(&ld, envp);
         ld_finish(&ld);
         free(ld.kafka_line);
-        if (ld.nerr == 0)
+        for (int i = 0; i < CONFIG_STAGES; i++)
+                free(ld.step_at[i]);
+        if (ld.nerr == 0) {
+                models_warn(&ld);
                 return 0;
+        }
         if (ld.dropped)
                 snprintf(ld.msg + ld.len, sizeof(ld.msg) - ld.len,
                          "\n(%d more errors)", ld.dropped);
@@ -984,13 +2421,35 @@ int config_load(struct config *cfg, const char *path, struct err *err)
         return config_load_env(cfg, path, environ, err);
 }
 
+const struct config_endpoint *config_endpoint_find(const struct config *cfg,
+                                                   const char *name)
+{
+        for (size_t i = 0; i < cfg->endpoints_n; i++)
+                if (cfg->endpoints[i].name &&
+                    strcmp(cfg->endpoints[i].name, name) == 0)
+                        return &cfg->endpoints[i];
+        return NULL;
+}
+
+const char *config_stage_name(int stage)
+{
+        if (stage < 0 || stage >= CONFIG_STAGES)
+                return NULL;
+        return stage_names[stage];
+}
+
 void config_cleanup(struct config *cfg)
 {
         if (!cfg)
                 return;
-        for (size_t i = 0; i < NOPTS; i++)
+        for (size_t i = 0; i < NOPTS; i++) {
                 if (opts[i].type == OPT_STR)
                         free(*(char **)((char *)cfg + opts[i].off));
+                else if (opts[i].type == OPT_ROUTE)
+                        route_clear((struct config_route *)((char *)cfg +
+                                                            opts[i].off));
+        }
+        endpoints_clear(cfg);
         classes_clear(cfg);
         for (size_t i = 0; i < cfg->kafka_n; i++) {
                 free(cfg->kafka[i].key);
@@ -1094,12 +2553,222 @@ static int kafka_secret(const char *key)
                strcmp(key, "ssl.key.pem") == 0;
 }
 
+/* Writes j as YAML flow, which JSON is, numbers in their shortest exact
+ * form; a real keeps a '.' or an exponent so that it reads back a real. */
+static void dump_json(FILE *f, const json_t *j)
+{
+        const char *name;
+        json_t *x;
+        char num[40], *s;
+        size_t i = 0;
+
+        switch (json_typeof(j)) {
+        case JSON_OBJECT:
+                fputc('{', f);
+                json_object_foreach((json_t *)j, name, x)
+                {
+                        json_t *key = json_string(name);
+                        fputs(i++ ? ", " : "", f);
+                        dump_json(f, key);
+                        json_decref(key);
+                        fputs(": ", f);
+                        dump_json(f, x);
+                }
+                fputc('}', f);
+                break;
+        case JSON_ARRAY:
+                fputc('[', f);
+                json_array_foreach(j, i, x)
+                {
+                        fputs(i ? ", " : "", f);
+                        dump_json(f, x);
+                }
+                fputc(']', f);
+                break;
+        case JSON_STRING:
+                s = json_dumps(j, JSON_ENCODE_ANY);
+                fputs(s ? s : "\"\"", f);
+                free(s);
+                break;
+        case JSON_INTEGER:
+                fprintf(f, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
+                break;
+        case JSON_REAL:
+                fmt_double(json_real_value(j), num, sizeof(num));
+                fputs(num, f);
+                if (!strpbrk(num, ".e"))
+                        fputs(".0", f);
+                break;
+        case JSON_TRUE:
+                fputs("true", f);
+                break;
+        case JSON_FALSE:
+                fputs("false", f);
+                break;
+        case JSON_NULL:
+                fputs("null", f);
+                break;
+        }
+}
+
+/* A header that may well carry a credential (X-Api-Key, Cookie, ...). */
+static int header_secret(const char *name)
+{
+        static const char *const words[] = {"auth",   "key",      "token",
+                                            "secret", "password", "cookie",
+                                            "session", NULL};
+
+        for (size_t i = 0; words[i]; i++)
+                if (strcasestr(name, words[i]))
+                        return 1;
+        return 0;
+}
+
+static void dump_headers(FILE *f, const json_t *h)
+{
+        json_t *copy = json_deep_copy(h), *v;
+        const char *name;
+
+        json_object_foreach(copy, name, v)
+        {
+                if (header_secret(name))
+                        json_string_set(v, "***");
+        }
+        dump_json(f, copy);
+        json_decref(copy);
+}
+
+/* Writes the value of o in base (struct config, an endpoint, a step). */
+static void dump_field(FILE *f, const void *base, const struct config_opt *o)
+{
+        const char *field = (const char *)base + o->off;
+
+        switch (o->type) {
+        case OPT_STR:
+                dump_str(f, *(char *const *)field ? *(char *const *)field
+                                                  : "");
+                break;
+        case OPT_INT:
+                fprintf(f, "%d", *(const int *)field);
+                break;
+        case OPT_LONG:
+                fprintf(f, "%ld", *(const long *)field);
+                break;
+        case OPT_SIZE:
+                fprintf(f, "%lld", (long long)*(const int64_t *)field);
+                break;
+        case OPT_DOUBLE: {
+                char num[40];
+                double d;
+                memcpy(&d, field, sizeof(d));
+                fputs(fmt_double(d, num, sizeof(num)), f);
+                break;
+        }
+        case OPT_FLAGS:
+                fputc('[', f);
+                for (unsigned i = 0, first = 1; o->choices[i]; i++) {
+                        if (!(*(const unsigned *)field & 1u << i))
+                                continue;
+                        fprintf(f, "%s%s", first ? "" : ", ", o->choices[i]);
+                        first = 0;
+                }
+                fputc(']', f);
+                break;
+        case OPT_NAMES: {
+                char *const *names = *(char *const *const *)field;
+                size_t count = *(const size_t *)((const char *)base + o->off_n);
+                fputc('[', f);
+                for (size_t i = 0; i < count; i++) {
+                        fputs(i ? ", " : "", f);
+                        dump_str(f, names[i]);
+                }
+                fputc(']', f);
+                break;
+        }
+        case OPT_JSON:
+                dump_json(f, *(json_t *const *)field);
+                break;
+        case OPT_HEADERS:
+                dump_headers(f, *(json_t *const *)field);
+                break;
+        default:
+                break;
+        }
+}
+
+/* Does the step leave o at its "not given" value? */
+static int step_unset(const struct config_step *step, const struct config_opt *o)
+{
+        const char *field = (const char *)step + o->off;
+
+        double d;
+
+        switch (o->type) {
+        case OPT_DOUBLE:
+                memcpy(&d, field, sizeof(d));
+                return d < 0;
+        case OPT_LONG:
+                return *(const long *)field == 0;
+        case OPT_NAMES:
+                return *(const size_t *)((const char *)step + o->off_n) == 0;
+        default:
+                return *(char *const *)field == NULL;
+        }
+}
+
+/* [{endpoint: builtin, escalate_below: 0.8}, {endpoint: a}] */
+static void dump_route(FILE *f, const struct config_route *route)
+{
+        fputc('[', f);
+        for (size_t i = 0; i < route->n; i++) {
+                const char *sep = "";
+                fputs(i ? ", {" : "{", f);
+                for (size_t j = 0; j < NSTEP_OPTS; j++) {
+                        if (step_unset(&route->steps[i], &step_opts[j]))
+                                continue;
+                        fprintf(f, "%s%s: ", sep, step_opts[j].key);
+                        dump_field(f, &route->steps[i], &step_opts[j]);
+                        sep = ", ";
+                }
+                fputc('}', f);
+        }
+        fputc(']', f);
+}
+
+/* " []", or each endpoint as a block mapping on the lines that follow. */
+static void dump_endpoints(FILE *f, const struct config *cfg)
+{
+        if (cfg->endpoints_n == 0)
+                fputs(" []", f);
+        for (size_t i = 0; i < cfg->endpoints_n; i++) {
+                const struct config_endpoint *ep = &cfg->endpoints[i];
+                const char *lead = "\n  - ";
+                for (size_t j = 0; j < NEP_OPTS; j++) {
+                        const struct config_opt *o = &ep_opts[j];
+                        if ((o->flags & OPT_PRICES && !ep->has_prices) ||
+                            (o->flags & OPT_GPU && !ep->has_gpu) ||
+                            ((o->type == OPT_JSON || o->type == OPT_HEADERS) &&
+                             !*(json_t *const *)((const char *)ep + o->off)))
+                                continue;
+                        fprintf(f, "%s%s: ", lead, o->key);
+                        dump_field(f, ep, o);
+                        lead = "\n    ";
+                }
+        }
+}
+
 void config_dump(const struct config *cfg, FILE *f)
 {
         for (size_t i = 0; i < NOPTS; i++) {
                 const struct config_opt *o = &opts[i];
                 const char *field = (const char *)cfg + o->off;
 
+                if (o->type == OPT_ENDPOINTS) {
+                        fprintf(f, "%s:", o->key);
+                        dump_endpoints(f, cfg);
+                        fputc('\n', f);
+                        continue;
+                }
                 fprintf(f, "%s: ", o->key);
                 if (o->type == OPT_STR) {
                         const char *s = *(char *const *)field;
@@ -1110,16 +2779,16 @@ void config_dump(const struct config *cfg, FILE *f)
                                 s = masked = mask_dsn(s);
                         dump_str(f, s ? s : "");
                         free(masked);
-                } else if (o->type == OPT_INT) {
-                        fprintf(f, "%d", *(const int *)field);
-                } else if (o->type == OPT_SIZE) {
-                        fprintf(f, "%lld", (long long)*(const int64_t *)field);
-                } else {
+                } else if (o->type == OPT_LIST) {
                         fputc('[', f);
                         for (size_t j = 0; j < cfg->classes_n; j++)
                                 fprintf(f, "%s%s", j ? ", " : "",
                                         cfg->classes[j]);
                         fputc(']', f);
+                } else if (o->type == OPT_ROUTE) {
+                        dump_route(f, (const struct config_route *)field);
+                } else {
+                        dump_field(f, cfg, o);
                 }
                 fputc('\n', f);
         }
@@ -1135,9 +2804,98 @@ void config_dump(const struct config *cfg, FILE *f)
         }
 }
 
+/* The type column of o. */
+static const char *ref_type(const struct config_opt *o, char *buf, size_t n)
+{
+        char lo[32], hi[32], list[128], items[32];
+
+        switch (o->type) {
+        case OPT_STR:
+                if (!o->choices)
+                        return "string";
+                snprintf(buf, n, "one of %s",
+                         choices_text(o->choices, "`", list, sizeof(list)));
+                return buf;
+        case OPT_LIST:
+                snprintf(buf, n, "list of %lld..%lld names", (long long)o->min,
+                         (long long)o->max);
+                return buf;
+        case OPT_INT:
+        case OPT_LONG:
+        case OPT_SIZE:
+                snprintf(buf, n, "%s %s..%s",
+                         o->type == OPT_SIZE ? "size" : "integer",
+                         fmt_bound(o, o->min, lo, sizeof(lo)),
+                         fmt_bound(o, o->max, hi, sizeof(hi)));
+                return buf;
+        case OPT_DOUBLE:
+                snprintf(buf, n, "number %s..%s",
+                         fmt_double(o->fmin, lo, sizeof(lo)),
+                         fmt_double(o->fmax, hi, sizeof(hi)));
+                return buf;
+        case OPT_FLAGS:
+                snprintf(buf, n, "list of %s",
+                         choices_text(o->choices, "`", list, sizeof(list)));
+                return buf;
+        case OPT_NAMES:
+                snprintf(buf, n, "list of %lld..%lld %s", (long long)o->min,
+                         (long long)o->max,
+                         plural(o->item, items, sizeof(items)));
+                return buf;
+        case OPT_JSON:
+                return "mapping";
+        case OPT_HEADERS:
+                return "mapping of strings";
+        case OPT_ENDPOINTS:
+                snprintf(buf, n, "list of %lld..%lld endpoints",
+                         (long long)o->min, (long long)o->max);
+                return buf;
+        case OPT_ROUTE:
+                snprintf(buf, n, "list of %lld..%lld steps", (long long)o->min,
+                         (long long)o->max);
+                return buf;
+        }
+        return "";
+}
+
+/* The default column of o: lists written as the YAML lists they are. */
+static void ref_default(FILE *f, const struct config_opt *o)
+{
+        if (!o->def) {
+                fputs(o->flags & OPT_REQUIRED ? "required" : "unset", f);
+        } else if (o->type == OPT_LIST || o->type == OPT_FLAGS ||
+                   o->type == OPT_ROUTE || o->type == OPT_ENDPOINTS) {
+                fputs("`[", f);
+                for (const char *c = o->def; *c; c++)
+                        if (*c == ',')
+                                fputs(", ", f);
+                        else
+                                fputc(*c, f);
+                fputs("]`", f);
+        } else {
+                fprintf(f, "`%s`", *o->def ? o->def : "\"\"");
+        }
+}
+
+/* The rows of a sub-table: key, type, default, description. */
+static void ref_table(FILE *f, const struct config_opt *tab, size_t n)
+{
+        char type[160];
+
+        fputs("| key | type | default | description |\n"
+              "|---|---|---|---|\n",
+              f);
+        for (size_t i = 0; i < n; i++) {
+                fprintf(f, "| `%s` | %s | ", tab[i].key,
+                        ref_type(&tab[i], type, sizeof(type)));
+                ref_default(f, &tab[i]);
+                fprintf(f, " | %s |\n", tab[i].desc);
+        }
+}
+
 void config_reference(FILE *f)
 {
-        char env[64], lo[32], hi[32];
+        char env[64], type[160];
 
         fputs("| key | type | default | environment | description |\n"
               "|---|---|---|---|---|\n",
@@ -1145,37 +2903,14 @@ void config_reference(FILE *f)
         for (size_t i = 0; i < NOPTS; i++) {
                 const struct config_opt *o = &opts[i];
 
-                fprintf(f, "| `%s` | ", o->key);
-                if (o->type == OPT_STR && o->choices) {
-                        char list[128];
-                        fprintf(
-                            f, "one of %s",
-                            choices_text(o->choices, "`", list, sizeof(list)));
-                } else if (o->type == OPT_STR) {
-                        fputs("string", f);
-                } else if (o->type == OPT_LIST) {
-                        fprintf(f, "list of %lld..%lld names",
-                                (long long)o->min, (long long)o->max);
-                } else {
-                        fprintf(f, "%s %s..%s",
-                                o->type == OPT_INT ? "integer" : "size",
-                                fmt_bound(o, o->min, lo, sizeof(lo)),
-                                fmt_bound(o, o->max, hi, sizeof(hi)));
-                }
-                /* The list default is written as the YAML list it is. */
-                if (o->type == OPT_LIST) {
-                        fputs(" | `[", f);
-                        for (const char *c = o->def; *c; c++)
-                                if (*c == ',')
-                                        fputs(", ", f);
-                                else
-                                        fputc(*c, f);
-                        fputs("]`", f);
-                } else {
-                        fprintf(f, " | `%s`", *o->def ? o->def : "\"\"");
-                }
-                fprintf(f, " | `%s` | %s |\n",
-                        opt_env_name(o, env, sizeof(env)), o->desc);
+                fprintf(f, "| `%s` | %s | ", o->key,
+                        ref_type(o, type, sizeof(type)));
+                ref_default(f, o);
+                if (o->flags & OPT_FILE)
+                        fprintf(f, " | file only | %s |\n", o->desc);
+                else
+                        fprintf(f, " | `%s` | %s |\n",
+                                opt_env_name(o, env, sizeof(env)), o->desc);
         }
         for (size_t i = 0; i < sizeof(kafka_defaults) / sizeof(*kafka_defaults);
              i++)
@@ -1188,4 +2923,16 @@ void config_reference(FILE *f)
               "any librdkafka property, passed as is; in the variable's "
               "name `_` stands for `.` and `__` for `_` |\n",
               f);
+        fputs("\nEach entry of `models.endpoints` (file only; nested keys "
+              "such as `prices: {input_per_million: 1}` may also be written "
+              "dotted):\n\n",
+              f);
+        ref_table(f, ep_opts, NEP_OPTS);
+        fputs("\nEach step of `models.routes.classify`, `.fields` and "
+              "`.summarize` (file only; a step may also be written as just "
+              "its endpoint's name). A document goes to the first step whose "
+              "filters take it; the later steps are escalation and fallback "
+              "when a step fails or its circuit is open:\n\n",
+              f);
+        ref_table(f, step_opts, NSTEP_OPTS);
 }

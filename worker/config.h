@@ -4,7 +4,8 @@
  * key lives in one table (config.c) with its type, default, bounds and
  * environment name; `kafka.*` keys are kept as they are for librdkafka.
  * A bad file is refused with `file:line: message`. Owns the strings and the
- * kafka property list inside struct config.
+ * kafka property list inside struct config, and the remote-model settings
+ * under `models:` (endpoints, per-stage routes, budgets, shadow sampling).
  */
 #ifndef DOCPIPE_CONFIG_H
 #define DOCPIPE_CONFIG_H
@@ -13,9 +14,80 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "err.h"
 
 #define CONFIG_MAX_CLASSES 32
+#define CONFIG_MAX_ENDPOINTS 64 /* models.endpoints */
+#define CONFIG_MAX_STEPS 16     /* steps of one route */
+
+/* The stages that call a model, in pipeline order: the index of
+ * struct config.routes and the bit (1u << stage) of shadow_stages. */
+enum {
+        CONFIG_STAGE_CLASSIFY,
+        CONFIG_STAGE_FIELDS,
+        CONFIG_STAGE_SUMMARIZE,
+        CONFIG_STAGES
+};
+
+/*
+ * One OpenAI-compatible endpoint, an entry of models.endpoints (file only).
+ * Every string is set (never NULL) once loaded. Numbers are as written,
+ * within the bounds config_reference lists; unlike struct
+ * openai_endpoint_cfg, 0 means what it says: retries 0 is no retry,
+ * breaker_failures 0 turns the breaker off (openai.h wants -1 for both).
+ */
+struct config_endpoint {
+        char *name;        /* unique, [a-z0-9_-]{1,32}, not "builtin" */
+        char *base_url;    /* http:// or https://, no query or fragment */
+        char *model;       /* sent as "model" */
+        char *api_key_env; /* NAME of the variable holding the key; "" for
+                            * none. The key itself is never in the config:
+                            * read it with getenv when connecting. */
+        char *price_key;   /* key in the price map; default model */
+        char *response_format; /* json_schema, json_object or none */
+        int has_prices;        /* prices: given (overrides the map) */
+        double in_per_m, out_per_m, cache_per_m; /* USD per million tokens;
+                                                  * cache default in_per_m */
+        int has_gpu; /* gpu: given (self-hosted, priced from GPU time) */
+        double gpu_usd_per_hour, gpu_in_tps, gpu_out_tps;
+        long context_window; /* tokens; 0: the price map's max_input_tokens,
+                              * else 8192 (resolved when connecting) */
+        int concurrency;     /* requests in flight */
+        int rpm, tpm;        /* per minute; 0 unlimited */
+        int timeout_ms, connect_timeout_ms; /* per attempt */
+        int retries;         /* after the first attempt; 0 none */
+        int backoff_ms, max_backoff_ms;
+        int breaker_failures; /* consecutive failures to open; 0 off */
+        int breaker_cooldown_ms;
+        int64_t max_reply_bytes;
+        json_t *extra_body;    /* object merged into each request, or NULL */
+        json_t *extra_headers; /* object of name -> string, or NULL */
+        int line;              /* of the entry in the file */
+};
+
+/* One step of a route: which endpoint, and which documents it takes. */
+struct config_step {
+        char *endpoint;        /* "builtin" or a name of models.endpoints */
+        double escalate_below; /* builtin step: confidence below this goes
+                                * on to the next step; < 0: unset */
+        char **languages;      /* ISO 639-1 codes; none: any language */
+        size_t languages_n;
+        char **classes; /* of model.classes (fields, summarize); none: any */
+        size_t classes_n;
+        long max_tokens; /* documents of at most this many estimated
+                          * tokens; 0: the endpoint's context window */
+        int line;        /* of the step in the file; 0 for the default */
+};
+
+/* The ordered steps of one stage: the first whose filters take the
+ * document answers; the next ones are escalation and fallback. Never empty
+ * once loaded. */
+struct config_route {
+        struct config_step *steps;
+        size_t n;
+};
 
 struct config_kv {
         char *key; /* without the "kafka." prefix */
@@ -58,12 +130,33 @@ struct config {
         int summary_max_chars;  /* model.summary_max_chars */
         char *lang_dir;         /* model.language_data: libexttextcat dir */
 
+        /* models.*: remote models. Endpoints and routes come from the file
+         * only; the rest also from DOCPIPE_MODELS_*. */
+        char *price_map; /* models.price_map, a LiteLLM price map; empty
+                          * in the file is resolved at load to
+                          * deploy/prices/model_prices.json if readable
+                          * from the working directory, else
+                          * /usr/share/docpipe/model_prices.json */
+        struct config_endpoint *endpoints; /* models.endpoints */
+        size_t endpoints_n;
+        struct config_route routes[CONFIG_STAGES]; /* models.routes.<stage>,
+                                                    * default [builtin] */
+        double budget_doc_usd;        /* models.budget.per_document_usd; 0
+                                       * no cap */
+        double budget_tenant_day_usd; /* models.budget.per_tenant_day_usd */
+        double shadow_rate;    /* models.shadow.rate: fraction 0..1 */
+        char *shadow_endpoint; /* models.shadow.endpoint; "" none */
+        unsigned shadow_stages; /* models.shadow.stages: 1u << stage */
+
         char *path; /* the file it came from, or NULL for defaults */
 };
 
 /* Loads defaults, then path (may be NULL: defaults only), then DOCPIPE_*
  * environment overrides. On error returns -1 with err "file:line: ..." and
- * leaves cfg empty. cfg must be released with config_cleanup. */
+ * leaves cfg empty. cfg must be released with config_cleanup.
+ * An endpoint whose api_key_env names a variable that is unset or empty is
+ * not an error: it is logged as a warning (its calls will fail with 401 and
+ * its routes fall back), so a worker can start with one provider down. */
 int config_load(struct config *cfg, const char *path, struct err *err);
 
 /* config_load with the environment taken from envp (NULL-terminated
@@ -75,6 +168,10 @@ int config_load(struct config *cfg, const char *path, struct err *err);
  * (DOCPIPE_KAFKA_SASL_PASSWORD, DOCPIPE_KAFKA_LOG__LEVEL). Unknown DOCPIPE_*
  * names are ignored with a warning; Kubernetes service links
  * (*_SERVICE_HOST, *_SERVICE_PORT*, *_PORT, *_PORT_<digit>*) silently.
+ * models.endpoints and models.routes.<stage> are read from the file only:
+ * DOCPIPE_MODELS_ENDPOINTS and DOCPIPE_MODELS_ROUTES_* are refused with an
+ * error rather than ignored. api_key_env variables are looked up in envp
+ * too (NULL: all unset).
  * Every error found is reported, one per line in err->msg as they fit, file
  * errors first ("FILE:LINE: key: message"), then environment errors
  * ("env DOCPIPE_X: message"). err->cls is ERR_FATAL. */
@@ -91,15 +188,27 @@ const char *config_kafka_get(const struct config *cfg, const char *key);
 /* Sets (or replaces) kafka.<key>; copies both strings. */
 void config_kafka_set(struct config *cfg, const char *key, const char *value);
 
+/* The endpoint named name, borrowed from cfg, or NULL: unknown, or
+ * "builtin" (the in-process model is no endpoint). */
+const struct config_endpoint *config_endpoint_find(const struct config *cfg,
+                                                   const char *name);
+
+/* "classify", "fields", "summarize" for CONFIG_STAGE_*; NULL otherwise. */
+const char *config_stage_name(int stage);
+
 /* Writes the effective settings to f, one `key: value` line each in the
- * flat form the loader also reads, secrets masked: the password in
- * postgres.dsn, kafka properties whose name contains "password" or
- * "secret", and kafka.ssl.key.pem. */
+ * flat form the loader also reads (models.endpoints as a block list, each
+ * route as a flow list), secrets masked: the password in postgres.dsn,
+ * kafka properties whose name contains "password" or "secret",
+ * kafka.ssl.key.pem, and extra_headers values whose name suggests a
+ * credential (auth, key, token, secret, cookie, password). API keys are
+ * never in the config: only the name of their variable is shown. */
 void config_dump(const struct config *cfg, FILE *f);
 
 /* Writes the Markdown reference of every key (key, type and bounds,
- * default, environment variable, description) to f; the README's
- * configuration section is generated from it. */
+ * default, environment variable, description) to f, then the keys of one
+ * endpoint and of one route step; the README's configuration section is
+ * generated from it. */
 void config_reference(FILE *f);
 
 #endif

@@ -2,11 +2,15 @@
  * Unit tests of config.c: defaults, a valid file (nested and flat keys,
  * kafka.* pass-through in file order), every kind of error with its
  * file:line, environment overrides and their errors, size suffixes, the
- * cross-key checks, the masked dump, the reference table and cleanup.
+ * cross-key checks, the masked dump, the reference table and cleanup; the
+ * remote-model settings under models: (endpoints, routes, budgets, shadow),
+ * their errors, the api_key_env warning and the example files under
+ * deploy/examples/.
  * Each test writes its YAML to a mkstemp file and removes it; the
  * environment is passed explicitly, the process environment is not touched.
  */
 #include <check.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -762,7 +766,7 @@ END_TEST
 
 START_TEST(test_dump_defaults)
 {
-        static const char want[] =
+        static const char want_fmt[] =
             "topics.jobs: docpipe.jobs\n"
             "topics.dlq: docpipe.jobs.dlq\n"
             "postgres.dsn: host=/tmp port=5432 dbname=postgres\n"
@@ -786,12 +790,24 @@ START_TEST(test_dump_defaults)
             "annual_report, financial_report, contract, tax_form, other]\n"
             "model.summary_max_chars: 600\n"
             "model.language_data: \"\"\n"
+            "models.price_map: %s\n"
+            "models.endpoints: []\n"
+            "models.routes.classify: [{endpoint: builtin}]\n"
+            "models.routes.fields: [{endpoint: builtin}]\n"
+            "models.routes.summarize: [{endpoint: builtin}]\n"
+            "models.budget.per_document_usd: 0\n"
+            "models.budget.per_tenant_day_usd: 0\n"
+            "models.shadow.rate: 0\n"
+            "models.shadow.endpoint: \"\"\n"
+            "models.shadow.stages: [classify, fields]\n"
             "kafka.bootstrap.servers: localhost:9092\n"
             "kafka.group.id: docpipe\n";
+        char want[sizeof(want_fmt) + 64];
         struct config cfg;
         char *out;
 
         load_ok(&cfg, NULL, no_env);
+        snprintf(want, sizeof(want), want_fmt, cfg.price_map);
         out = dump(&cfg);
         ck_assert_str_eq(out, want);
         free(out);
@@ -818,6 +834,942 @@ START_TEST(test_dump_round_trip)
         free(out);
         free(again);
         config_cleanup(&cfg);
+}
+END_TEST
+
+/* ---- models: endpoints, routes, budgets, shadow ---- */
+
+static char *const key_env[] = {"DEEPSEEK_API_KEY=sk-topsecret8",
+                                "OPENAI_API_KEY=sk-topsecret9", NULL};
+
+static const char models_yaml[] =
+    "models:\n"                                                      /* 1 */
+    "  price_map: /etc/docpipe/prices.json\n"                        /* 2 */
+    "  endpoints:\n"                                                 /* 3 */
+    "    - name: deepseek\n"                                         /* 4 */
+    "      base_url: https://api.deepseek.com/v1\n"                  /* 5 */
+    "      model: deepseek-v4-flash\n"                               /* 6 */
+    "      api_key_env: DEEPSEEK_API_KEY\n"                          /* 7 */
+    "      price_key: deepseek/deepseek-v4-flash\n"                  /* 8 */
+    "      prices: {input_per_million: 0.14, output_per_million: 0.28, "
+    "cache_read_per_million: 0.0028}\n"                              /* 9 */
+    "      context_window: 128000\n"                                 /* 10 */
+    "      concurrency: 16\n"                                        /* 11 */
+    "      rpm: 600\n"                                               /* 12 */
+    "      tpm: 1000000\n"                                           /* 13 */
+    "      timeout_ms: 60000\n"                                      /* 14 */
+    "      connect_timeout_ms: 5000\n"                               /* 15 */
+    "      retries: 2\n"                                             /* 16 */
+    "      backoff_ms: 250\n"                                        /* 17 */
+    "      max_backoff_ms: 10000\n"                                  /* 18 */
+    "      breaker_failures: 0\n"                                    /* 19 */
+    "      breaker_cooldown_ms: 15000\n"                             /* 20 */
+    "      max_reply_bytes: 4MB\n"                                   /* 21 */
+    "      response_format: json_object\n"                           /* 22 */
+    "      extra_body:\n"                                            /* 23 */
+    "        thinking: {type: disabled}\n"                           /* 24 */
+    "        enable_thinking: false\n"                               /* 25 */
+    "        n: 1\n"                                                 /* 26 */
+    "        top_p: 0.5\n"                                           /* 27 */
+    "        temperature: 1.0\n"                                     /* 28 */
+    "        seed: '42'\n"                                           /* 29 */
+    "        stop: [\"\\n\\n\", END, ~, 0x10, 1e3, -7]\n"            /* 30 */
+    "      extra_headers: {X-Team: docs, X-Api-Key: hunter2, X-Num: 5}\n"
+    "    - name: local-gpu_1\n"                                      /* 32 */
+    "      base_url: http://10.0.0.5:8000/v1/\n"                     /* 33 */
+    "      model: Qwen/Qwen3-8B\n"                                   /* 34 */
+    "      gpu.usd_per_hour: 2.5\n"                                  /* 35 */
+    "      gpu:\n"                                                   /* 36 */
+    "        input_tokens_per_s: 2500\n"                             /* 37 */
+    "        output_tokens_per_s: 400\n"                             /* 38 */
+    "    - {name: gpt5, base_url: \"https://api.openai.com/v1\", model: "
+    "gpt-5, api_key_env: OPENAI_API_KEY}\n"                          /* 39 */
+    "  routes:\n"                                                    /* 40 */
+    "    classify:\n"                                                /* 41 */
+    "      - endpoint: builtin\n"                                    /* 42 */
+    "        escalate_below: 0.80\n"                                 /* 43 */
+    "      - endpoint: deepseek\n"                                   /* 44 */
+    "        languages: [en, de]\n"                                  /* 45 */
+    "        max_tokens: 100000\n"                                   /* 46 */
+    "      - gpt5\n"                                                 /* 47 */
+    "    fields:\n"                                                  /* 48 */
+    "      - endpoint: local-gpu_1\n"                                /* 49 */
+    "        classes: [invoice, receipt]\n"                          /* 50 */
+    "      - endpoint: deepseek\n"                                   /* 51 */
+    "        classes: contract, other\n"                             /* 52 */
+    "      - endpoint: gpt5\n"                                       /* 53 */
+    "    summarize: [deepseek, {endpoint: builtin}]\n"               /* 54 */
+    "  budget: {per_document_usd: 0.05, per_tenant_day_usd: 250}\n"  /* 55 */
+    "  shadow:\n"                                                    /* 56 */
+    "    rate: 0.02\n"                                               /* 57 */
+    "    endpoint: gpt5\n"                                           /* 58 */
+    "    stages: [fields, summarize]\n";                             /* 59 */
+
+START_TEST(test_models_defaults)
+{
+        struct config cfg;
+
+        load_ok(&cfg, NULL, no_env);
+        ck_assert_str_eq(cfg.price_map,
+                         access("deploy/prices/model_prices.json", R_OK) == 0
+                             ? "deploy/prices/model_prices.json"
+                             : "/usr/share/docpipe/model_prices.json");
+        ck_assert_ptr_null(cfg.endpoints);
+        ck_assert_uint_eq(cfg.endpoints_n, 0);
+        for (int s = 0; s < CONFIG_STAGES; s++) {
+                const struct config_route *route = &cfg.routes[s];
+                ck_assert_uint_eq(route->n, 1);
+                ck_assert_str_eq(route->steps[0].endpoint, "builtin");
+                ck_assert(route->steps[0].escalate_below < 0);
+                ck_assert_uint_eq(route->steps[0].languages_n, 0);
+                ck_assert_ptr_null(route->steps[0].languages);
+                ck_assert_uint_eq(route->steps[0].classes_n, 0);
+                ck_assert_int_eq(route->steps[0].max_tokens, 0);
+                ck_assert_int_eq(route->steps[0].line, 0);
+        }
+        ck_assert(cfg.budget_doc_usd == 0);
+        ck_assert(cfg.budget_tenant_day_usd == 0);
+        ck_assert(cfg.shadow_rate == 0);
+        ck_assert_str_eq(cfg.shadow_endpoint, "");
+        ck_assert_uint_eq(cfg.shadow_stages, 1u << CONFIG_STAGE_CLASSIFY |
+                                                 1u << CONFIG_STAGE_FIELDS);
+        ck_assert_ptr_null(config_endpoint_find(&cfg, "builtin"));
+        ck_assert_str_eq(config_stage_name(CONFIG_STAGE_CLASSIFY), "classify");
+        ck_assert_str_eq(config_stage_name(CONFIG_STAGE_FIELDS), "fields");
+        ck_assert_str_eq(config_stage_name(CONFIG_STAGE_SUMMARIZE),
+                         "summarize");
+        ck_assert_ptr_null(config_stage_name(CONFIG_STAGES));
+        ck_assert_ptr_null(config_stage_name(-1));
+        config_cleanup(&cfg);
+        ck_assert(is_zero(&cfg));
+
+        /* Empty sections keep the defaults; "" is the default price map. */
+        load_ok(&cfg,
+                "models:\n  price_map: ''\n  endpoints: ~\n  routes:\n"
+                "  budget: {}\n  shadow: null\n",
+                no_env);
+        ck_assert_uint_eq(cfg.endpoints_n, 0);
+        ck_assert_str_eq(cfg.routes[CONFIG_STAGE_FIELDS].steps[0].endpoint,
+                         "builtin");
+        ck_assert_str_ne(cfg.price_map, "");
+        config_cleanup(&cfg);
+}
+END_TEST
+
+START_TEST(test_models_valid)
+{
+        const struct config_endpoint *ep;
+        const struct config_route *route;
+        json_t *want;
+        json_error_t jerr;
+        struct config cfg;
+
+        load_ok(&cfg, models_yaml, key_env);
+        ck_assert_str_eq(cfg.price_map, "/etc/docpipe/prices.json");
+        ck_assert_uint_eq(cfg.endpoints_n, 3);
+
+        ep = config_endpoint_find(&cfg, "deepseek");
+        ck_assert_ptr_eq(ep, &cfg.endpoints[0]);
+        ck_assert_int_eq(ep->line, 4);
+        ck_assert_str_eq(ep->base_url, "https://api.deepseek.com/v1");
+        ck_assert_str_eq(ep->model, "deepseek-v4-flash");
+        ck_assert_str_eq(ep->api_key_env, "DEEPSEEK_API_KEY");
+        ck_assert_str_eq(ep->price_key, "deepseek/deepseek-v4-flash");
+        ck_assert_int_eq(ep->has_prices, 1);
+        ck_assert_double_eq(ep->in_per_m, 0.14);
+        ck_assert_double_eq(ep->out_per_m, 0.28);
+        ck_assert_double_eq(ep->cache_per_m, 0.0028);
+        ck_assert_int_eq(ep->has_gpu, 0);
+        ck_assert_int_eq(ep->context_window, 128000);
+        ck_assert_int_eq(ep->concurrency, 16);
+        ck_assert_int_eq(ep->rpm, 600);
+        ck_assert_int_eq(ep->tpm, 1000000);
+        ck_assert_int_eq(ep->timeout_ms, 60000);
+        ck_assert_int_eq(ep->connect_timeout_ms, 5000);
+        ck_assert_int_eq(ep->retries, 2);
+        ck_assert_int_eq(ep->backoff_ms, 250);
+        ck_assert_int_eq(ep->max_backoff_ms, 10000);
+        ck_assert_int_eq(ep->breaker_failures, 0);
+        ck_assert_int_eq(ep->breaker_cooldown_ms, 15000);
+        ck_assert_int_eq(ep->max_reply_bytes, 4194304);
+        ck_assert_str_eq(ep->response_format, "json_object");
+        /* extra_body: YAML scalars typed as the JSON they read as. */
+        want = json_loads("{\"thinking\": {\"type\": \"disabled\"}, "
+                          "\"enable_thinking\": false, \"n\": 1, "
+                          "\"top_p\": 0.5, \"temperature\": 1.0, "
+                          "\"seed\": \"42\", "
+                          "\"stop\": [\"\\n\\n\", \"END\", null, 16, 1000.0, "
+                          "-7]}",
+                          0, &jerr);
+        ck_assert_msg(want != NULL, "%s", jerr.text);
+        ck_assert_ptr_nonnull(ep->extra_body);
+        ck_assert(json_equal(ep->extra_body, want));
+        ck_assert(json_is_integer(json_object_get(ep->extra_body, "n")));
+        ck_assert(json_is_real(json_object_get(ep->extra_body, "temperature")));
+        json_decref(want);
+        want = json_loads("{\"X-Team\": \"docs\", \"X-Api-Key\": \"hunter2\", "
+                          "\"X-Num\": \"5\"}",
+                          0, &jerr);
+        ck_assert(json_equal(ep->extra_headers, want));
+        json_decref(want);
+
+        /* Self-hosted, priced from GPU time; dotted and nested keys mix. */
+        ep = config_endpoint_find(&cfg, "local-gpu_1");
+        ck_assert_ptr_eq(ep, &cfg.endpoints[1]);
+        ck_assert_int_eq(ep->line, 32);
+        ck_assert_str_eq(ep->base_url, "http://10.0.0.5:8000/v1/");
+        ck_assert_str_eq(ep->price_key, "Qwen/Qwen3-8B"); /* = model */
+        ck_assert_int_eq(ep->has_prices, 0);
+        ck_assert_int_eq(ep->has_gpu, 1);
+        ck_assert_double_eq(ep->gpu_usd_per_hour, 2.5);
+        ck_assert_double_eq(ep->gpu_in_tps, 2500);
+        ck_assert_double_eq(ep->gpu_out_tps, 400);
+
+        /* Every key left out takes its default. */
+        ep = config_endpoint_find(&cfg, "gpt5");
+        ck_assert_int_eq(ep->line, 39);
+        ck_assert_str_eq(ep->api_key_env, "OPENAI_API_KEY");
+        ck_assert_str_eq(ep->price_key, "gpt-5");
+        ck_assert_int_eq(ep->context_window, 0);
+        ck_assert_int_eq(ep->concurrency, 64);
+        ck_assert_int_eq(ep->rpm, 0);
+        ck_assert_int_eq(ep->tpm, 0);
+        ck_assert_int_eq(ep->timeout_ms, 120000);
+        ck_assert_int_eq(ep->connect_timeout_ms, 10000);
+        ck_assert_int_eq(ep->retries, 4);
+        ck_assert_int_eq(ep->backoff_ms, 500);
+        ck_assert_int_eq(ep->max_backoff_ms, 30000);
+        ck_assert_int_eq(ep->breaker_failures, 5);
+        ck_assert_int_eq(ep->breaker_cooldown_ms, 30000);
+        ck_assert_int_eq(ep->max_reply_bytes, 8388608);
+        ck_assert_str_eq(ep->response_format, "json_schema");
+        ck_assert_ptr_null(ep->extra_body);
+        ck_assert_ptr_null(ep->extra_headers);
+        ck_assert_ptr_null(config_endpoint_find(&cfg, "gpt"));
+
+        route = &cfg.routes[CONFIG_STAGE_CLASSIFY];
+        ck_assert_uint_eq(route->n, 3);
+        ck_assert_str_eq(route->steps[0].endpoint, "builtin");
+        ck_assert_double_eq(route->steps[0].escalate_below, 0.8);
+        ck_assert_int_eq(route->steps[0].line, 42);
+        ck_assert_str_eq(route->steps[1].endpoint, "deepseek");
+        ck_assert(route->steps[1].escalate_below < 0);
+        ck_assert_uint_eq(route->steps[1].languages_n, 2);
+        ck_assert_str_eq(route->steps[1].languages[0], "en");
+        ck_assert_str_eq(route->steps[1].languages[1], "de");
+        ck_assert_int_eq(route->steps[1].max_tokens, 100000);
+        ck_assert_str_eq(route->steps[2].endpoint, "gpt5"); /* a name */
+        ck_assert_int_eq(route->steps[2].line, 47);
+        route = &cfg.routes[CONFIG_STAGE_FIELDS];
+        ck_assert_uint_eq(route->n, 3);
+        ck_assert_uint_eq(route->steps[0].classes_n, 2);
+        ck_assert_str_eq(route->steps[0].classes[1], "receipt");
+        ck_assert_uint_eq(route->steps[1].classes_n, 2); /* "a, b" */
+        ck_assert_str_eq(route->steps[1].classes[0], "contract");
+        ck_assert_str_eq(route->steps[1].classes[1], "other");
+        route = &cfg.routes[CONFIG_STAGE_SUMMARIZE];
+        ck_assert_uint_eq(route->n, 2);
+        ck_assert_str_eq(route->steps[0].endpoint, "deepseek");
+        ck_assert_str_eq(route->steps[1].endpoint, "builtin");
+
+        ck_assert_double_eq(cfg.budget_doc_usd, 0.05);
+        ck_assert_double_eq(cfg.budget_tenant_day_usd, 250);
+        ck_assert_double_eq(cfg.shadow_rate, 0.02);
+        ck_assert_str_eq(cfg.shadow_endpoint, "gpt5");
+        ck_assert_uint_eq(cfg.shadow_stages, 1u << CONFIG_STAGE_FIELDS |
+                                                 1u << CONFIG_STAGE_SUMMARIZE);
+        config_cleanup(&cfg);
+        ck_assert(is_zero(&cfg));
+
+        /* Prices without a cache price: cached tokens at the input price.
+         * Routes may name endpoints defined after them, and classes of a
+         * taxonomy set after them. */
+        load_ok(&cfg,
+                "models.routes.fields: [{endpoint: a, classes: [memo]}]\n"
+                "models.endpoints:\n"
+                "  - {name: a, base_url: 'http://h', model: m,\n"
+                "     prices: {input_per_million: 3, output_per_million: 15}}\n"
+                "model.classes: [memo, other]\n",
+                no_env);
+        ck_assert_double_eq(cfg.endpoints[0].cache_per_m, 3);
+        ck_assert_str_eq(cfg.routes[CONFIG_STAGE_FIELDS].steps[0].classes[0],
+                         "memo");
+        config_cleanup(&cfg);
+}
+END_TEST
+
+START_TEST(test_models_dump)
+{
+        struct config cfg;
+        char *out, *again;
+
+        load_ok(&cfg, models_yaml, key_env);
+        out = dump(&cfg);
+        /* No key, nor a header that looks like a credential. */
+        ck_assert_ptr_null(strstr(out, "topsecret"));
+        ck_assert_ptr_null(strstr(out, "hunter2"));
+        ck_assert_ptr_nonnull(
+            strstr(out, "\nmodels.price_map: /etc/docpipe/prices.json\n"
+                        "models.endpoints:\n"
+                        "  - name: deepseek\n"
+                        "    base_url: https://api.deepseek.com/v1\n"
+                        "    model: deepseek-v4-flash\n"
+                        "    api_key_env: DEEPSEEK_API_KEY\n"
+                        "    price_key: deepseek/deepseek-v4-flash\n"
+                        "    prices.input_per_million: 0.14\n"
+                        "    prices.output_per_million: 0.28\n"
+                        "    prices.cache_read_per_million: 0.0028\n"
+                        "    context_window: 128000\n"));
+        ck_assert_ptr_nonnull(strstr(
+            out, "\n    extra_body: {\"thinking\": {\"type\": \"disabled\"}, "
+                 "\"enable_thinking\": false, \"n\": 1, \"top_p\": 0.5, "
+                 "\"temperature\": 1.0, \"seed\": \"42\", \"stop\": "
+                 "[\"\\n\\n\", \"END\", null, 16, 1000.0, -7]}\n"
+                 "    extra_headers: {\"X-Team\": \"docs\", \"X-Api-Key\": "
+                 "\"***\", \"X-Num\": \"5\"}\n"
+                 "  - name: local-gpu_1\n"));
+        ck_assert_ptr_nonnull(
+            strstr(out, "\n    price_key: Qwen/Qwen3-8B\n"
+                        "    gpu.usd_per_hour: 2.5\n"
+                        "    gpu.input_tokens_per_s: 2500\n"
+                        "    gpu.output_tokens_per_s: 400\n"
+                        "    context_window: 0\n"));
+        ck_assert_ptr_nonnull(strstr(
+            out, "\n    response_format: json_schema\n"
+                 "models.routes.classify: [{endpoint: builtin, "
+                 "escalate_below: 0.8}, {endpoint: deepseek, languages: "
+                 "[en, de], max_tokens: 100000}, {endpoint: gpt5}]\n"
+                 "models.routes.fields: [{endpoint: local-gpu_1, classes: "
+                 "[invoice, receipt]}, {endpoint: deepseek, classes: "
+                 "[contract, other]}, {endpoint: gpt5}]\n"
+                 "models.routes.summarize: [{endpoint: deepseek}, "
+                 "{endpoint: builtin}]\n"
+                 "models.budget.per_document_usd: 0.05\n"
+                 "models.budget.per_tenant_day_usd: 250\n"
+                 "models.shadow.rate: 0.02\n"
+                 "models.shadow.endpoint: gpt5\n"
+                 "models.shadow.stages: [fields, summarize]\n"
+                 "kafka."));
+        /* The dump loads back to the same settings. */
+        config_cleanup(&cfg);
+        load_ok(&cfg, out, key_env);
+        again = dump(&cfg);
+        ck_assert_str_eq(again, out);
+        free(again);
+        free(out);
+        config_cleanup(&cfg);
+}
+END_TEST
+
+#define EPS "models:\n  endpoints:\n"
+#define EP_A "    - name: a\n      base_url: http://h/v1\n      model: m\n"
+
+START_TEST(test_models_error_endpoints)
+{
+        static const struct {
+                const char *yaml, *want;
+        } cases[] = {
+            {EPS "    - name: a\n",
+             "$:3: models.endpoints[0]: base_url is required\n"
+             "$:3: models.endpoints[0]: model is required"},
+            {EPS "    - {model: m, base_url: 'http://h'}\n",
+             "$:3: models.endpoints[0]: name is required"},
+            {EPS "    - name: A b\n      base_url: http://h\n      model: m\n",
+             "$:3: models.endpoints[0].name: 'A b' is not an endpoint name "
+             "(1 to 32 of a-z 0-9 _ -)"},
+            {EPS "    - name: builtin\n      base_url: http://h\n"
+                 "      model: m\n",
+             "$:3: models.endpoints[0].name: 'builtin' is reserved for the "
+             "in-process model"},
+            {EPS EP_A "    - name: b\n      base_url: http://h\n"
+                      "      model: m\n    - name: a\n"
+                      "      base_url: http://h\n      model: m\n",
+             "$:9: models.endpoints[2].name: duplicate endpoint 'a' (first "
+             "at line 3)"},
+            {EPS EP_A "      timout_ms: 5\n",
+             "$:6: models.endpoints[0]: unknown key 'timout_ms' (did you "
+             "mean 'timeout_ms'?)"},
+            {EPS EP_A "      colour: red\n",
+             "$:6: models.endpoints[0]: unknown key 'colour'"},
+            {EPS EP_A "      rpm: 1\n      rpm: 2\n",
+             "$:7: duplicate key 'models.endpoints[0].rpm' (first at line "
+             "6)"},
+            {EPS EP_A "      retries: 21\n",
+             "$:6: models.endpoints[0].retries: 21 is above the maximum 20"},
+            {EPS EP_A "      concurrency: many\n",
+             "$:6: models.endpoints[0].concurrency: expected an integer, "
+             "got 'many'"},
+            {EPS EP_A "      concurrency: 0\n",
+             "$:6: models.endpoints[0].concurrency: 0 is below the minimum "
+             "1"},
+            {EPS EP_A "      timeout_ms: 50\n",
+             "$:6: models.endpoints[0].timeout_ms: 50 is below the minimum "
+             "100"},
+            {EPS EP_A "      context_window: -1\n",
+             "$:6: models.endpoints[0].context_window: -1 is below the "
+             "minimum 0"},
+            {EPS EP_A "      max_reply_bytes: 2GB\n",
+             "$:6: models.endpoints[0].max_reply_bytes: 2GB is above the "
+             "maximum 1GiB"},
+            {EPS EP_A "      rpm: [1]\n",
+             "$:6: models.endpoints[0].rpm: expected an integer, got a list"},
+            {EPS EP_A "      response_format: xml\n",
+             "$:6: models.endpoints[0].response_format: 'xml' is not one of "
+             "json_schema, json_object, none"},
+            {EPS "    - name: a\n      base_url: ftp://h/v1\n      model: m\n",
+             "$:4: models.endpoints[0].base_url: 'ftp://h/v1' is not an "
+             "http:// or https:// URL"},
+            {EPS "    - name: a\n      base_url: http://\n      model: m\n",
+             "$:4: models.endpoints[0].base_url: 'http://' is not an "
+             "http:// or https:// URL"},
+            {EPS "    - name: a\n      base_url: http://h/v1?k=1\n"
+                 "      model: m\n",
+             "$:4: models.endpoints[0].base_url: 'http://h/v1?k=1' has a "
+             "query or fragment; /chat/completions is appended to it"},
+            {EPS "    - name: a\n      base_url: 'http://h /v1'\n"
+                 "      model: m\n",
+             "$:4: models.endpoints[0].base_url: 'http://h /v1' holds a "
+             "space or control character"},
+            {EPS "    - name: a\n      base_url: http://h\n      model: ''\n",
+             "$:5: models.endpoints[0].model: expected 1 to 256 bytes"},
+            /* A key where its variable's name belongs is not repeated. */
+            {EPS EP_A "      api_key_env: sk-abc123\n",
+             "$:6: models.endpoints[0].api_key_env: not the name of an "
+             "environment variable ([A-Z_][A-Z0-9_]*, at most 128); the key "
+             "itself goes in that variable, not in this file"},
+            {EPS "  - a\n",
+             "$:3: models.endpoints[0]: expected a mapping, got a value"},
+            {"models:\n  endpoints: {a: 1}\n",
+             "$:2: models.endpoints: expected a list of endpoints, got a "
+             "mapping"},
+            {"models.endpoint: []\n",
+             "$:1: unknown key 'models.endpoint' (did you mean "
+             "'models.endpoints'?)"},
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+                assert_fails(cases[i].yaml, no_env, cases[i].want);
+}
+END_TEST
+
+START_TEST(test_models_error_prices)
+{
+        char yaml[16384] = "models:\n  endpoints:\n";
+
+        assert_fails(EPS EP_A "      prices: {input_per_million: 1, "
+                              "output_per_million: 2}\n"
+                              "      gpu: {usd_per_hour: 1, "
+                              "input_tokens_per_s: 1, output_tokens_per_s: 1}"
+                              "\n",
+                     no_env,
+                     "$:7: models.endpoints[0]: prices and gpu are mutually "
+                     "exclusive (prices at line 6)");
+        assert_fails(EPS EP_A "      gpu.usd_per_hour: 1\n"
+                              "      prices.input_per_million: 1\n"
+                              "      prices.output_per_million: 1\n",
+                     no_env,
+                     "$:7: models.endpoints[0]: prices and gpu are mutually "
+                     "exclusive (gpu at line 6)");
+        assert_fails(EPS EP_A "      prices: {input_per_million: 1}\n", no_env,
+                     "$:6: models.endpoints[0].prices: output_per_million is "
+                     "required");
+        assert_fails(EPS EP_A "      gpu.usd_per_hour: 1\n", no_env,
+                     "$:6: models.endpoints[0].gpu: input_tokens_per_s is "
+                     "required\n"
+                     "$:6: models.endpoints[0].gpu: output_tokens_per_s is "
+                     "required");
+        assert_fails(EPS EP_A "      prices: {input_per_million: -1, "
+                              "output_per_million: 1}\n",
+                     no_env,
+                     "$:6: models.endpoints[0].prices.input_per_million: -1 "
+                     "is below the minimum 0");
+        assert_fails(EPS EP_A "      gpu: {usd_per_hour: 1, "
+                              "input_tokens_per_s: 0, output_tokens_per_s: 1}"
+                              "\n",
+                     no_env,
+                     "$:6: models.endpoints[0].gpu.input_tokens_per_s: 0 is "
+                     "below the minimum 0.001");
+        assert_fails(EPS EP_A "      prices: {input_per_million: cheap, "
+                              "output_per_million: 1}\n",
+                     no_env,
+                     "$:6: models.endpoints[0].prices.input_per_million: "
+                     "expected a number, got 'cheap'");
+        assert_fails(EPS EP_A "      prices: 5\n", no_env,
+                     "$:6: models.endpoints[0].prices: expected a mapping, "
+                     "got a value");
+        assert_fails(EPS EP_A "      prices: {input: 1}\n", no_env,
+                     "$:6: models.endpoints[0]: unknown key 'prices.input'");
+        /* At most CONFIG_MAX_ENDPOINTS. */
+        for (int i = 0; i <= CONFIG_MAX_ENDPOINTS; i++)
+                sprintf(yaml + strlen(yaml),
+                        "    - {name: e%d, base_url: 'http://h', model: m}\n",
+                        i);
+        assert_fails(yaml, no_env,
+                     "$:67: models.endpoints: more than 64 endpoints");
+}
+END_TEST
+
+START_TEST(test_models_error_json)
+{
+        assert_fails(EPS EP_A "      extra_body: [1]\n", no_env,
+                     "$:6: models.endpoints[0].extra_body: expected a "
+                     "mapping, got a list");
+        assert_fails(EPS EP_A "      extra_body: {a: .inf}\n", no_env,
+                     "$:6: models.endpoints[0].extra_body: .inf has no JSON "
+                     "form");
+        assert_fails(EPS EP_A "      extra_body: {a: [1, -.NaN]}\n", no_env,
+                     "$:6: models.endpoints[0].extra_body: -.NaN has no "
+                     "JSON form");
+        assert_fails(EPS EP_A "      extra_body: {a: 99999999999999999999}\n",
+                     no_env,
+                     "$:6: models.endpoints[0].extra_body: "
+                     "99999999999999999999 is out of range");
+        assert_fails(EPS EP_A "      extra_body: {a: 1e999}\n", no_env,
+                     "$:6: models.endpoints[0].extra_body: 1e999 is out of "
+                     "range");
+        assert_fails(EPS EP_A "      extra_body:\n        a: 1\n"
+                              "        b: {c: 2, c: 3}\n",
+                     no_env,
+                     "$:8: models.endpoints[0].extra_body: duplicate key 'c' "
+                     "(first at line 8)");
+        assert_fails(EPS EP_A "      extra_body: {[a]: 1}\n", no_env,
+                     "$:6: models.endpoints[0].extra_body: expected a key, "
+                     "got a list");
+        /* Aliases: a cycle is cut by depth, a bomb by the node count. */
+        assert_fails(EPS EP_A "      extra_body: &x {a: *x}\n", no_env,
+                     "$:6: models.endpoints[0].extra_body: nested deeper "
+                     "than 8 levels");
+        {
+                char *path = yaml_file(
+                    EPS EP_A "      extra_body:\n"
+                             "        l0: &l0 [1, 2, 3, 4, 5, 6, 7, 8]\n"
+                             "        l1: &l1 [*l0, *l0, *l0, *l0, *l0]\n"
+                             "        l2: &l2 [*l1, *l1, *l1, *l1, *l1]\n"
+                             "        l3: &l3 [*l2, *l2, *l2, *l2, *l2]\n"
+                             "        l4: &l4 [*l3, *l3, *l3, *l3, *l3]\n"
+                             "        l5: [*l4, *l4, *l4, *l4, *l4]\n");
+                struct config cfg;
+                struct err err;
+                ck_assert_int_eq(config_load_env(&cfg, path, no_env, &err), -1);
+                ck_assert_msg(strstr(err.msg, ": more than 1000 keys"), "%s",
+                              err.msg);
+                ck_assert(is_zero(&cfg));
+                yaml_remove(path);
+        }
+
+        assert_fails(EPS EP_A "      extra_headers: [a]\n", no_env,
+                     "$:6: models.endpoints[0].extra_headers: expected a "
+                     "mapping, got a list");
+        assert_fails(EPS EP_A "      extra_headers: {Authorization: "
+                              "Bearer sk-x}\n",
+                     no_env,
+                     "$:6: models.endpoints[0].extra_headers: Authorization "
+                     "is made from api_key_env: the key goes in that "
+                     "variable, not in this file");
+        assert_fails(EPS EP_A "      extra_headers: {authorization: x}\n",
+                     no_env,
+                     "$:6: models.endpoints[0].extra_headers: Authorization "
+                     "is made from api_key_env: the key goes in that "
+                     "variable, not in this file");
+        assert_fails(EPS EP_A "      extra_headers: {'bad name': x}\n", no_env,
+                     "$:6: models.endpoints[0].extra_headers: 'bad name' is "
+                     "not a header name (an HTTP token of 1 to 128 "
+                     "characters)");
+        assert_fails(EPS EP_A "      extra_headers:\n        X-A: 1\n"
+                              "        x-a: 2\n",
+                     no_env,
+                     "$:8: models.endpoints[0].extra_headers: duplicate "
+                     "header 'x-a' (first at line 7)");
+        assert_fails(EPS EP_A "      extra_headers: {X: [1]}\n", no_env,
+                     "$:6: models.endpoints[0].extra_headers: X: expected a "
+                     "string, got a list");
+        assert_fails(EPS EP_A "      extra_headers: {X: \"a\\r\\nY: b\"}\n",
+                     no_env,
+                     "$:6: models.endpoints[0].extra_headers: X: expected "
+                     "one line of text, at most 1021 bytes with the name");
+}
+END_TEST
+
+START_TEST(test_models_error_routes)
+{
+        char yaml[4096] = "models:\n  routes:\n    classify:\n";
+
+        assert_fails("models:\n  routes:\n    classify: []\n", no_env,
+                     "$:3: models.routes.classify: at least one step is "
+                     "required");
+        assert_fails("models:\n  routes:\n    fields:\n    summarize: ~\n",
+                     no_env,
+                     "$:3: models.routes.fields: at least one step is "
+                     "required\n"
+                     "$:4: models.routes.summarize: at least one step is "
+                     "required");
+        assert_fails("models:\n  routes:\n    classify: {endpoint: builtin}\n",
+                     no_env,
+                     "$:3: models.routes.classify: expected a list of steps, "
+                     "got a mapping");
+        assert_fails("models:\n  routes: [builtin]\n", no_env,
+                     "$:2: models.routes: expected a mapping, got a list");
+        assert_fails("models:\n  routes:\n    clasify: [builtin]\n", no_env,
+                     "$:3: unknown key 'models.routes.clasify' (did you mean "
+                     "'models.routes.classify'?)");
+        assert_fails("models:\n  routes:\n    ocr: [builtin]\n", no_env,
+                     "$:3: unknown key 'models.routes.ocr'");
+        assert_fails("models:\n  routes:\n    classify: [builtin]\n"
+                     "models.routes.classify: [builtin]\n",
+                     no_env,
+                     "$:4: duplicate key 'models.routes.classify' (first at "
+                     "line 3)");
+        /* Escalating is the builtin step's, and needs a next step. */
+        assert_fails(EPS EP_A "  routes:\n    classify:\n"
+                              "      - endpoint: a\n"
+                              "        escalate_below: 0.5\n"
+                              "      - builtin\n",
+                     no_env,
+                     "$:9: models.routes.classify[0].escalate_below: only a "
+                     "builtin step escalates, this one is 'a'");
+        assert_fails("models.routes.fields:\n  - endpoint: builtin\n"
+                     "    escalate_below: 0.5\n",
+                     no_env,
+                     "$:3: models.routes.fields[0].escalate_below: the last "
+                     "step has no next step to escalate to");
+        assert_fails("models.routes.fields:\n  - endpoint: builtin\n"
+                     "    escalate_below: 1.5\n  - builtin\n",
+                     no_env,
+                     "$:3: models.routes.fields[0].escalate_below: 1.5 is "
+                     "above the maximum 1");
+        assert_fails("models.routes.classify:\n  - endpoint: builtin\n"
+                     "    classes: [invoice]\n",
+                     no_env,
+                     "$:3: models.routes.classify[0].classes: only fields "
+                     "and summarize steps take classes (classify finds the "
+                     "class)");
+        assert_fails("models.routes.fields: [{languages: [en]}]\n", no_env,
+                     "$:1: models.routes.fields[0]: endpoint is required");
+        assert_fails("models.routes.fields: [{endpoint: builtin, "
+                     "escalate_belw: 0.5}]\n",
+                     no_env,
+                     "$:1: models.routes.fields[0]: unknown key "
+                     "'escalate_belw' (did you mean 'escalate_below'?)");
+        assert_fails("models.routes.fields: [{endpoint: Builtin}]\n", no_env,
+                     "$:1: models.routes.fields[0].endpoint: 'Builtin' is not "
+                     "an endpoint name (1 to 32 of a-z 0-9 _ -)");
+        assert_fails("models.routes.fields:\n  - endpoint: builtin\n"
+                     "    languages:\n      - EN\n      - eng\n      - de\n"
+                     "      - de\n      - [x]\n",
+                     no_env,
+                     "$:4: models.routes.fields[0].languages: 'EN' is not an "
+                     "ISO 639-1 language code (two letters a-z)\n"
+                     "$:5: models.routes.fields[0].languages: 'eng' is not an "
+                     "ISO 639-1 language code (two letters a-z)\n"
+                     "$:7: models.routes.fields[0].languages: 'de' is listed "
+                     "twice\n"
+                     "$:8: models.routes.fields[0].languages: expected a "
+                     "language name, got a list");
+        assert_fails("models.routes.fields: [{endpoint: builtin, languages: "
+                     "[]}]\n",
+                     no_env,
+                     "$:1: models.routes.fields[0].languages: at least one "
+                     "language is required");
+        assert_fails("models.routes.fields: [{endpoint: builtin, classes: "
+                     "[Invoice]}]\n",
+                     no_env,
+                     "$:1: models.routes.fields[0].classes: 'Invoice' is not "
+                     "a class name (1 to 63 of a-z 0-9 _)");
+        assert_fails("models.routes.fields: [{endpoint: builtin, max_tokens: "
+                     "0}]\n",
+                     no_env,
+                     "$:1: models.routes.fields[0].max_tokens: 0 is below "
+                     "the minimum 1");
+        assert_fails("models.routes.fields:\n  - [builtin]\n  -\n", no_env,
+                     "$:2: models.routes.fields[0]: expected a mapping or an "
+                     "endpoint name, got a list\n"
+                     "$:3: models.routes.fields[1]: expected a mapping or an "
+                     "endpoint name, got nothing");
+        for (int i = 0; i <= CONFIG_MAX_STEPS; i++)
+                strcat(yaml, "      - builtin\n");
+        assert_fails(yaml, no_env,
+                     "$:20: models.routes.classify: more than 16 steps");
+}
+END_TEST
+
+/* The checks that name another key run when all of the file is in. */
+START_TEST(test_models_error_refs)
+{
+        char *classes[] = {"DOCPIPE_MODEL_CLASSES=a,b", NULL};
+        char *rate[] = {"DOCPIPE_MODELS_SHADOW_RATE=0.02", NULL};
+
+        assert_fails("models:\n  endpoints:\n"
+                     "    - {name: deepseek, base_url: 'http://h', model: m}\n"
+                     "  routes:\n    classify:\n      - endpoint: bultin\n"
+                     "      - deepsek\n      - nope\n",
+                     no_env,
+                     "$:6: models.routes.classify[0].endpoint: 'bultin' is "
+                     "not in models.endpoints (did you mean 'builtin'?)\n"
+                     "$:7: models.routes.classify[1].endpoint: 'deepsek' is "
+                     "not in models.endpoints (did you mean 'deepseek'?)\n"
+                     "$:8: models.routes.classify[2].endpoint: 'nope' is not "
+                     "in models.endpoints");
+        assert_fails("models:\n  endpoints:\n"
+                     "    - {name: a, base_url: 'http://h', model: m, "
+                     "context_window: 8192}\n"
+                     "  routes.summarize:\n    - endpoint: a\n"
+                     "      max_tokens: 8193\n    - builtin\n",
+                     no_env,
+                     "$:6: models.routes.summarize[0].max_tokens: 8193 is "
+                     "above the context_window of 'a' (8192)");
+        assert_fails("models.routes.summarize:\n  - endpoint: builtin\n"
+                     "    classes: [invoice, invoce]\n",
+                     no_env,
+                     "$:3: models.routes.summarize[0].classes: 'invoce' is "
+                     "not in model.classes");
+        /* The taxonomy as it is after the environment. */
+        assert_fails("models.routes.fields: [{endpoint: builtin, classes: "
+                     "[a, invoice]}]\n",
+                     classes,
+                     "$:1: models.routes.fields[0].classes: 'invoice' is not "
+                     "in model.classes");
+        assert_fails("models:\n  shadow:\n    rate: 0.5\n", no_env,
+                     "$:3: models.shadow.rate: 0.5 needs "
+                     "models.shadow.endpoint");
+        assert_fails(NULL, rate,
+                     "env DOCPIPE_MODELS_SHADOW_RATE: 0.02 needs "
+                     "models.shadow.endpoint");
+        assert_fails("models.shadow.endpoint: gpt5\n", no_env,
+                     "$:1: models.shadow.endpoint: 'gpt5' is not in "
+                     "models.endpoints");
+        assert_fails("models.shadow: {rate: 1, endpoint: builtin}\n", no_env,
+                     "$:1: models.shadow.endpoint: 'builtin' is not in "
+                     "models.endpoints");
+        assert_fails("models.shadow.stages: [ocr, fields, fields]\n", no_env,
+                     "$:1: models.shadow.stages: 'ocr' is not one of "
+                     "classify, fields, summarize\n"
+                     "$:1: models.shadow.stages: 'fields' is listed twice");
+        assert_fails("models.shadow.stages: []\n", no_env,
+                     "$:1: models.shadow.stages: at least one stage is "
+                     "required");
+        assert_fails("models:\n  budget: {per_document_usd: -1, "
+                     "per_tenant_day_usd: lots}\n",
+                     no_env,
+                     "$:2: models.budget.per_document_usd: -1 is below the "
+                     "minimum 0\n"
+                     "$:2: models.budget.per_tenant_day_usd: expected a "
+                     "number, got 'lots'");
+}
+END_TEST
+
+START_TEST(test_models_env)
+{
+        char *env[] = {
+            "DOCPIPE_MODELS_PRICE_MAP=/srv/prices.json",
+            "DOCPIPE_MODELS_BUDGET_PER_DOCUMENT_USD=0.5",
+            "DOCPIPE_MODELS_BUDGET_PER_TENANT_DAY_USD=1e3",
+            "DOCPIPE_MODELS_SHADOW_RATE=.25",
+            "DOCPIPE_MODELS_SHADOW_ENDPOINT=a",
+            "DOCPIPE_MODELS_SHADOW_STAGES=summarize, classify",
+            NULL,
+        };
+        char *unset[] = {"DOCPIPE_MODELS_PRICE_MAP=",
+                         "DOCPIPE_MODELS_SHADOW_RATE=0", NULL};
+        static const struct {
+                const char *var, *want;
+        } bad[] = {
+            {"DOCPIPE_MODELS_SHADOW_RATE=1.5",
+             "env DOCPIPE_MODELS_SHADOW_RATE: 1.5 is above the maximum 1"},
+            {"DOCPIPE_MODELS_SHADOW_RATE=abc",
+             "env DOCPIPE_MODELS_SHADOW_RATE: expected a number, got 'abc'"},
+            {"DOCPIPE_MODELS_SHADOW_RATE=nan",
+             "env DOCPIPE_MODELS_SHADOW_RATE: expected a number, got 'nan'"},
+            {"DOCPIPE_MODELS_SHADOW_RATE=0x1p-3",
+             "env DOCPIPE_MODELS_SHADOW_RATE: expected a number, got "
+             "'0x1p-3'"},
+            {"DOCPIPE_MODELS_SHADOW_RATE=",
+             "env DOCPIPE_MODELS_SHADOW_RATE: expected a number, got ''"},
+            {"DOCPIPE_MODELS_BUDGET_PER_DOCUMENT_USD=-0.01",
+             "env DOCPIPE_MODELS_BUDGET_PER_DOCUMENT_USD: -0.01 is below the "
+             "minimum 0"},
+            {"DOCPIPE_MODELS_BUDGET_PER_TENANT_DAY_USD=1e300",
+             "env DOCPIPE_MODELS_BUDGET_PER_TENANT_DAY_USD: 1e300 is above "
+             "the maximum 1000000000"},
+            {"DOCPIPE_MODELS_SHADOW_STAGES=ocr",
+             "env DOCPIPE_MODELS_SHADOW_STAGES: 'ocr' is not one of "
+             "classify, fields, summarize"},
+            /* Endpoints and routes come from the file only. */
+            {"DOCPIPE_MODELS_ENDPOINTS=x",
+             "env DOCPIPE_MODELS_ENDPOINTS: models.endpoints is read from "
+             "the file only"},
+            {"DOCPIPE_MODELS_ROUTES_CLASSIFY=builtin",
+             "env DOCPIPE_MODELS_ROUTES_CLASSIFY: models.routes.classify is "
+             "read from the file only"},
+        };
+        struct config cfg;
+
+        load_ok(&cfg,
+                "models:\n  price_map: /etc/p.json\n  endpoints:\n"
+                "    - {name: a, base_url: 'http://h', model: m}\n"
+                "  budget.per_document_usd: 2\n",
+                env);
+        ck_assert_str_eq(cfg.price_map, "/srv/prices.json"); /* over file */
+        ck_assert_double_eq(cfg.budget_doc_usd, 0.5);
+        ck_assert_double_eq(cfg.budget_tenant_day_usd, 1000);
+        ck_assert_double_eq(cfg.shadow_rate, 0.25);
+        ck_assert_str_eq(cfg.shadow_endpoint, "a");
+        ck_assert_uint_eq(cfg.shadow_stages, 1u << CONFIG_STAGE_CLASSIFY |
+                                                 1u << CONFIG_STAGE_SUMMARIZE);
+        config_cleanup(&cfg);
+
+        /* An empty price map is the default one, also from the env. */
+        load_ok(&cfg,
+                "models.price_map: /etc/p.json\nmodels.shadow.rate: 0.5\n"
+                "models.shadow.endpoint: a\nmodels.endpoints:\n"
+                "  - {name: a, base_url: 'http://h', model: m}\n",
+                unset);
+        ck_assert_str_ne(cfg.price_map, "/etc/p.json");
+        ck_assert_str_ne(cfg.price_map, "");
+        ck_assert(cfg.shadow_rate == 0);
+        config_cleanup(&cfg);
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                char *one[] = {(char *)bad[i].var, NULL};
+                assert_fails(NULL, one, bad[i].want);
+        }
+}
+END_TEST
+
+/* Runs a successful load with stderr (the log) captured; returns what was
+ * logged (new). */
+static char *load_logged(struct config *cfg, const char *yaml,
+                         char *const *envp)
+{
+        char path[] = "/tmp/docpipe-test-log-XXXXXX", *buf;
+        int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+        FILE *f;
+        long len;
+
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_ge(saved, 0);
+        ck_assert_int_ge(dup2(fd, STDERR_FILENO), 0);
+        load_ok(cfg, yaml, envp);
+        ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
+        close(saved);
+        f = fdopen(fd, "r");
+        ck_assert_ptr_nonnull(f);
+        fseek(f, 0, SEEK_END);
+        len = ftell(f);
+        rewind(f);
+        buf = calloc(1, (size_t)len + 1);
+        ck_assert_ptr_nonnull(buf);
+        ck_assert_uint_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
+        fclose(f);
+        unlink(path);
+        return buf;
+}
+
+START_TEST(test_models_api_key_unset)
+{
+        static const char yaml[] =
+            "models.endpoints:\n"
+            "  - {name: ds, base_url: 'http://h', model: m, api_key_env: "
+            "DEEPSEEK_API_KEY}\n"
+            "  - {name: oa, base_url: 'http://h', model: m, api_key_env: "
+            "OPENAI_API_KEY}\n"
+            "  - {name: local, base_url: 'http://h', model: m}\n";
+        char *empty[] = {"DEEPSEEK_API_KEY=", "OPENAI_API_KEY=sk-x", NULL};
+        struct config cfg;
+        char *log;
+
+        /* Not an error: a warning that names the variable, not a value. */
+        log = load_logged(&cfg, yaml, no_env);
+        ck_assert_uint_eq(cfg.endpoints_n, 3);
+        ck_assert_ptr_nonnull(
+            strstr(log, "endpoint ds: api_key_env DEEPSEEK_API_KEY is not "
+                        "set: its calls will fail (401) and its routes fall "
+                        "back"));
+        ck_assert_ptr_nonnull(
+            strstr(log, "endpoint oa: api_key_env OPENAI_API_KEY is not set"));
+        ck_assert_ptr_null(strstr(log, "endpoint local"));
+        free(log);
+        config_cleanup(&cfg);
+
+        log = load_logged(&cfg, yaml, empty);
+        ck_assert_ptr_nonnull(
+            strstr(log, "endpoint ds: api_key_env DEEPSEEK_API_KEY is empty"));
+        ck_assert_ptr_null(strstr(log, "endpoint oa"));
+        ck_assert_ptr_null(strstr(log, "sk-x"));
+        free(log);
+        config_cleanup(&cfg);
+
+        log = load_logged(&cfg, yaml, key_env);
+        ck_assert_str_eq(log, "");
+        free(log);
+        config_cleanup(&cfg);
+}
+END_TEST
+
+/* path relative to the repository, found from this file's path (new). */
+static char *repo_path(const char *rel)
+{
+        const char *me = __FILE__, *tail = strstr(me, "tests/unit/");
+        size_t head = tail ? (size_t)(tail - me) : 0;
+        char *path = malloc(head + strlen(rel) + 1);
+
+        ck_assert_ptr_nonnull(path);
+        memcpy(path, me, head);
+        strcpy(path + head, rel);
+        return path;
+}
+
+/* Every deploy/examples/ *.yaml loads, and its dump loads back the same. */
+START_TEST(test_models_examples)
+{
+        char *env[] = {"DEEPSEEK_API_KEY=k", "OPENAI_API_KEY=k",
+                       "DASHSCOPE_API_KEY=k", NULL};
+        char *dir = repo_path("deploy/examples");
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        int files = 0;
+
+        ck_assert_msg(d != NULL, "%s", dir);
+        while ((de = readdir(d)) != NULL) {
+                size_t len = strlen(de->d_name);
+                char *path, *out, *again;
+                struct config cfg;
+                struct err err;
+                if (len < 6 || strcmp(de->d_name + len - 5, ".yaml") != 0)
+                        continue;
+                path = malloc(strlen(dir) + len + 2);
+                ck_assert_ptr_nonnull(path);
+                sprintf(path, "%s/%s", dir, de->d_name);
+                if (config_load_env(&cfg, path, env, &err) < 0)
+                        ck_abort_msg("%s", err.msg);
+                ck_assert_msg(cfg.endpoints_n >= 1, "%s", path);
+                if (strcmp(de->d_name, "routing.yaml") == 0) {
+                        const struct config_route *r =
+                            &cfg.routes[CONFIG_STAGE_CLASSIFY];
+                        ck_assert_str_eq(r->steps[0].endpoint, "builtin");
+                        ck_assert(r->steps[0].escalate_below > 0);
+                        ck_assert_str_eq(r->steps[r->n - 1].endpoint, "gpt5");
+                        ck_assert_double_eq(cfg.shadow_rate, 0.02);
+                        ck_assert_str_eq(cfg.shadow_endpoint, "gpt5");
+                        ck_assert(cfg.budget_doc_usd > 0);
+                        ck_assert(cfg.budget_tenant_day_usd > 0);
+                        ck_assert_str_eq(
+                            config_endpoint_find(&cfg, "deepseek")->model,
+                            "deepseek-v4-flash");
+                }
+                out = dump(&cfg);
+                config_cleanup(&cfg);
+                load_ok(&cfg, out, env);
+                again = dump(&cfg);
+                ck_assert_str_eq(again, out);
+                free(again);
+                free(out);
+                config_cleanup(&cfg);
+                free(path);
+                files++;
+        }
+        closedir(d);
+        free(dir);
+        ck_assert_int_ge(files, 8);
 }
 END_TEST
 
@@ -851,30 +1803,49 @@ START_TEST(test_reference)
             buf, "\n| `kafka.bootstrap.servers` | string | "
                  "`localhost:9092` | `DOCPIPE_KAFKA_BOOTSTRAP_SERVERS` |"));
         ck_assert_ptr_nonnull(strstr(buf, "\n| `kafka.<property>` |"));
-        for (char *p = buf; *p; p++)
+        ck_assert_ptr_nonnull(strstr(
+            buf, "\n| `models.shadow.rate` | number 0..1 | `0` | "
+                 "`DOCPIPE_MODELS_SHADOW_RATE` |"));
+        ck_assert_ptr_nonnull(strstr(
+            buf, "\n| `models.budget.per_document_usd` | number 0..1000 | "
+                 "`0` | `DOCPIPE_MODELS_BUDGET_PER_DOCUMENT_USD` |"));
+        ck_assert_ptr_nonnull(
+            strstr(buf, "\n| `models.endpoints` | list of 0..64 endpoints | "
+                        "`[]` | file only |"));
+        ck_assert_ptr_nonnull(
+            strstr(buf, "\n| `models.routes.classify` | list of 1..16 steps "
+                        "| `[builtin]` | file only |"));
+        ck_assert_ptr_nonnull(
+            strstr(buf, "\n| `models.shadow.stages` | list of `classify`, "
+                        "`fields`, `summarize` | `[classify, fields]` | "
+                        "`DOCPIPE_MODELS_SHADOW_STAGES` |"));
+        /* The keys of one endpoint and of one step, in their own tables. */
+        ck_assert_ptr_nonnull(
+            strstr(buf, "\n\nEach entry of `models.endpoints`"));
+        ck_assert_ptr_nonnull(
+            strstr(buf, "\n| `name` | string | required | unique,"));
+        ck_assert_ptr_nonnull(strstr(
+            buf, "\n| `timeout_ms` | integer 100..3600000 | `120000` |"));
+        ck_assert_ptr_nonnull(
+            strstr(buf, "\n| `max_reply_bytes` | size 1KiB..1GiB | `8MiB` |"));
+        ck_assert_ptr_nonnull(strstr(buf, "\n\nEach step of "));
+        ck_assert_ptr_nonnull(
+            strstr(buf, "\n| `escalate_below` | number 0..1 | unset |"));
+        /* The main table: header, keys, kafka; then the two others. */
+        for (char *p = buf; *p && !(p[0] == '\n' && p[1] == '\n'); p++)
                 rows += *p == '\n';
-        ck_assert_uint_eq(rows, 2 + 22 + 3); /* header, keys, kafka */
+        ck_assert_uint_eq(rows + 1, 2 + 32 + 3);
+        rows = 0;
+        for (char *p = buf; *p; p++)
+                rows += strncmp(p, "\n| `", 4) == 0;
+        ck_assert_uint_eq(rows, 32 + 3 + 26 + 5);
         free(buf);
 }
 END_TEST
 
-/* deploy/docpipe.yaml, found from this file's path. */
-static char *example_path(void)
-{
-        const char *me = __FILE__, *tail = strstr(me, "tests/unit/");
-        size_t head = tail ? (size_t)(tail - me) : 0;
-        char *path = malloc(head + sizeof("deploy/docpipe.yaml"));
-
-        ck_assert_ptr_nonnull(path);
-        memcpy(path, me, head);
-        memcpy(path + head, "deploy/docpipe.yaml",
-               sizeof("deploy/docpipe.yaml"));
-        return path;
-}
-
 START_TEST(test_example_file)
 {
-        char *path = example_path(), *want, *got;
+        char *path = repo_path("deploy/docpipe.yaml"), *want, *got;
         struct config cfg;
         struct err err;
 
@@ -909,6 +1880,15 @@ START_TEST(test_cleanup)
         assert_fails("topics.jobs: a\nkafka.x: y\nmodel.classes: [p, q]\n"
                      "worker.threads: 0\n",
                      no_env, "$:4: worker.threads: 0 is below the minimum 1");
+        /* And endpoints with their JSON, routes with their lists. */
+        assert_fails(EPS EP_A "      extra_body: {a: [1, {b: c}]}\n"
+                              "      extra_headers: {X-A: b}\n"
+                              "  routes:\n"
+                              "    fields: [{endpoint: a, languages: [en], "
+                              "classes: [p]}]\n"
+                              "  shadow: {endpoint: a, stages: [fields]}\n"
+                              "worker.threads: 0\n",
+                     no_env, "$:11: worker.threads: 0 is below the minimum 1");
 }
 END_TEST
 
@@ -929,6 +1909,12 @@ static Suite *config_suite(void)
               test_error_duplicate, test_error_limits,
               test_error_all_reported}},
             {"env", {test_env_overrides, test_env_errors}},
+            {"models",
+             {test_models_defaults, test_models_valid, test_models_dump,
+              test_models_error_endpoints, test_models_error_prices,
+              test_models_error_json, test_models_error_routes,
+              test_models_error_refs, test_models_env,
+              test_models_api_key_unset, test_models_examples}},
             {"sizes", {test_sizes}},
             {"kafka", {test_kafka_get_set}},
             {"dump",
