@@ -128,6 +128,13 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
         return len;
 }
 
+/* Is s[i..n) a valid 2-byte sequence (utf8_seq() == 2)? */
+static int utf8_two(const unsigned char *s, size_t i, size_t n)
+{
+        return i + 1 < n && s[i] >= 0xC2 && s[i] <= 0xDF &&
+               (s[i + 1] & 0xC0) == 0x80;
+}
+
 static int utf8_valid(const char *s, size_t n)
 {
         size_t i = 0;
@@ -154,21 +161,46 @@ static size_t utf8_cut(const char *s, size_t n, size_t len)
         return n;
 }
 
+/* Folds eight ASCII bytes at once, as fold() does one: capitals to lower
+ * case, NUL to space. For a byte b < 0x80, b + k stays below 0x100 (no
+ * carry into the next byte) and has bit 7 set exactly when b >= 0x80 - k,
+ * so each sum below marks, in bit 7 of every byte, one side of a range.
+ * Setting bit 5 (0x20) turns 'A'..'Z' into 'a'..'z' and NUL into ' '. */
+static uint64_t fold8(uint64_t x)
+{
+        const uint64_t b7 = 0x8080808080808080ULL;
+        uint64_t ge_a = x + 0x3F3F3F3F3F3F3F3FULL;    /* b >= 'A' (0x41) */
+        uint64_t gt_z = x + 0x2525252525252525ULL;    /* b > 'Z' (0x5A) */
+        uint64_t nonzero = x + 0x7F7F7F7F7F7F7F7FULL; /* b >= 1 */
+        uint64_t mark = ((ge_a & ~gt_z) | ~nonzero) & b7;
+
+        return x | (mark >> 2);
+}
+
 /* Folds src into dst (same length, so offsets match): ASCII and Latin-1
  * capitals to lower case, NUL to space, and no-break / narrow spaces
- * (U+00A0, U+202F, U+2009) to plain spaces. */
+ * (U+00A0, U+202F, U+2009) to plain spaces. Every pass reads the text
+ * through this: runs of ASCII go eight bytes at a time. */
 static void fold(const char *src, size_t n, char *dst)
 {
         const unsigned char *s = (const unsigned char *)src;
         size_t i;
+        uint64_t x;
 
         for (i = 0; i < n; i++) {
                 unsigned char c = s[i];
 
-                if (is_upper(c)) {
-                        dst[i] = (char)(c + 32);
-                } else if (c == 0) {
-                        dst[i] = ' ';
+                if (i + 8 <= n) {
+                        memcpy(&x, s + i, 8);
+                        if ((x & 0x8080808080808080ULL) == 0) {
+                                x = fold8(x);
+                                memcpy(dst + i, &x, 8);
+                                i += 7;
+                                continue;
+                        }
+                }
+                if (c < 0x80) {
+                        dst[i] = (char)(is_upper(c) ? c + 32 : c ? c : ' ');
                 } else if (c == 0xC3 && i + 1 < n && s[i + 1] >= 0x80 &&
                            s[i + 1] <= 0x9E && s[i + 1] != 0x97) {
                         dst[i] = (char)c;
@@ -209,44 +241,80 @@ static size_t match_at(const char *f, size_t n, size_t i, const char *pat)
         return i;
 }
 
+/* If pat (folded, non-empty) occurs at f[i] as a whole word (or as the
+ * start of a word when prefix is set), returns the end of the match, else
+ * 0. Word boundaries apply only where pat begins or ends with a word
+ * character. */
+static size_t word_at(const char *f, size_t n, size_t i, const char *pat,
+                      int prefix)
+{
+        unsigned char c0 = (unsigned char)pat[0];
+        size_t e;
+
+        if (i >= n || (unsigned char)f[i] != c0)
+                return 0;
+        if (is_wordc(c0) && i > 0 && is_wordc((unsigned char)f[i - 1]))
+                return 0;
+        e = match_at(f, n, i, pat);
+        if (!e)
+                return 0;
+        if (prefix || e >= n || !is_wordc((unsigned char)f[e]) ||
+            !is_wordc((unsigned char)pat[strlen(pat) - 1]))
+                return e;
+        return 0;
+}
+
+/* A quick look before word_at, for scans that try many places: may pat
+ * (which starts with f[i]) start at i? Not inside a word, and its second
+ * byte must be there (unless it stands for white space). */
+static inline int may_start(const char *f, size_t n, size_t i, const char *pat)
+{
+        unsigned char c1 = (unsigned char)pat[1];
+
+        if (i > 0 && is_wordc((unsigned char)pat[0]) &&
+            is_wordc((unsigned char)f[i - 1]))
+                return 0;
+        return c1 == '\0' || c1 == ' ' || (i + 1 < n && f[i + 1] == pat[1]);
+}
+
 /* Finds pat in f[from..n) as a whole word (or as the start of a word when
- * prefix is set). Word boundaries apply only where pat begins or ends with
- * a word character. Returns 1 with *at and *end set, or 0. */
+ * prefix is set; see word_at). Returns 1 with *at and *end set, or 0. */
 static int find_word(const char *f, size_t n, size_t from, const char *pat,
                      int prefix, size_t *at, size_t *end)
 {
-        size_t plen = strlen(pat), i = from, e;
         unsigned char c0 = (unsigned char)pat[0];
-        unsigned char last = plen ? (unsigned char)pat[plen - 1] : 0;
+        size_t i = from;
 
-        if (plen == 0)
+        if (c0 == 0)
                 return 0;
         while (i < n) {
                 const char *q = memchr(f + i, c0, n - i);
+                size_t e;
 
                 if (!q)
                         return 0;
                 i = (size_t)(q - f);
-                if (!is_wordc(c0) || i == 0 ||
-                    !is_wordc((unsigned char)f[i - 1])) {
-                        e = match_at(f, n, i, pat);
-                        if (e && (prefix || !is_wordc(last) || e >= n ||
-                                  !is_wordc((unsigned char)f[e]))) {
-                                *at = i;
-                                *end = e;
-                                return 1;
-                        }
+                e = may_start(f, n, i, pat) ? word_at(f, n, i, pat, prefix) : 0;
+                if (e) {
+                        *at = i;
+                        *end = e;
+                        return 1;
                 }
                 i++;
         }
         return 0;
 }
 
-/* Is the folded word f[i..e) one of list (NULL-terminated)? */
+/* Is the folded word f[i..e) one of list (NULL-terminated)? The first
+ * byte is compared before anything else: these lists are read for most
+ * words of a text. */
 static int word_in(const char *f, size_t i, size_t e, const char *const *list)
 {
+        size_t l = e - i;
+
         for (; list && *list; list++)
-                if (strlen(*list) == e - i && memcmp(f + i, *list, e - i) == 0)
+                if ((l == 0 || (*list)[0] == f[i]) && strlen(*list) == l &&
+                    memcmp(f + i, *list, l) == 0)
                         return 1;
         return 0;
 }
@@ -609,14 +677,72 @@ static const struct {
 };
 /* clang-format on */
 
-static const struct phrase *class_phrases(const char *name)
+/* Index of the class_defs entry named name, or -1 (a class of a custom
+ * taxonomy: no phrases, no evidence). */
+static int class_def_find(const char *name)
 {
         size_t i;
 
         for (i = 0; i < G_N_ELEMENTS(class_defs); i++)
                 if (strcmp(class_defs[i].name, name) == 0)
-                        return class_defs[i].ph;
-        return NULL;
+                        return (int)i;
+        return -1;
+}
+
+/* All phrases of class_defs in one index, so that classify reads the text
+ * once rather than once per phrase (memchr for the first byte of each of
+ * some 170 phrases over 72 KB was most of its time). Phrases are numbered
+ * in table order, class after class (ph[first[d]..first[d + 1]) are those
+ * of class_defs[d]), which is also the order their evidence is summed in.
+ * by_byte lists the numbers grouped by first byte: the phrases that can
+ * start with byte c are by_byte[start[c]..start[c + 1]). Built on the
+ * stack per call: a few thousand instructions. */
+#define BUILTIN_PHRASES_MAX 256
+struct phrase_index {
+        const struct phrase *ph[BUILTIN_PHRASES_MAX];
+        size_t first[G_N_ELEMENTS(class_defs) + 1];
+        unsigned short by_byte[BUILTIN_PHRASES_MAX];
+        unsigned short start[257];
+        size_t n;
+};
+
+/* Occurrences of one phrase: as many as find_word would find one after
+ * the other (left to right, not overlapping), at most BUILTIN_COUNT_CAP. */
+struct phrase_hits {
+        int count;
+        int in_title; /* one of them starts in the title area */
+        size_t from;  /* the next occurrence starts here or later */
+};
+
+static void phrase_index_init(struct phrase_index *x)
+{
+        unsigned short next[256];
+        const struct phrase *ph;
+        size_t d, k;
+        int c;
+
+        x->n = 0;
+        for (d = 0; d < G_N_ELEMENTS(class_defs); d++) {
+                x->first[d] = x->n;
+                for (ph = class_defs[d].ph; ph->pat; ph++) {
+                        if (x->n == BUILTIN_PHRASES_MAX)
+                                abort(); /* raise BUILTIN_PHRASES_MAX */
+                        x->ph[x->n++] = ph;
+                }
+        }
+        x->first[d] = x->n;
+        /* Counting sort by first byte. */
+        memset(next, 0, sizeof(next));
+        for (k = 0; k < x->n; k++)
+                next[(unsigned char)x->ph[k]->pat[0]]++;
+        x->start[0] = 0;
+        for (c = 0; c < 256; c++) {
+                x->start[c + 1] = (unsigned short)(x->start[c] + next[c]);
+                next[c] = x->start[c];
+        }
+        for (k = 0; k < x->n; k++)
+                x->by_byte[next[(unsigned char)x->ph[k]->pat[0]]++] =
+                        (unsigned short)k;
 }
 
 /* The part of a text the classifier and the other passes read: the first
@@ -660,30 +786,58 @@ static void window_cleanup(struct window *w)
         w->f = NULL;
 }
 
-/* Evidence for one class: per phrase, w * (log1p(count) + bonus if seen in
- * the title area). Diminishing returns keep a word repeated in a table from
- * outvoting a title. */
-static double class_score(const struct window *w, const struct phrase *ph)
+/* Counts the occurrences of every phrase of x in w, in one pass. */
+static void phrase_scan(const struct phrase_index *x, const struct window *w,
+                        struct phrase_hits *hits)
 {
-        size_t at, end;
-        double s = 0;
+        const char *f = w->f;
+        size_t title = w->n < BUILTIN_TITLE_BYTES ? w->n : BUILTIN_TITLE_BYTES;
+        size_t i, k, e;
 
-        for (; ph && ph->pat; ph++) {
-                size_t from = 0;
-                int count = 0, in_title = 0;
+        memset(hits, 0, x->n * sizeof(*hits));
+        for (i = 0; i < w->fn; i++) {
+                unsigned char c = (unsigned char)f[i];
 
-                while (count < BUILTIN_COUNT_CAP &&
-                       find_word(w->f, w->fn, from, ph->pat, ph->prefix, &at,
-                                 &end)) {
-                        count++;
-                        if (at < BUILTIN_TITLE_BYTES && at < w->n)
-                                in_title = 1;
-                        from = end;
+                for (k = x->start[c]; k < x->start[c + 1]; k++) {
+                        const struct phrase *ph = x->ph[x->by_byte[k]];
+                        struct phrase_hits *h = &hits[x->by_byte[k]];
+
+                        if (h->count >= BUILTIN_COUNT_CAP || i < h->from ||
+                            !may_start(f, w->fn, i, ph->pat))
+                                continue;
+                        e = word_at(f, w->fn, i, ph->pat, ph->prefix);
+                        if (!e)
+                                continue;
+                        h->count++;
+                        if (i < title)
+                                h->in_title = 1;
+                        h->from = e;
                 }
-                if (count)
-                        s += ph->w * (log1p(count) +
-                                      (in_title ? BUILTIN_TITLE_BONUS : 0));
+                /* Inside a word no phrase that starts with a word
+                 * character can begin: go on after its last byte. */
+                if (is_wordc(c))
+                        while (i + 1 < w->fn &&
+                               is_wordc((unsigned char)f[i + 1]))
+                                i++;
         }
+}
+
+/* Evidence for class_defs[d]: per phrase, w * (log1p(count) + bonus if
+ * seen in the title area). Diminishing returns keep a word repeated in a
+ * table from outvoting a title. */
+static double class_score(const struct phrase_index *x,
+                          const struct phrase_hits *hits, int d)
+{
+        double s = 0;
+        size_t k;
+
+        if (d < 0)
+                return 0;
+        for (k = x->first[d]; k < x->first[d + 1]; k++)
+                if (hits[k].count)
+                        s += x->ph[k]->w *
+                             (log1p(hits[k].count) +
+                              (hits[k].in_title ? BUILTIN_TITLE_BONUS : 0));
         return s;
 }
 
@@ -707,18 +861,22 @@ void builtin_classify(struct builtin *b, const char *text, size_t len,
                       const char **cls, double *confidence)
 {
         double score[CONFIG_MAX_CLASSES] = {0}, sum = 0, p, conf;
+        struct phrase_hits hits[BUILTIN_PHRASES_MAX];
+        struct phrase_index x;
         struct window w;
         size_t i, best = 0;
 
         if (!text)
                 len = 0;
         window_init(&w, text ? text : "", len, 1);
+        phrase_index_init(&x);
+        phrase_scan(&x, &w, hits);
         for (i = 0; i < b->classes_n; i++) {
                 if ((int)i == b->other)
                         score[i] = BUILTIN_OTHER_PRIOR;
                 else
-                        score[i] =
-                                class_score(&w, class_phrases(b->classes[i]));
+                        score[i] = class_score(&x, hits,
+                                               class_def_find(b->classes[i]));
                 if (score[i] > score[best])
                         best = i;
         }
@@ -1765,6 +1923,27 @@ static int value_line(const struct fctx *c, const struct rule *r, size_t li,
         return 0;
 }
 
+/* May lab occur as a whole word in line li? Searching line by line reads
+ * every line once per label, though most labels occur on few lines or
+ * none: one search of the window finds the next line worth reading. A
+ * label within a line is one in the window too (lines end at white
+ * space), so no line that holds it is passed over. *next is where the
+ * next occurrence in the window starts at the earliest (SIZE_MAX: there
+ * is none); start with 0 and ask for lines in order. */
+static int line_may_hold(const struct fctx *c, size_t li, const char *lab,
+                         size_t *next)
+{
+        size_t lo = c->lines[li].off, end;
+
+        if (*next == SIZE_MAX)
+                return 0;
+        if (*next < lo && !find_word(c->f, c->n, lo, lab, 0, next, &end)) {
+                *next = SIZE_MAX;
+                return 0;
+        }
+        return *next < line_end(c, li);
+}
+
 /* Finds the value of a field: for each label in order, its first (or
  * last) occurrence that has a value on the same line, or that ends its
  * line with the value on the next. The next line holds the value when
@@ -1779,10 +1958,14 @@ static int rule_find(const struct fctx *c, const struct rule *r,
         int found = 0, none, next;
 
         for (lab = r->labels; *lab; lab++) {
+                size_t maybe = 0;
+
                 for (li = 0; li < c->lines_n; li++) {
                         size_t lo = c->lines[li].off, le = line_end(c, li);
                         int here = 0;
 
+                        if (!line_may_hold(c, li, *lab, &maybe))
+                                continue;
                         next = 0;
                         nat = nreach = lo;
                         from = lo;
@@ -2023,17 +2206,26 @@ static int report_unit(const struct fctx *c)
                 {"in € thousand", 3},
         };
         /* clang-format on */
-        size_t k, at, end, best = SIZE_MAX;
-        int p = 0;
+        unsigned char first[256] = {0}; /* bytes a unit starts with */
+        size_t i, k;
 
-        for (k = 0; k < G_N_ELEMENTS(units); k++) {
-                if (find_word(c->f, c->n, 0, units[k].pat, 1, &at, &end) &&
-                    at < best) {
-                        best = at;
-                        p = units[k].p;
-                }
+        /* The first one in the text (the first in the table where two
+         * start at the same place): one pass, trying them all where one
+         * may start, rather than a search of the whole text for each. */
+        for (k = 0; k < G_N_ELEMENTS(units); k++)
+                first[(unsigned char)units[k].pat[0]] = 1;
+        for (i = 0; i < c->n; i++) {
+                if (!first[(unsigned char)c->f[i]] ||
+                    (i > 0 && is_wordc((unsigned char)c->f[i]) &&
+                     is_wordc((unsigned char)c->f[i - 1])))
+                        continue; /* no unit starts inside a word */
+                for (k = 0; k < G_N_ELEMENTS(units); k++)
+                        if (c->f[i] == units[k].pat[0] &&
+                            may_start(c->f, c->n, i, units[k].pat) &&
+                            word_at(c->f, c->n, i, units[k].pat, 1))
+                                return units[k].p;
         }
-        return p;
+        return 0;
 }
 
 static const char *const total_labels[] = {"amount due",
@@ -2599,12 +2791,16 @@ static void fields_bank(const struct fctx *c, json_t *o)
         find_set(o, "account_holder", c, &r_holder, NULL);
         if (iban_find(c, iban))
                 set_str(o, "iban", iban);
-        for (lab = period; *lab && !found; lab++)
+        for (lab = period; *lab && !found; lab++) {
+                size_t maybe = 0;
+
                 for (li = 0; li < c->lines_n && !found; li++)
-                        found = find_word(c->f, line_end(c, li),
+                        found = line_may_hold(c, li, *lab, &maybe) &&
+                                find_word(c->f, line_end(c, li),
                                           c->lines[li].off, *lab, 0, &at,
                                           &end) &&
                                 date_range(c, end, line_end(c, li), a, b);
+        }
         for (li = 0; li < c->lines_n && li < 40 && !found; li++)
                 found = date_range(c, c->lines[li].off, line_end(c, li), a, b);
         if (found) {
@@ -3207,7 +3403,7 @@ static size_t sb_clean(struct sbuf *sb, const char *s, size_t n)
         int space = sb->n == 0 || sb->p[sb->n - 1] == ' ', full = !sb->p;
 
         while (i < n) {
-                size_t k = utf8_seq(u + i, n - i);
+                size_t k = u[i] < 0x80 ? 1 : utf8_seq(u + i, n - i);
                 const unsigned char *src = u + i;
 
                 if (k == 0) {
@@ -3412,7 +3608,7 @@ static void lead_sentence(const char *cls, const json_t *fields, char *out,
 struct sent {
         size_t off, len;
         double score;
-        size_t clean; /* bytes once cleaned */
+        size_t clean; /* bytes once cleaned; set when considered */
         int pick;
 };
 
@@ -3512,15 +3708,107 @@ static size_t sentences(const char *f, size_t n, struct sent **out)
         return cnt;
 }
 
-/* Term frequencies of the content words (3 to 32 bytes of letters, not a
- * stop word) of f, at most BUILTIN_WORDS_MAX distinct. New table. */
-static GHashTable *term_freq(const char *f, size_t n)
+/* A hash table of byte strings that all live in one buffer (the folded
+ * window of summarize), each kept as an offset and a length: the term
+ * frequencies and the sentences already seen. GHashTable would want a
+ * NUL-terminated copy of every key, an allocation for each word of the
+ * text, which was most of summarize's time. Open addressing with linear
+ * probing, at most half full, doubles when it gets there. */
+struct spanent {
+        size_t off, len; /* the key, f[off..off + len); len 0: a free slot */
+        size_t count;
+        double weight; /* term frequencies: log1p(count) */
+};
+
+struct spantab {
+        const char *f;         /* borrowed: what the keys point into */
+        struct spanent *slots; /* new */
+        size_t mask;           /* slots - 1, a power of two */
+        size_t n;              /* entries */
+};
+
+/* An empty table for keys in f, with room for about hint of them before
+ * it grows. */
+static void spantab_init(struct spantab *t, const char *f, size_t hint)
 {
-        GHashTable *tf =
-                g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        size_t slots = 256;
+
+        while (slots < 2 * hint && slots < ((size_t)1 << 20))
+                slots *= 2;
+        t->f = f;
+        t->mask = slots - 1;
+        t->n = 0;
+        t->slots = xcalloc(slots, sizeof(*t->slots));
+}
+
+static void spantab_cleanup(struct spantab *t)
+{
+        free(t->slots);
+        t->slots = NULL;
+}
+
+/* FNV-1a, its high bits folded in: the slot is taken from the low bits. */
+static size_t span_hash(const char *p, size_t n)
+{
+        uint64_t h = 14695981039346656037ULL;
+        size_t i;
+
+        for (i = 0; i < n; i++) {
+                h ^= (unsigned char)p[i];
+                h *= 1099511628211ULL;
+        }
+        return (size_t)(h ^ (h >> 32));
+}
+
+/* The entry whose key equals key[0..len) (len > 0), or the free slot
+ * where it would go (len 0). key need not point into t->f. */
+static struct spanent *spantab_find(const struct spantab *t, const char *key,
+                                    size_t len)
+{
+        size_t i = span_hash(key, len) & t->mask;
+
+        for (;; i = (i + 1) & t->mask) {
+                struct spanent *se = &t->slots[i];
+
+                if (se->len == 0 ||
+                    (se->len == len && memcmp(t->f + se->off, key, len) == 0))
+                        return se;
+        }
+}
+
+/* Adds the key f[off..off + len), which is not in t yet, and returns its
+ * entry (count 0). */
+static struct spanent *spantab_add(struct spantab *t, size_t off, size_t len)
+{
+        struct spanent *se;
+
+        if (2 * (t->n + 1) > t->mask + 1) {
+                struct spanent *old = t->slots;
+                size_t i, slots = t->mask + 1;
+
+                t->mask = 2 * slots - 1;
+                t->slots = xcalloc(2 * slots, sizeof(*t->slots));
+                for (i = 0; i < slots; i++)
+                        if (old[i].len)
+                                *spantab_find(t, t->f + old[i].off,
+                                              old[i].len) = old[i];
+                free(old);
+        }
+        se = spantab_find(t, t->f + off, len);
+        se->off = off;
+        se->len = len;
+        t->n++;
+        return se;
+}
+
+/* Term frequencies of the content words (3 to 32 bytes of letters, not a
+ * stop word) of f, at most BUILTIN_WORDS_MAX distinct, into tf (empty,
+ * keys in f). A word found in tf is no stop word: only new words are
+ * looked for in the list. */
+static void term_freq(struct spantab *tf, const char *f, size_t n)
+{
+        struct spanent *se;
         size_t i = 0, e;
-        gpointer old;
-        char *w;
 
         while (i < n) {
                 if (!(is_alpha((unsigned char)f[i]) ||
@@ -3532,31 +3820,30 @@ static GHashTable *term_freq(const char *f, size_t n)
                                       (unsigned char)f[e] >= 0x80);
                      e++)
                         ;
-                if (e - i >= 3 && e - i <= 32 && !word_in(f, i, e, stopwords)) {
-                        w = g_strndup(f + i, e - i);
-                        old = g_hash_table_lookup(tf, w);
-                        if (old || g_hash_table_size(tf) < BUILTIN_WORDS_MAX)
-                                g_hash_table_replace(
-                                        tf, w,
-                                        GSIZE_TO_POINTER(GPOINTER_TO_SIZE(old) +
-                                                         1));
-                        else
-                                g_free(w);
+                if (e - i >= 3 && e - i <= 32) {
+                        se = spantab_find(tf, f + i, e - i);
+                        if (se->len)
+                                se->count++;
+                        else if (tf->n < BUILTIN_WORDS_MAX &&
+                                 !word_in(f, i, e, stopwords))
+                                spantab_add(tf, i, e - i)->count = 1;
                 }
                 i = e;
         }
-        return tf;
+        for (i = 0; i <= tf->mask; i++)
+                if (tf->slots[i].len)
+                        tf->slots[i].weight = log1p((double)tf->slots[i].count);
 }
 
 /* Informative: frequent content words (mean log tf), early in the text,
  * with figures; not a fragment, not a table row, not a wall of text. */
-static double sent_score(const char *f, const struct sent *st, GHashTable *tf)
+static double sent_score(const char *f, const struct sent *st,
+                         const struct spantab *tf)
 {
         const char *p = f + st->off;
         size_t i = 0, e, words = 0, content = 0, letters = 0, gaps = 0;
         double sum = 0, score;
         int digits = 0, money = 0;
-        char w[33];
 
         while (i < st->len) {
                 unsigned char ch = (unsigned char)p[i];
@@ -3579,10 +3866,8 @@ static double sent_score(const char *f, const struct sent *st, GHashTable *tf)
                 words++;
                 letters += e - i;
                 if (e - i >= 3 && e - i <= 32) {
-                        memcpy(w, p + i, e - i);
-                        w[e - i] = '\0';
-                        sum += log1p((double)GPOINTER_TO_SIZE(
-                                g_hash_table_lookup(tf, w)));
+                        /* A word not in tf weighs log1p(0) = 0. */
+                        sum += spantab_find(tf, p + i, e - i)->weight;
                         content++;
                 }
                 i = e;
@@ -3603,24 +3888,20 @@ static double sent_score(const char *f, const struct sent *st, GHashTable *tf)
 }
 
 /* A sentence said twice (letterheads, footers on every page) counts once:
- * later copies score 0. Hash set of the folded text; new and freed here. */
+ * later copies score 0. */
 static void dedupe(const char *f, struct sent *v, size_t n)
 {
-        GHashTable *seen =
-                g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        struct spantab seen;
         size_t i;
 
+        spantab_init(&seen, f, n);
         for (i = 0; i < n; i++) {
-                char *key = g_strndup(f + v[i].off, v[i].len);
-
-                if (g_hash_table_contains(seen, key)) {
+                if (spantab_find(&seen, f + v[i].off, v[i].len)->len)
                         v[i].score = 0;
-                        g_free(key);
-                } else {
-                        g_hash_table_add(seen, key);
-                }
+                else
+                        spantab_add(&seen, v[i].off, v[i].len);
         }
-        g_hash_table_destroy(seen);
+        spantab_cleanup(&seen);
 }
 
 static int ends_sentence(const char *s, size_t n)
@@ -3649,8 +3930,8 @@ char *builtin_summarize(struct builtin *b, const char *cls,
         char lead[512];
         struct sent *v = NULL, **order;
         struct window w;
-        GHashTable *tf;
-        size_t n, i, picked = 0, used, room;
+        struct spantab tf;
+        size_t n, i, cands, picked = 0, used, room;
         double best;
 
         (void)lang; /* the lead is in English whatever the text's language */
@@ -3665,21 +3946,30 @@ char *builtin_summarize(struct builtin *b, const char *cls,
 
         window_init(&w, text, len, 0);
         n = sentences(text, w.n, &v);
-        tf = term_freq(w.f, w.n);
-        order = xmalloc((n ? n : 1) * sizeof(*order));
-        for (i = 0; i < n; i++) {
-                v[i].score = sent_score(w.f, &v[i], tf);
-                v[i].clean = sb_clean(&probe, text + v[i].off, v[i].len) +
-                             !ends_sentence(text + v[i].off, v[i].len);
-                order[i] = &v[i];
-        }
+        /* About one distinct content word in 16 bytes of text. */
+        spantab_init(&tf, w.f,
+                     w.n / 16 < BUILTIN_WORDS_MAX ? w.n / 16
+                                                  : BUILTIN_WORDS_MAX);
+        term_freq(&tf, w.f, w.n);
+        for (i = 0; i < n; i++)
+                v[i].score = sent_score(w.f, &v[i], &tf);
         dedupe(w.f, v, n);
-        qsort(order, n, sizeof(*order), by_score);
-        best = n ? order[0]->score : 0;
+        best = 0;
+        for (i = 0; i < n; i++)
+                if (v[i].score > best)
+                        best = v[i].score;
+        /* Candidates, best first: only those may be picked (in tables and
+         * lists most lines score 0), so only those are sorted. */
+        order = xmalloc((n ? n : 1) * sizeof(*order));
+        for (i = 0, cands = 0; i < n; i++)
+                if (v[i].score > 0 && v[i].score >= 0.35 * best)
+                        order[cands++] = &v[i];
+        qsort(order, cands, sizeof(*order), by_score);
         used = sb.n;
-        for (i = 0; i < n && picked < BUILTIN_SUMMARY_SENTENCES; i++) {
-                if (order[i]->score <= 0 || order[i]->score < 0.35 * best)
-                        break;
+        for (i = 0; i < cands && picked < BUILTIN_SUMMARY_SENTENCES; i++) {
+                order[i]->clean =
+                        sb_clean(&probe, text + order[i]->off, order[i]->len) +
+                        !ends_sentence(text + order[i]->off, order[i]->len);
                 if (order[i]->clean == 0 ||
                     used + (used ? 1 : 0) + order[i]->clean > max)
                         continue;
@@ -3701,7 +3991,7 @@ char *builtin_summarize(struct builtin *b, const char *cls,
         /* Nothing fits whole: the best sentence, cut at a word, with an
          * ellipsis, if there is room for a useful part of it. */
         room = max > sb.n + 1 ? max - sb.n - 1 : 0;
-        if (!picked && n && best > 0 && room >= 40) {
+        if (!picked && cands && room >= 40) {
                 size_t start = sb.n ? sb.n + 1 : 0;
 
                 if (sb.n)
@@ -3711,7 +4001,7 @@ char *builtin_summarize(struct builtin *b, const char *cls,
                         sb.n = start - 1;
                 sb.p[sb.n] = '\0';
         }
-        g_hash_table_destroy(tf);
+        spantab_cleanup(&tf);
         free(order);
         free(v);
         window_cleanup(&w);
@@ -3734,34 +4024,41 @@ long builtin_tokens(const char *text, size_t len)
 
         if (!text || len == 0)
                 return 0;
+        /* Called on whole documents, several times each: the runs are read
+         * byte by byte, and utf8_seq only decides the rare 3- and 4-byte
+         * or invalid sequences. */
         while (i < len) {
-                size_t k = utf8_seq(s + i, len - i);
+                unsigned char ch = s[i];
 
-                if (k == 1 && is_alpha(s[i])) {
-                        for (e = i; e < len; e += k) {
-                                k = utf8_seq(s + e, len - e);
-                                if (!(k == 2 || (k == 1 && is_alpha(s[e]))))
+                if (is_alpha(ch)) {
+                        /* Letters and 2-byte characters, mixed. */
+                        e = i + 1;
+                        for (;;) {
+                                if (e < len && is_alpha(s[e]))
+                                        e++;
+                                else if (utf8_two(s, e, len))
+                                        e += 2;
+                                else
                                         break;
                         }
                         t += (long)((e - i + 4) / 5);
                         i = e;
-                } else if (k == 2) {
-                        for (e = i; e < len && utf8_seq(s + e, len - e) == 2;
-                             e += 2)
+                } else if (is_space(ch)) {
+                        for (e = i; e < len && is_space(s[e]); e++)
                                 ;
-                        t += (long)((e - i + 4) / 5);
+                        t += e - i > 1 || ch != ' ';
                         i = e;
-                } else if (k == 1 && is_digit(s[i])) {
+                } else if (is_digit(ch)) {
                         for (e = i; e < len && is_digit(s[e]); e++)
                                 ;
                         t += (long)((e - i + 2) / 3);
                         i = e;
-                } else if (k == 1 && is_space(s[i])) {
-                        for (e = i; e < len && is_space(s[e]); e++)
+                } else if (utf8_two(s, i, len)) {
+                        for (e = i; utf8_two(s, e, len); e += 2)
                                 ;
-                        t += e - i > 1 || s[i] != ' ';
+                        t += (long)((e - i + 4) / 5);
                         i = e;
-                } else if (k == 1) {
+                } else if (ch < 0x80) {
                         for (e = i; e < len && s[e] < 0x80 && !is_space(s[e]) &&
                                     !is_alpha(s[e]) && !is_digit(s[e]);
                              e++)
@@ -3769,6 +4066,8 @@ long builtin_tokens(const char *text, size_t len)
                         t += (long)((e - i + 2) / 3);
                         i = e;
                 } else {
+                        size_t k = utf8_seq(s + i, len - i);
+
                         t++;
                         i += k ? k : 1;
                 }

@@ -24,7 +24,8 @@ struct builtin_job {
         struct builtin_state *s;
         enum model_task task;
         struct doc *doc;
-        model_done_fn done;
+        model_backend_done_fn done;
+        void *arg;
         uint64_t start_ns;
         long input_tokens, output_tokens;
 };
@@ -83,7 +84,8 @@ static void builtin_job_after(uv_work_t *req, int status)
 {
         struct builtin_job *j = req->data;
         struct doc *doc = j->doc;
-        model_done_fn done = j->done;
+        model_backend_done_fn done = j->done;
+        void *arg = j->arg;
         struct model_call call;
         struct err err;
 
@@ -92,6 +94,7 @@ static void builtin_job_after(uv_work_t *req, int status)
                  model_task_name(j->task));
         snprintf(call.provider, sizeof(call.provider), "builtin");
         snprintf(call.model, sizeof(call.model), BUILTIN_MODEL_NAME);
+        snprintf(call.endpoint, sizeof(call.endpoint), "builtin");
         call.input_tokens = j->input_tokens;
         call.output_tokens = j->output_tokens;
         call.latency_ms = (double)(uv_hrtime() - j->start_ns) / 1e6;
@@ -100,17 +103,17 @@ static void builtin_job_after(uv_work_t *req, int status)
         free(j);
         if (status < 0) {
                 err_set(&err, ERR_RETRY, "builtin model: work cancelled");
-                done(doc, &err);
+                done(arg, &err);
                 return;
         }
         doc_add_call(doc, &call);
         if (!doc->model)
                 doc->model = xstrdup("builtin/" BUILTIN_MODEL_NAME);
-        done(doc, NULL);
+        done(arg, NULL);
 }
 
 static void builtin_run(void *state, enum model_task task, struct doc *doc,
-                        model_done_fn done)
+                        model_backend_done_fn done, void *arg)
 {
         struct builtin_state *s = state;
         struct builtin_job *j = xcalloc(1, sizeof(*j));
@@ -122,13 +125,14 @@ static void builtin_run(void *state, enum model_task task, struct doc *doc,
         j->task = task;
         j->doc = doc;
         j->done = done;
+        j->arg = arg;
         j->start_ns = uv_hrtime();
         rc = uv_queue_work(s->loop, &j->req, builtin_job_run,
                            builtin_job_after);
         if (rc < 0) {
                 free(j);
                 err_set(&err, ERR_FATAL, "uv_queue_work: %s", uv_strerror(rc));
-                done(doc, &err);
+                done(arg, &err);
         }
 }
 
