@@ -90,8 +90,9 @@ check:
 demo:
 	sh samples/demo.sh
 
-bench: all $(BUILD)/bench-bare
+bench: all $(BUILD)/bench-bare $(BUILD)/fake-openai
 	bash bench/run.sh $(BUILD)
+	bash bench/remote.sh $(BUILD)
 
 fuzz:
 	sh tests/fuzz/run.sh
