@@ -224,6 +224,14 @@ struct model *model_new(uv_loop_t *loop, const struct config *cfg,
                 free(m);
                 return NULL;
         }
+        /* Parsed and validated, not enforced yet: say so rather than let
+         * anyone believe a cap holds. */
+        if (cfg->budget_tenant_day_usd > 0)
+                log_warn("model", "models.budget.per_tenant_day_usd is not "
+                                  "enforced yet; only per_document_usd is");
+        if (cfg->shadow_rate > 0)
+                log_warn("model", "models.shadow is not implemented yet: no "
+                                  "document is shadowed");
         err_clear(err);
         m->remote = remote_new(loop, cfg, err);
         if (!m->remote && err->cls != ERR_OK) {
