@@ -648,6 +648,71 @@ START_TEST(test_classify_taxonomy)
 }
 END_TEST
 
+/* The text is folded to lower case eight bytes at a time where it is
+ * ASCII: capitals and NUL bytes read the same at every alignment, and
+ * next to multibyte characters. */
+START_TEST(test_classify_fold)
+{
+        static const char low[] = "invoice\ninvoice number: 17\nbill to: "
+                                  "contoso\namount due: $12.00 \xc3\xa9 vat\n";
+        static const char up[] = "INVOICE\nINVOICE NUMBER: 17\nBILL TO: "
+                                 "CONTOSO\nAMOUNT DUE: $12.00 \xc3\xa9 VAT\n";
+        static const char nul[] = "Invoice\ninvoice\0number: 17\nbill\0to: "
+                                  "contoso\namount\0due: $12.00 \xc3\xa9 vat\n";
+        char buf[256];
+        const char *cls, *cls2;
+        double conf, conf2;
+        size_t pad;
+
+        for (pad = 0; pad <= 9; pad++) {
+                memset(buf, ' ', pad);
+                memcpy(buf + pad, low, sizeof(low) - 1);
+                builtin_classify(model, buf, pad + sizeof(low) - 1, &cls,
+                                 &conf);
+                ck_assert_str_eq(cls, "invoice");
+                memcpy(buf + pad, up, sizeof(up) - 1);
+                builtin_classify(model, buf, pad + sizeof(up) - 1, &cls2,
+                                 &conf2);
+                ck_assert_str_eq(cls2, "invoice");
+                ck_assert_msg(conf2 == conf, "pad %zu: %.3f != %.3f", pad,
+                              conf2, conf);
+                memcpy(buf + pad, nul, sizeof(nul) - 1);
+                builtin_classify(model, buf, pad + sizeof(nul) - 1, &cls2,
+                                 &conf2);
+                ck_assert_str_eq(cls2, "invoice");
+                ck_assert_msg(conf2 == conf, "pad %zu (NUL): %.3f != %.3f", pad,
+                              conf2, conf);
+        }
+}
+END_TEST
+
+/* Each phrase counts at most 32 times, occurrences side by side all
+ * count, and a phrase inside a longer word does not. */
+START_TEST(test_classify_counts)
+{
+        GString *text = g_string_new(NULL);
+        const char *cls;
+        double conf, conf2;
+        int i;
+
+        for (i = 0; i < 32; i++)
+                g_string_append(text, "receipt ");
+        builtin_classify(model, text->str, text->len, &cls, &conf);
+        ck_assert_str_eq(cls, "receipt");
+        for (i = 32; i < 100; i++)
+                g_string_append(text, "receipt ");
+        builtin_classify(model, text->str, text->len, &cls, &conf2);
+        ck_assert_str_eq(cls, "receipt");
+        ck_assert_msg(conf2 == conf, "%.3f != %.3f", conf2, conf);
+        g_string_truncate(text, 0);
+        for (i = 0; i < 100; i++)
+                g_string_append(text, "xreceipt notareceipt ");
+        builtin_classify(model, text->str, text->len, &cls, &conf);
+        ck_assert_str_eq(cls, "other");
+        g_string_free(text, TRUE);
+}
+END_TEST
+
 /* ---- fields: values -------------------------------------------------- */
 
 START_TEST(test_amount_styles)
@@ -873,6 +938,23 @@ START_TEST(test_invoice_number_not_date)
                    "en");
         ck_field(o, "invoice_number", NULL);
         ck_field(o, "issue_date", NULL);
+        json_decref(o);
+}
+END_TEST
+
+/* Labels are looked for within lines: one split across two lines is
+ * none, and the lines after it are still read. */
+START_TEST(test_label_lines)
+{
+        json_t *o = fields("invoice",
+                           "Invoice\nnumber: 123\nDate: 12.03.2024\n"
+                           "Invoice number: INV-2024-17\nTotal\namount "
+                           "due 5.00\nAmount due: EUR 99.50\n",
+                           "de");
+
+        ck_field(o, "invoice_number", "INV-2024-17");
+        ck_field(o, "issue_date", "2024-03-12");
+        ck_field(o, "total", "99.50");
         json_decref(o);
 }
 END_TEST
@@ -1234,6 +1316,51 @@ START_TEST(test_summary_invalid_utf8)
 }
 END_TEST
 
+/* A long text with thousands of distinct words (more than the term
+ * table keeps) and a letterhead sentence on every page: the letterhead
+ * is said once at most, and the summary is the same every time. */
+START_TEST(test_summary_many_words)
+{
+        GString *text = g_string_new(NULL);
+        uint32_t seed = 4242;
+        char *s, *s2, *p;
+        int i, j, k, copies = 0;
+
+        for (i = 0; i < 1200; i++) {
+                if (i % 40 == 0)
+                        g_string_append(text, "\fNorthwind Traders thanks you "
+                                              "for your continued business "
+                                              "and your trust.\n");
+                /* 20 random words of four letters: some 10,000 distinct
+                 * ones in the 64 KB read. */
+                g_string_append(text, "The");
+                for (j = 0; j < 20; j++) {
+                        g_string_append_c(text, ' ');
+                        for (k = 0; k < 4; k++) {
+                                seed ^= seed << 13;
+                                seed ^= seed >> 17;
+                                seed ^= seed << 5;
+                                g_string_append_c(text,
+                                                  (char)('a' + seed % 26));
+                        }
+                }
+                g_string_append(text, " grew by 12 percent. ");
+        }
+        s = builtin_summarize(model, "other", NULL, text->str, text->len, "en");
+        ck_summary(s, 600);
+        ck_assert(strlen(s) > 100);
+        for (p = strstr(s, "Northwind"); p; p = strstr(p + 1, "Northwind"))
+                copies++;
+        ck_assert_int_le(copies, 1);
+        s2 = builtin_summarize(model, "other", NULL, text->str, text->len,
+                               "en");
+        ck_assert_str_eq(s, s2);
+        free(s);
+        free(s2);
+        g_string_free(text, TRUE);
+}
+END_TEST
+
 /* ---- tokens ---------------------------------------------------------- */
 
 START_TEST(test_tokens)
@@ -1260,6 +1387,41 @@ START_TEST(test_tokens)
         t = builtin_tokens(inv_de, strlen(inv_de));
         ck_assert(t >= (long)strlen(inv_de) / 6 &&
                   t <= (long)strlen(inv_de) / 2);
+}
+END_TEST
+
+/* Each kind of run, as the heuristic at builtin_tokens counts it. */
+START_TEST(test_tokens_runs)
+{
+        static const struct {
+                const char *text;
+                size_t len;
+                long want;
+        } cases[] = {
+                {"abcdefghijk", 11, 3},              /* letters: 1 per 5 */
+                {"a\xc3\xa9\xc3\xa9\xc3\xa9", 7, 2}, /* letters run on */
+                {"\xc3\xa9z", 3, 2},                 /* but not after é */
+                {"a b", 3, 2},  /* a single space is free */
+                {"a  b", 4, 3}, /* two are one token */
+                {"a\nb", 3, 3}, /* so is a newline */
+                {"\t", 1, 1},
+                {"1,234.56", 8, 5},          /* digits 1 per 3 */
+                {"....", 4, 2},              /* punctuation 1 per 3 */
+                {"\0\0\0", 3, 1},            /* NUL is punctuation */
+                {"\xe2\x82\xac", 3, 1},      /* 3-byte: 1 each */
+                {"\xf0\x9f\x98\x80!", 5, 2}, /* 4-byte: 1 each */
+                {"\xc3(", 2, 2},             /* invalid byte: 1 */
+                {"\xc3", 1, 1},              /* cut sequence: 1 */
+                {"\xed\xa0\x80", 3, 3},      /* surrogate: 3 bytes */
+        };
+        size_t i;
+
+        for (i = 0; i < G_N_ELEMENTS(cases); i++)
+                ck_assert_msg(builtin_tokens(cases[i].text, cases[i].len) ==
+                                      cases[i].want,
+                              "case %zu: %ld tokens, want %ld", i,
+                              builtin_tokens(cases[i].text, cases[i].len),
+                              cases[i].want);
 }
 END_TEST
 
@@ -1445,6 +1607,8 @@ static Suite *builtin_suite(void)
         add(s, "classify_contract_tax", test_classify_contract_tax);
         add(s, "classify_unsure", test_classify_unsure);
         add(s, "classify_taxonomy", test_classify_taxonomy);
+        add(s, "classify_fold", test_classify_fold);
+        add(s, "classify_counts", test_classify_counts);
         add(s, "amount_styles", test_amount_styles);
         add(s, "amount_refused", test_amount_refused);
         add(s, "date_styles", test_date_styles);
@@ -1453,6 +1617,7 @@ static Suite *builtin_suite(void)
         add(s, "fields_invoice_en", test_fields_invoice_en);
         add(s, "fields_invoice_fr_nl", test_fields_invoice_fr_nl);
         add(s, "invoice_number_not_date", test_invoice_number_not_date);
+        add(s, "label_lines", test_label_lines);
         add(s, "total_not_subtotal", test_total_not_subtotal);
         add(s, "fields_receipt", test_fields_receipt);
         add(s, "fields_bank", test_fields_bank);
@@ -1463,7 +1628,9 @@ static Suite *builtin_suite(void)
         add(s, "summary_extract", test_summary_extract);
         add(s, "summary_bounds", test_summary_bounds);
         add(s, "summary_invalid_utf8", test_summary_invalid_utf8);
+        add(s, "summary_many_words", test_summary_many_words);
         add(s, "tokens", test_tokens);
+        add(s, "tokens_runs", test_tokens_runs);
         add(s, "garbage", test_garbage);
         add(s, "long_document", test_long_document);
         add(s, "threads", test_threads);

@@ -283,12 +283,16 @@ static int find_word(const char *f, size_t n, size_t from, const char *pat,
                      int prefix, size_t *at, size_t *end)
 {
         unsigned char c0 = (unsigned char)pat[0];
-        size_t i = from;
+        size_t i = from, head = strcspn(pat, " ");
 
         if (c0 == 0)
                 return 0;
         while (i < n) {
-                const char *q = memchr(f + i, c0, n - i);
+                /* A match starts with pat's bytes up to its first space
+                 * (which stands for any white space): memmem finds them
+                 * faster than memchr finds a common first letter. */
+                const char *q = head > 1 ? memmem(f + i, n - i, pat, head)
+                                         : memchr(f + i, c0, n - i);
                 size_t e;
 
                 if (!q)
@@ -1254,8 +1258,11 @@ static const char *cur_at(const struct fctx *c, size_t i, size_t end, size_t *e)
         size_t k, ew;
 
         for (k = 0; k < G_N_ELEMENTS(cur_syms); k++) {
-                size_t l = strlen(cur_syms[k].sym);
+                size_t l;
 
+                if (i >= end || s[i] != (unsigned char)cur_syms[k].sym[0])
+                        continue; /* the cheap test first */
+                l = strlen(cur_syms[k].sym);
                 if (i + l > end || memcmp(s + i, cur_syms[k].sym, l) != 0)
                         continue;
                 if (is_alpha(s[i]) && i > 0 && is_alpha(s[i - 1]))
@@ -2148,11 +2155,21 @@ static int iban_find(const struct fctx *c, char out[35])
 static const char *currency_main(const struct fctx *c)
 {
         size_t count[G_N_ELEMENTS(cur_codes)], i, e, k, best = 0;
+        unsigned char first[256] = {0};
 
+        /* cur_at compares a dozen symbols wherever it is asked, and this
+         * reads every byte: ask it only where a currency may start, at
+         * the first byte of a symbol or a code, or at "euro" (folded). */
+        for (k = 0; k < G_N_ELEMENTS(cur_syms); k++)
+                first[(unsigned char)cur_syms[k].sym[0]] = 1;
+        for (k = 0; cur_codes[k]; k++)
+                first[(unsigned char)cur_codes[k][0]] = 1;
         memset(count, 0, sizeof(count));
         for (i = 0; i < c->n;) {
-                const char *code = cur_at(c, i, c->n, &e);
+                const char *code = NULL;
 
+                if (first[(unsigned char)c->s[i]] || c->f[i] == 'e')
+                        code = cur_at(c, i, c->n, &e);
                 if (!code) {
                         i++;
                         continue;
