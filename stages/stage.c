@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 
+#include "../worker/cpu.h"
 #include "../worker/source.h"
 #include "extract.h"
 
@@ -44,7 +45,8 @@ static void stage_work_after(uv_work_t *req, int status)
 }
 
 void stage_pool_run(uv_loop_t *loop, const struct config *cfg,
-                    struct doc *doc, stage_work_fn work, stage_done_fn done)
+                    struct doc *doc, int prio, stage_work_fn work,
+                    stage_done_fn done)
 {
         struct stage_work *w = xcalloc(1, sizeof(*w));
         int rc;
@@ -54,7 +56,7 @@ void stage_pool_run(uv_loop_t *loop, const struct config *cfg,
         w->cfg = cfg;
         w->work = work;
         w->done = done;
-        rc = uv_queue_work(loop, &w->req, stage_work_run, stage_work_after);
+        rc = cpu_queue(loop, prio, &w->req, stage_work_run, stage_work_after);
         if (rc < 0) {
                 struct err err;
                 free(w);
@@ -82,7 +84,8 @@ static void stage_fetch_start(void *state, struct doc *doc,
 {
         const struct stage_env *env = state;
 
-        stage_pool_run(env->loop, env->cfg, doc, source_fetch, done);
+        stage_pool_run(env->loop, env->cfg, doc, STAGE_PRIO_FETCH,
+                       source_fetch, done);
 }
 
 static void stage_extract_start(void *state, struct doc *doc,
@@ -90,7 +93,8 @@ static void stage_extract_start(void *state, struct doc *doc,
 {
         const struct stage_env *env = state;
 
-        stage_pool_run(env->loop, env->cfg, doc, extract_document, done);
+        stage_pool_run(env->loop, env->cfg, doc, STAGE_PRIO_EXTRACT,
+                       extract_document, done);
 }
 
 const struct stage stage_fetch = {

@@ -47,9 +47,20 @@ extern const struct stage stage_summarize;
 typedef int (*stage_work_fn)(struct doc *doc, const struct config *cfg,
                              struct err *err);
 
-/* Runs work(doc, cfg, err) on the loop's thread pool, then done on the
- * loop thread (err NULL when work returned 0). */
+/* Priorities of CPU work (worker/cpu.h): later stages first, so that a
+ * document that has started finishes before new ones start. */
+enum {
+        STAGE_PRIO_FETCH = 1,
+        STAGE_PRIO_EXTRACT = 2,
+        STAGE_PRIO_CLASSIFY = 3,
+        STAGE_PRIO_FIELDS = 4,
+        STAGE_PRIO_SUMMARIZE = 5
+};
+
+/* Runs work(doc, cfg, err) on the loop's thread pool at priority prio,
+ * then done on the loop thread (err NULL when work returned 0). */
 void stage_pool_run(uv_loop_t *loop, const struct config *cfg,
-                    struct doc *doc, stage_work_fn work, stage_done_fn done);
+                    struct doc *doc, int prio, stage_work_fn work,
+                    stage_done_fn done);
 
 #endif

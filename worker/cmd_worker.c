@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "consumer.h"
+#include "cpu.h"
 #include "log.h"
 #include "model/model.h"
 #include "pipeline.h"
@@ -27,6 +28,7 @@ struct worker {
         struct store *store;
         struct pipeline *pipeline;
         struct consumer *consumer;
+        struct cpu *cpu;
         uv_signal_t sigterm, sigint;
         int signals;
         int exit_code;
@@ -193,6 +195,8 @@ int cmd_worker(int argc, char **argv)
                 return 1;
         }
         w.loop = uv_default_loop();
+        /* Two items per pool thread: one running, one ready. */
+        w.cpu = cpu_new(w.loop, w.cfg.threads * 2);
         err_clear(&err);
         w.model = model_new(w.loop, &w.cfg, &err);
         if (!w.model)
@@ -221,6 +225,7 @@ int cmd_worker(int argc, char **argv)
 
         uv_run(w.loop, UV_RUN_DEFAULT);
         uv_loop_close(w.loop);
+        cpu_free(w.cpu);
         config_cleanup(&w.cfg);
         log_info("worker", "stopped");
         return w.exit_code;
@@ -232,6 +237,7 @@ fail:
         model_free(w.model);
         uv_run(w.loop, UV_RUN_DEFAULT);
         uv_loop_close(w.loop);
+        cpu_free(w.cpu);
         config_cleanup(&w.cfg);
         return 1;
 }

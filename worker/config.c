@@ -276,11 +276,11 @@ static const struct config_opt opts[] = {
      .desc = "most documents written in one transaction"},
     {"postgres.batch_ms", OPT_INT, OFF(pg_batch_ms), "20", 0, 10000,
      .desc = "longest wait (ms) to fill a batch"},
-    {"worker.max_inflight", OPT_INT, OFF(max_inflight), "64", 2, 100000,
+    {"worker.max_inflight", OPT_INT, OFF(max_inflight), "256", 2, 100000,
      .desc = "documents in flight at which partitions are paused"},
-    {"worker.low_water", OPT_INT, OFF(low_water), "32", 1, 100000,
+    {"worker.low_water", OPT_INT, OFF(low_water), "192", 1, 100000,
      .desc = "partitions resume below this many; must be below "
-             "worker.max_inflight; default worker.max_inflight / 2"},
+             "worker.max_inflight; default 3/4 of worker.max_inflight"},
     {"worker.threads", OPT_INT, OFF(threads), "2", 1, 256,
      .desc = "CPU thread pool (parsing, builtin model)"},
     {"worker.drain_timeout_ms", OPT_INT, OFF(drain_ms), "30000", 0, 3600000,
@@ -2353,8 +2353,10 @@ static void ld_finish(struct loader *ld)
                         config_kafka_set(cfg, kafka_defaults[i].key,
                                          kafka_defaults[i].value);
         }
+        /* Resume early: a resumed partition takes a fetch round trip to
+         * deliver again, and the work queued meanwhile must cover it. */
         if (!opt_is_set(ld, lw))
-                cfg->low_water = cfg->max_inflight / 2;
+                cfg->low_water = cfg->max_inflight * 3 / 4;
         if (!cfg->price_map[0]) {
                 free(cfg->price_map);
                 cfg->price_map = xstrdup(access(PRICE_MAP_LOCAL, R_OK) == 0

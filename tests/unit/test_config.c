@@ -128,8 +128,8 @@ START_TEST(test_defaults)
         ck_assert_str_eq(cfg.pg_dsn, "host=/tmp port=5432 dbname=postgres");
         ck_assert_int_eq(cfg.pg_batch_max, 64);
         ck_assert_int_eq(cfg.pg_batch_ms, 20);
-        ck_assert_int_eq(cfg.max_inflight, 64);
-        ck_assert_int_eq(cfg.low_water, 32);
+        ck_assert_int_eq(cfg.max_inflight, 256);
+        ck_assert_int_eq(cfg.low_water, 192);
         ck_assert_int_eq(cfg.threads, 2);
         ck_assert_int_eq(cfg.drain_ms, 30000);
         ck_assert_int_eq(cfg.retries, 3);
@@ -165,7 +165,7 @@ START_TEST(test_defaults)
         ck_assert_uint_eq(cfg.kafka_n, 2);
         config_cleanup(&cfg);
         load_ok(&cfg, "# nothing here\n---\n", no_env);
-        ck_assert_int_eq(cfg.max_inflight, 64);
+        ck_assert_int_eq(cfg.max_inflight, 256);
         config_cleanup(&cfg);
         load_ok(&cfg, "kafka:\nworker: ~\nlimits: {}\n", no_env);
         ck_assert_uint_eq(cfg.kafka_n, 2);
@@ -231,7 +231,7 @@ START_TEST(test_file_valid)
         ck_assert_str_eq(cfg.topic_dlq, "in.jobs.dlq");
         ck_assert_str_eq(cfg.pg_dsn, "host=db user=app");
         ck_assert_int_eq(cfg.max_inflight, 100);
-        ck_assert_int_eq(cfg.low_water, 50); /* max_inflight / 2 */
+        ck_assert_int_eq(cfg.low_water, 75); /* 3/4 of max_inflight */
         ck_assert_int_eq(cfg.threads, 8);
         ck_assert_str_eq(cfg.log_level, "debug");
         ck_assert_int_eq(cfg.retries, 0);
@@ -282,7 +282,7 @@ START_TEST(test_file_low_water)
         ck_assert_int_eq(cfg.low_water, 3);
         config_cleanup(&cfg);
         load_ok(&cfg, "worker:\n  max_inflight: 3\n", no_env);
-        ck_assert_int_eq(cfg.low_water, 1);
+        ck_assert_int_eq(cfg.low_water, 2); /* 3/4 of 3 */
         config_cleanup(&cfg);
         load_ok(&cfg, "worker:\n  low_water: 63\n", no_env);
         ck_assert_int_eq(cfg.low_water, 63);
@@ -291,9 +291,9 @@ START_TEST(test_file_low_water)
         assert_fails("worker:\n  max_inflight: 10\n  low_water: 10\n", no_env,
                      "$:3: worker.low_water: 10 must be below "
                      "worker.max_inflight (10)");
-        assert_fails("worker.low_water: 64\n", no_env,
-                     "$:1: worker.low_water: 64 must be below "
-                     "worker.max_inflight (64)");
+        assert_fails("worker.low_water: 256\n", no_env,
+                     "$:1: worker.low_water: 256 must be below "
+                     "worker.max_inflight (256)");
         assert_fails("worker.max_inflight: 1\n", no_env,
                      "$:1: worker.max_inflight: 1 is below the minimum 2");
 }
@@ -580,7 +580,7 @@ START_TEST(test_env_overrides)
                 env);
         ck_assert_str_eq(cfg.pg_dsn, "host=pg password=x dbname=docs");
         ck_assert_int_eq(cfg.max_inflight, 10);
-        ck_assert_int_eq(cfg.low_water, 5);
+        ck_assert_int_eq(cfg.low_water, 7); /* 3/4 of 10 */
         ck_assert_int_eq(cfg.threads, 8); /* env over file */
         ck_assert_int_eq(cfg.max_bytes, 1073741824);
         ck_assert_uint_eq(cfg.classes_n, 3);
@@ -607,7 +607,7 @@ START_TEST(test_env_errors)
         char *threads[] = {"DOCPIPE_WORKER_THREADS=two", NULL};
         char *two[] = {"DOCPIPE_WORKER_LOG_LEVEL=loud",
                        "DOCPIPE_LIMITS_MAX_BYTES=1.5GB", NULL};
-        char *low[] = {"DOCPIPE_WORKER_LOW_WATER=64", NULL};
+        char *low[] = {"DOCPIPE_WORKER_LOW_WATER=256", NULL};
         char *max[] = {"DOCPIPE_WORKER_MAX_INFLIGHT=8", NULL};
         char *dlq[] = {"DOCPIPE_TOPICS_DLQ=docpipe.jobs", NULL};
         char *classes[] = {"DOCPIPE_MODEL_CLASSES=", NULL};
@@ -621,8 +621,8 @@ START_TEST(test_env_errors)
                      "env DOCPIPE_LIMITS_MAX_BYTES: expected a size (bytes, "
                      "or with KB, MB, GB), got '1.5GB'");
         assert_fails(NULL, low,
-                     "env DOCPIPE_WORKER_LOW_WATER: 64 must be below "
-                     "worker.max_inflight (64)");
+                     "env DOCPIPE_WORKER_LOW_WATER: 256 must be below "
+                     "worker.max_inflight (256)");
         /* The error is where low_water was set, whatever lowered max. */
         assert_fails("worker:\n  low_water: 10\n", max,
                      "$:2: worker.low_water: 10 must be below "
@@ -772,8 +772,8 @@ START_TEST(test_dump_defaults)
             "postgres.dsn: host=/tmp port=5432 dbname=postgres\n"
             "postgres.batch_max: 64\n"
             "postgres.batch_ms: 20\n"
-            "worker.max_inflight: 64\n"
-            "worker.low_water: 32\n"
+            "worker.max_inflight: 256\n"
+            "worker.low_water: 192\n"
             "worker.threads: 2\n"
             "worker.drain_timeout_ms: 30000\n"
             "worker.retries: 3\n"

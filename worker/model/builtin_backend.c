@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../cpu.h"
 #include "builtin.h"
 #include "model.h"
 
@@ -127,8 +128,10 @@ static void builtin_run(void *state, enum model_task task, struct doc *doc,
         j->done = done;
         j->arg = arg;
         j->start_ns = uv_hrtime();
-        rc = uv_queue_work(s->loop, &j->req, builtin_job_run,
-                           builtin_job_after);
+        /* Same priorities as the stages: later tasks first. */
+        rc = cpu_queue(s->loop,
+                       task == MODEL_CLASSIFY ? 3 : task == MODEL_FIELDS ? 4 : 5,
+                       &j->req, builtin_job_run, builtin_job_after);
         if (rc < 0) {
                 free(j);
                 err_set(&err, ERR_FATAL, "uv_queue_work: %s", uv_strerror(rc));
