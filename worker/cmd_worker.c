@@ -6,6 +6,7 @@
  * and everything it creates for the run.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,12 +179,21 @@ int cmd_worker(int argc, char **argv)
         const char *path = NULL;
         char threads[16];
         struct err err;
+        sigset_t sigs;
         int rc;
 
         memset(&w, 0, sizeof(w));
         rc = worker_parse_args(argc, argv, &path, worker_usage);
         if (rc)
                 return rc > 0 ? 0 : 2;
+        /* A SIGTERM while starting (migrations may wait for Postgres)
+         * stays pending until the loop's handlers are in place, and then
+         * drains like any other; threads started meanwhile (librdkafka's,
+         * the store's) inherit the mask and never take it. */
+        sigemptyset(&sigs);
+        sigaddset(&sigs, SIGTERM);
+        sigaddset(&sigs, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &sigs, NULL);
         if (worker_load_config(&w.cfg, path) < 0)
                 return 2;
         /* The CPU pool: libuv reads this once, at its first use. */
@@ -219,6 +229,7 @@ int cmd_worker(int argc, char **argv)
         w.sigterm.data = w.sigint.data = &w;
         uv_signal_start(&w.sigterm, worker_on_signal, SIGTERM);
         uv_signal_start(&w.sigint, worker_on_signal, SIGINT);
+        pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
         log_info("worker", "started: %d threads, at most %d documents in "
                            "flight",
                  w.cfg.threads, w.cfg.max_inflight);

@@ -90,7 +90,8 @@ t_kill() {
 t_sigterm() {
         say "SIGTERM: exit 0 within the drain deadline, nothing lost"
         new_db t_sigterm; start_broker 4; test_env
-        export DOCPIPE_WORKER_DRAIN_TIMEOUT_MS=20000
+        # A small bound, so that documents still wait in Kafka at SIGTERM.
+        export DOCPIPE_WORKER_DRAIN_TIMEOUT_MS=20000 DOCPIPE_WORKER_MAX_INFLIGHT=16
         start_worker a
         ls "$WORK"/corpus/*.pdf | head -n 200 |
                 xargs "$B/docpipe" submit --uri --id-prefix term- 2>>"$WORK/submit.log"
@@ -108,7 +109,10 @@ t_sigterm() {
         check "documents" 200 "$(q 'SELECT count(*) FROM documents')"
         check "results" 200 "$(q 'SELECT count(*) FROM results')"
         check "consumer group lag" 0 "$(lag)"
-        unset DOCPIPE_WORKER_DRAIN_TIMEOUT_MS
+        # A SIGTERM while the worker is still starting is a drain too.
+        start_worker c; sleep 0.05
+        stop_worker c; check "exit status after SIGTERM while starting" 0 $?
+        unset DOCPIPE_WORKER_DRAIN_TIMEOUT_MS DOCPIPE_WORKER_MAX_INFLIGHT
         stop_broker
 }
 

@@ -498,7 +498,9 @@ static int remote_ep_init(struct remote *r, struct remote_ep *ep,
         oc.name = ce->name;
         oc.base_url = ce->base_url;
         oc.model = ce->model;
-        oc.api_key = ce->api_key_env ? getenv(ce->api_key_env) : NULL;
+        oc.api_key = ce->api_key_env && ce->api_key_env[0]
+                             ? getenv(ce->api_key_env)
+                             : NULL;
         oc.concurrency = ce->concurrency;
         oc.connect_timeout_ms = ce->connect_timeout_ms;
         oc.timeout_ms = ce->timeout_ms;
@@ -515,7 +517,7 @@ static int remote_ep_init(struct remote *r, struct remote_ep *ep,
         oc.breaker_cooldown_ms = ce->breaker_cooldown_ms;
         oc.extra_body = ce->extra_body;
         oc.extra_headers = ce->extra_headers;
-        if (ce->api_key_env && !oc.api_key)
+        if (ce->api_key_env && ce->api_key_env[0] && !oc.api_key)
                 log_warn("model", "endpoint %s: environment variable %s is "
                                   "not set; requests go without a key",
                          ce->name, ce->api_key_env);
