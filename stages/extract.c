@@ -165,33 +165,46 @@ static gchar *extract_spaced(PopplerPage *page, const gchar *text)
         PopplerRectangle *r = NULL;
         guint n = 0, k = 0;
         GString *out;
-        const gchar *p, *prev = NULL;
+        const gchar *p, *run, *prev = NULL;
 
         if (!poppler_page_get_text_layout(page, &r, &n))
                 return NULL;
-        if (n != (guint)g_utf8_strlen(text, -1)) {
-                g_free(r);
+        out = g_string_sized_new(strlen(text) + strlen(text) / 16 + 16);
+        /* Copy runs of text whole; stop only where a break goes in. */
+        for (p = run = text; *p; prev = p, p = g_utf8_next_char(p), k++) {
+                const PopplerRectangle *a, *b;
+                double h, dy;
+                char sep = 0;
+
+                if (k >= n) { /* boxes and text disagree: leave it */
+                        g_string_free(out, TRUE);
+                        g_free(r);
+                        return NULL;
+                }
+                if (!prev || g_ascii_isspace(*p) || g_ascii_isspace(*prev))
+                        continue;
+                a = &r[k - 1];
+                b = &r[k];
+                h = a->y2 - a->y1;
+                dy = b->y1 - a->y1;
+                /* Another line: Poppler ran two lines together. Same
+                 * line: a gap wider than a thin space. */
+                if (h > 0 && (dy >= h / 2 || dy <= -h / 2))
+                        sep = '\n';
+                else if (h > 0 && b->x1 - a->x2 > h * 0.25)
+                        sep = ' ';
+                if (sep) {
+                        g_string_append_len(out, run, p - run);
+                        g_string_append_c(out, sep);
+                        run = p;
+                }
+        }
+        g_string_append_len(out, run, p - run);
+        g_free(r);
+        if (k != n) {
+                g_string_free(out, TRUE);
                 return NULL;
         }
-        out = g_string_sized_new(strlen(text) + strlen(text) / 16 + 16);
-        for (p = text; *p; p = g_utf8_next_char(p), k++) {
-                if (prev && k > 0 && !g_ascii_isspace(*p) &&
-                    !g_ascii_isspace(*prev)) {
-                        const PopplerRectangle *a = &r[k - 1], *b = &r[k];
-                        double h = a->y2 - a->y1;
-                        double gap = b->x1 - a->x2;
-                        double dy = b->y1 - a->y1;
-                        /* Another line: Poppler ran two lines together.
-                         * Same line: a gap wider than a thin space. */
-                        if (h > 0 && (dy >= h / 2 || dy <= -h / 2))
-                                g_string_append_c(out, '\n');
-                        else if (h > 0 && gap > h * 0.25)
-                                g_string_append_c(out, ' ');
-                }
-                g_string_append_len(out, p, g_utf8_next_char(p) - p);
-                prev = p;
-        }
-        g_free(r);
         return g_string_free(out, FALSE);
 }
 
