@@ -26,9 +26,11 @@ endif
 
 SRC     := $(wildcard worker/*.c worker/model/*.c stages/*.c)
 LIBSRC  := $(filter-out worker/main.c,$(SRC))
-OBJ     := $(LIBSRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+OBJ     := $(LIBSRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o \
+           $(BUILD)/gen/field_schemas.o
 TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 MIGRATIONS := $(sort $(wildcard schemas/[0-9]*.sql))
+FIELD_SCHEMAS := $(sort $(wildcard schemas/fields/*.json))
 
 .PHONY: all deps check unit unit-bins integration demo bench lint format clean valgrind fuzz
 
@@ -43,6 +45,13 @@ $(BUILD)/gen/migrations.c: $(MIGRATIONS) schemas/embed.sh
 	sh schemas/embed.sh $(MIGRATIONS) > $@
 
 $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	$(CC) $(CFLAGS) -Iworker -c -o $@ $<
+
+$(BUILD)/gen/field_schemas.c: $(FIELD_SCHEMAS) schemas/embed-fields.sh
+	@mkdir -p $(dir $@)
+	sh schemas/embed-fields.sh $(FIELD_SCHEMAS) > $@
+
+$(BUILD)/gen/field_schemas.o: $(BUILD)/gen/field_schemas.c
 	$(CC) $(CFLAGS) -Iworker -c -o $@ $<
 
 $(BUILD)/libdocpipe.a: $(OBJ)

@@ -1032,6 +1032,31 @@ END_TEST
 
 /* ---- suite -------------------------------------------------------------- */
 
+/* The worker reads no schema files: the built-in copies are the files. */
+START_TEST(test_builtin_schemas_match_files)
+{
+        struct config cfg;
+        struct err err;
+        struct prompts *b;
+
+        cfg_init(&cfg, taxonomy, G_N_ELEMENTS(taxonomy));
+        b = prompts_new(&cfg, NULL, &err);
+        ck_assert_msg(b != NULL, "prompts_new: %s", err.msg);
+        for (size_t i = 0; i < G_N_ELEMENTS(taxonomy); i++) {
+                const json_t *f = prompts_schema(p, taxonomy[i]);
+                const json_t *e = prompts_schema(b, taxonomy[i]);
+                ck_assert_ptr_nonnull(e);
+                ck_assert_msg(json_equal(f, e), "schema of %s differs",
+                              taxonomy[i]);
+        }
+        ck_assert_ptr_nonnull(
+                json_object_get(json_object_get(prompts_schema(b, "invoice"),
+                                                "properties"),
+                                "invoice_number"));
+        prompts_free(b);
+}
+END_TEST
+
 static Suite *prompts_suite(void)
 {
         Suite *s = suite_create("prompts");
@@ -1064,6 +1089,7 @@ static Suite *prompts_suite(void)
                 {"summary errors", test_summary_errors},
                 {"schema subset", test_schema_subset},
                 {"schema files", test_schema_files_accept_builtin_shapes},
+                {"built-in schemas", test_builtin_schemas_match_files},
                 {"chunks long", test_chunks_long},
                 {"chunks no breaks", test_chunks_no_breaks},
                 {"relevant text", test_relevant_text},

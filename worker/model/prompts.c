@@ -19,6 +19,8 @@
  */
 #include "prompts.h"
 
+#include "../field_schemas.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
@@ -684,22 +686,42 @@ static int class_name_ok(const char *cls)
                strspn(cls, "abcdefghijklmnopqrstuvwxyz0123456789_") == len;
 }
 
-/* Sets *out to the new schema of cls from dir, or to the empty schema when
- * the file does not exist. */
+/* The schema of cls built into the binary, or NULL. */
+static const char *schema_embedded(const char *cls)
+{
+        for (int i = 0; i < field_schemas_n; i++)
+                if (strcmp(field_schemas[i].cls, cls) == 0)
+                        return field_schemas[i].json;
+        return NULL;
+}
+
+/* Sets *out to the new schema of cls from dir (NULL: the schemas built
+ * into the binary), or to the empty schema when there is none. */
 static int schema_load(const char *dir, const char *cls, json_t **out,
                        struct err *err)
 {
         char path[4096], why[256];
+        const char *text = NULL;
         json_error_t jerr;
         json_t *s;
 
-        snprintf(path, sizeof(path), "%s/%s.json", dir, cls);
-        if (access(path, F_OK) != 0 && errno == ENOENT) {
+        if (dir) {
+                snprintf(path, sizeof(path), "%s/%s.json", dir, cls);
+                if (access(path, F_OK) != 0 && errno == ENOENT)
+                        text = "";
+        } else {
+                snprintf(path, sizeof(path), "(built-in) %s.json", cls);
+                text = schema_embedded(cls);
+                if (!text)
+                        text = "";
+        }
+        if (text && !*text) {
                 *out = json_pack("{s:s,s:{},s:b}", "type", "object",
                                  "properties", "additionalProperties", 0);
                 return 0;
         }
-        s = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+        s = text ? json_loads(text, JSON_REJECT_DUPLICATES, &jerr)
+                 : json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
         if (!s)
                 return err_set(err, ERR_FATAL, "prompts: %s:%d: %s", path,
                                jerr.line, jerr.text);
@@ -837,8 +859,7 @@ struct prompts *prompts_new(const struct config *cfg, const char *dir,
                 }
                 p->classes[i] = xstrdup(cls);
                 p->n = i + 1;
-                if (schema_load(dir ? dir : PROMPTS_SCHEMA_DIR, cls,
-                                &p->schemas[i], err) < 0)
+                if (schema_load(dir, cls, &p->schemas[i], err) < 0)
                         goto fail;
                 p->strict[i] = schema_strict(p->schemas[i]);
                 p->fields_system[i] = fields_system_new(cls, p->schemas[i]);

@@ -29,8 +29,8 @@
 #define REPLY_VALUE_MAX 1024 /* bytes of one string field value */
 #define REPLY_ITEMS_MAX 64   /* items of one array field value */
 
-/* Where prompts_new looks when dir is NULL (relative to the working
- * directory; the container sets it to the install prefix). */
+/* The repository's field schemas, for tests that read them as files; the
+ * worker uses the copies built into the binary (field_schemas.h). */
 #define PROMPTS_SCHEMA_DIR "schemas/fields"
 
 /* How the fields request asks for structured output. */
@@ -59,8 +59,9 @@ struct reply_drops {
 
 /* Returns new prompts for cfg's taxonomy (cfg->classes; also
  * cfg->summary_max_chars, the default summary length, 600 when <= 0),
- * reading dir/<class>.json for each class (dir NULL: PROMPTS_SCHEMA_DIR).
- * A class without a schema file gets the empty schema: its fields request
+ * reading dir/<class>.json for each class (dir NULL: the schemas of
+ * schemas/fields built into the binary). A class without a schema gets
+ * the empty schema: its fields request
  * asks for {} and its fields reply is always {} (every property is
  * dropped as unknown). cfg is borrowed for the call only. Errors
  * (ERR_FATAL): no classes (or more than CONFIG_MAX_CLASSES), a class
