@@ -25,6 +25,7 @@
 #include "config.h"
 #include "doc.h"
 #include "log.h"
+#include "model/prices.h"
 
 #define DEMO_DB "docpipe_demo"
 #define DEMO_MAX_WORKERS 8
@@ -253,6 +254,43 @@ static int demo_table(PGconn *pg)
         return 0;
 }
 
+/* What the same tokens would have cost on a few hosted models, priced
+ * from the price map: the comparison a team makes before choosing. */
+static void demo_elsewhere(PGconn *pg, const char *price_map)
+{
+        static const char *const models[] = {"deepseek/deepseek-v4-flash",
+                                             "gpt-5", "claude-opus-4-6"};
+        PGresult *res = PQexec(pg, "SELECT coalesce(sum(input_tokens), 0),"
+                                   " coalesce(sum(output_tokens), 0)"
+                                   " FROM model_calls");
+        struct prices *p;
+        struct err err;
+        struct usage u;
+
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+                PQclear(res);
+                return;
+        }
+        memset(&u, 0, sizeof(u));
+        u.prompt_tokens = atol(PQgetvalue(res, 0, 0));
+        u.completion_tokens = atol(PQgetvalue(res, 0, 1));
+        PQclear(res);
+        err_clear(&err);
+        p = prices_load(price_map, &err);
+        if (!p)
+                return;
+        printf("The same tokens, uncached, elsewhere (price map %s):",
+               prices_version(p));
+        for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
+                struct price pr;
+                if (prices_get(p, models[i], u.prompt_tokens, &pr) == 0)
+                        printf("%s %s $%.6f", i ? "," : "", models[i],
+                               usage_cost(&u, &pr));
+        }
+        printf(".\n");
+        prices_free(p);
+}
+
 int cmd_demo(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -417,6 +455,8 @@ int cmd_demo(int argc, char **argv)
         printf("docpipe demo: all %zu documents done in %.1f s\n", n,
                demo_now() - t0);
         rc = demo_table(pg) < 0 ? 1 : 0;
+        if (rc == 0)
+                demo_elsewhere(pg, cfg.price_map);
         printf("\nQuery them: psql \"%s\" -c 'SELECT * FROM "
                "document_costs'\n",
                dbdsn);
