@@ -84,7 +84,7 @@ static void stage_fetch_start(void *state, struct doc *doc,
 {
         const struct stage_env *env = state;
 
-        stage_pool_run(env->loop, env->cfg, doc, STAGE_PRIO_FETCH,
+        stage_pool_run(env->loop, env->cfg, doc, CPU_PRIO_FETCH,
                        source_fetch, done);
 }
 
@@ -93,7 +93,7 @@ static void stage_extract_start(void *state, struct doc *doc,
 {
         const struct stage_env *env = state;
 
-        stage_pool_run(env->loop, env->cfg, doc, STAGE_PRIO_EXTRACT,
+        stage_pool_run(env->loop, env->cfg, doc, CPU_PRIO_EXTRACT,
                        extract_document, done);
 }
 

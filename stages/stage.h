@@ -47,18 +47,9 @@ extern const struct stage stage_summarize;
 typedef int (*stage_work_fn)(struct doc *doc, const struct config *cfg,
                              struct err *err);
 
-/* Priorities of CPU work (worker/cpu.h): later stages first, so that a
- * document that has started finishes before new ones start. */
-enum {
-        STAGE_PRIO_FETCH = 1,
-        STAGE_PRIO_EXTRACT = 2,
-        STAGE_PRIO_CLASSIFY = 3,
-        STAGE_PRIO_FIELDS = 4,
-        STAGE_PRIO_SUMMARIZE = 5
-};
-
 /* Runs work(doc, cfg, err) on the loop's thread pool at priority prio,
- * then done on the loop thread (err NULL when work returned 0). */
+ * then done on the loop thread (err NULL when work returned 0). prio is
+ * one of the CPU_PRIO_* of worker/cpu.h. */
 void stage_pool_run(uv_loop_t *loop, const struct config *cfg,
                     struct doc *doc, int prio, stage_work_fn work,
                     stage_done_fn done);

@@ -17,6 +17,16 @@
 
 #define CPU_PRIORITIES 8 /* 0 lowest ... 7 highest */
 
+/* The priorities of the pipeline's CPU work: later stages first, so that a
+ * document that has started finishes before new ones start. */
+enum {
+        CPU_PRIO_FETCH = 1,
+        CPU_PRIO_EXTRACT = 2,
+        CPU_PRIO_CLASSIFY = 3,
+        CPU_PRIO_FIELDS = 4,
+        CPU_PRIO_SUMMARIZE = 5
+};
+
 struct cpu;
 
 /* Returns a new scheduler for loop that keeps at most inflight items in

@@ -128,9 +128,10 @@ static void builtin_run(void *state, enum model_task task, struct doc *doc,
         j->done = done;
         j->arg = arg;
         j->start_ns = uv_hrtime();
-        /* Same priorities as the stages: later tasks first. */
         rc = cpu_queue(s->loop,
-                       task == MODEL_CLASSIFY ? 3 : task == MODEL_FIELDS ? 4 : 5,
+                       task == MODEL_CLASSIFY ? CPU_PRIO_CLASSIFY
+                       : task == MODEL_FIELDS ? CPU_PRIO_FIELDS
+                                              : CPU_PRIO_SUMMARIZE,
                        &j->req, builtin_job_run, builtin_job_after);
         if (rc < 0) {
                 free(j);
