@@ -21,9 +21,11 @@
 #include "log.h"
 #include "offsets.h"
 
-#define CONSUMER_POLL_BUDGET 256 /* messages per loop turn */
-#define CONSUMER_TICK_MS 100     /* keep-alive poll while paused/idle */
+#define CONSUMER_POLL_BUDGET 256       /* messages per loop turn */
+#define CONSUMER_TICK_MS 100           /* keep-alive poll while paused/idle */
 #define CONSUMER_FINAL_COMMIT_MS 15000 /* waiting for the group to settle */
+#define CONSUMER_COMMIT_MS 5000        /* one commit's answer, at most */
+#define CONSUMER_CLOSE_MS 5000         /* leaving the group */
 
 struct consumer {
         uv_loop_t *loop;
@@ -39,6 +41,7 @@ struct consumer {
         int handles_open;
         int paused;
         int stopped;
+        int closing; /* leaving the group: commits were made already */
         /* Commit points of revoked partitions whose commit the coordinator
          * refused (a rebalance in progress): stored again if the partition
          * comes back to this member, so that nothing done is redone. */
@@ -48,10 +51,10 @@ struct consumer {
 void consumer_log_cb(const rd_kafka_t *rk, int level, const char *fac,
                      const char *buf)
 {
-        enum log_level lvl = level <= 3 ? LOG_ERROR
-                           : level <= 5 ? LOG_WARN
-                           : level == 6 ? LOG_INFO
-                                        : LOG_DEBUG;
+        enum log_level lvl = level <= 3   ? LOG_ERROR
+                             : level <= 5 ? LOG_WARN
+                             : level == 6 ? LOG_INFO
+                                          : LOG_DEBUG;
         char subj[128];
 
         if (!log_enabled(lvl))
@@ -107,8 +110,8 @@ static void consumer_store(struct consumer *c, const char *topic,
 void consumer_done(struct consumer *c, const char *topic, int32_t partition,
                    int64_t generation, int64_t offset)
 {
-        int64_t point = offsets_done(c->offsets, topic, partition, generation,
-                                     offset);
+        int64_t point =
+                offsets_done(c->offsets, topic, partition, generation, offset);
 
         if (point >= 0)
                 consumer_store(c, topic, partition, point);
@@ -158,6 +161,31 @@ static void consumer_on_assign(struct consumer *c, int coop,
         }
 }
 
+/* Commits offsets (NULL: the stored ones) and waits at most timeout_ms
+ * for the coordinator's answer. librdkafka's synchronous commit waits
+ * without a bound for a coordinator, which a worker that lost its brokers
+ * would never get; this one gives up with RD_KAFKA_RESP_ERR__TIMED_OUT. */
+static rd_kafka_resp_err_t
+consumer_commit_wait(struct consumer *c,
+                     const rd_kafka_topic_partition_list_t *offsets,
+                     int timeout_ms)
+{
+        rd_kafka_queue_t *q = rd_kafka_queue_new(c->rk);
+        rd_kafka_event_t *ev;
+        rd_kafka_resp_err_t e;
+
+        e = rd_kafka_commit_queue(c->rk, offsets, q, NULL, NULL);
+        if (!e) {
+                ev = rd_kafka_queue_poll(q, timeout_ms);
+                e = ev ? rd_kafka_event_error(ev)
+                       : RD_KAFKA_RESP_ERR__TIMED_OUT;
+                if (ev)
+                        rd_kafka_event_destroy(ev);
+        }
+        rd_kafka_queue_destroy(q);
+        return e;
+}
+
 static void consumer_on_revoke(struct consumer *c, int coop,
                                rd_kafka_topic_partition_list_t *parts)
 {
@@ -166,7 +194,9 @@ static void consumer_on_revoke(struct consumer *c, int coop,
         rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;
 
         /* Commit now, explicitly: after the revocation the offsets are
-         * not ours any more. */
+         * not ours any more. Lost partitions (the group went on without
+         * this member) cannot be committed: their new owner redoes what
+         * was done since the last commit, and skips it in PostgreSQL. */
         points = rd_kafka_topic_partition_list_new(parts->cnt);
         for (int i = 0; i < parts->cnt; i++) {
                 const char *topic = parts->elems[i].topic;
@@ -176,24 +206,29 @@ static void consumer_on_revoke(struct consumer *c, int coop,
                         rd_kafka_topic_partition_list_add(points, topic, part)
                                 ->offset = point;
         }
-        if (points->cnt > 0)
-                e = rd_kafka_commit(c->rk, points, 0);
+        if (points->cnt > 0 && rd_kafka_assignment_lost(c->rk))
+                e = RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST;
+        else if (points->cnt > 0)
+                e = consumer_commit_wait(
+                        c, points, c->closing ? 1000 : CONSUMER_COMMIT_MS);
         for (int i = 0; i < points->cnt; i++) {
                 rd_kafka_topic_partition_t *p = &points->elems[i];
                 rd_kafka_topic_partition_t *old =
-                        rd_kafka_topic_partition_list_find(
-                                c->pending, p->topic, p->partition);
+                        rd_kafka_topic_partition_list_find(c->pending, p->topic,
+                                                           p->partition);
                 if (old)
-                        rd_kafka_topic_partition_list_del(
-                                c->pending, p->topic, p->partition);
-                if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
-                        rd_kafka_topic_partition_list_add(
-                                c->pending, p->topic, p->partition)
+                        rd_kafka_topic_partition_list_del(c->pending, p->topic,
+                                                          p->partition);
+                if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET &&
+                    e != RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST)
+                        rd_kafka_topic_partition_list_add(c->pending, p->topic,
+                                                          p->partition)
                                 ->offset = p->offset;
         }
         if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
-                log_info("kafka", "commit on revocation refused (%s): kept "
-                                  "for %d partitions",
+                log_info("kafka",
+                         "commit on revocation refused (%s): kept "
+                         "for %d partitions",
                          rd_kafka_err2str(e), points->cnt);
         rd_kafka_topic_partition_list_destroy(points);
         for (int i = 0; i < parts->cnt; i++) {
@@ -433,7 +468,12 @@ static void consumer_final_commit(struct consumer *c)
         rd_kafka_resp_err_t e;
 
         for (;;) {
-                e = rd_kafka_commit(c->rk, NULL, 0);
+                int left = (int)((int64_t)(deadline - uv_hrtime()) / 1000000);
+                e = consumer_commit_wait(c, NULL,
+                                         left < 1 ? 1
+                                         : left > CONSUMER_COMMIT_MS
+                                                 ? CONSUMER_COMMIT_MS
+                                                 : left);
                 if (e == RD_KAFKA_RESP_ERR__NO_OFFSET)
                         e = RD_KAFKA_RESP_ERR_NO_ERROR;
                 if (!e && c->pending->cnt == 0)
@@ -448,26 +488,59 @@ static void consumer_final_commit(struct consumer *c)
         if (e)
                 log_warn("kafka", "final commit: %s", rd_kafka_err2str(e));
         if (c->pending->cnt > 0)
-                log_warn("kafka", "final commit: %d revoked partitions not "
-                                  "committed; their new owner redoes (and "
-                                  "skips) what was done",
+                log_warn("kafka",
+                         "final commit: %d revoked partitions not "
+                         "committed; their new owner redoes (and "
+                         "skips) what was done",
                          c->pending->cnt);
+}
+
+/* Leaves the group: the revocation and the LeaveGroup request, served
+ * here for at most CONSUMER_CLOSE_MS. rd_kafka_consumer_close would wait
+ * up to session.timeout.ms for a coordinator that may be gone. */
+static void consumer_leave(struct consumer *c)
+{
+        uint64_t deadline = uv_hrtime() + CONSUMER_CLOSE_MS * 1000000ULL;
+        rd_kafka_queue_t *q = rd_kafka_queue_new(c->rk);
+        rd_kafka_error_t *error;
+
+        c->closing = 1;
+        error = rd_kafka_consumer_close_queue(c->rk, q);
+        if (error) {
+                log_warn("kafka", "close: %s", rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+        }
+        while (!rd_kafka_consumer_closed(c->rk) && uv_hrtime() < deadline) {
+                rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 100);
+
+                if (!ev)
+                        continue;
+                if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
+                        consumer_rebalance_cb(
+                                c->rk, rd_kafka_event_error(ev),
+                                rd_kafka_event_topic_partition_list(ev), c);
+                rd_kafka_event_destroy(ev);
+        }
+        if (!rd_kafka_consumer_closed(c->rk))
+                log_warn("kafka",
+                         "close: the group coordinator did not "
+                         "answer in %d ms; leaving without it (the "
+                         "group drops this member after "
+                         "session.timeout.ms)",
+                         CONSUMER_CLOSE_MS);
+        rd_kafka_queue_destroy(q);
 }
 
 void consumer_close(struct consumer *c)
 {
-        rd_kafka_resp_err_t e;
-
         if (!c)
                 return;
         c->stopped = 1;
         consumer_final_commit(c);
         rd_kafka_queue_io_event_enable(c->rkqu, -1, NULL, 0);
-        e = rd_kafka_consumer_close(c->rk);
-        if (e)
-                log_warn("kafka", "close: %s", rd_kafka_err2str(e));
+        consumer_leave(c);
         rd_kafka_queue_destroy(c->rkqu);
-        rd_kafka_destroy(c->rk);
+        rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
         offsets_free(c->offsets);
         rd_kafka_topic_partition_list_destroy(c->pending);
         close(c->pipefd[0]);

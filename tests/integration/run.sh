@@ -112,8 +112,21 @@ t_sigterm() {
         # A SIGTERM while the worker is still starting is a drain too.
         start_worker c; sleep 0.05
         stop_worker c; check "exit status after SIGTERM while starting" 0 $?
-        unset DOCPIPE_WORKER_DRAIN_TIMEOUT_MS DOCPIPE_WORKER_MAX_INFLIGHT
+        # The broker gone (the network cable pulled) before SIGTERM: the
+        # final commit and the group leave are bounded, the exit is clean,
+        # and what was done is in PostgreSQL, redone and skipped later.
+        new_db t_sigterm_nobroker; test_env
+        start_worker d
+        ls "$WORK"/corpus/*.pdf | head -n 100 |
+                xargs "$B/docpipe" submit --uri --id-prefix nob- 2>>"$WORK/submit.log"
+        wait_count "SELECT count(*) FROM documents" 10 300 || not_ok "no progress before the broker went"
         stop_broker
+        t0=$(date +%s%N)
+        stop_worker d; rc=$?
+        ms=$((($(date +%s%N) - t0) / 1000000))
+        check "exit status after SIGTERM with the broker gone" 0 "$rc"
+        if [ "$ms" -le 45000 ]; then ok "exited in $ms ms without a broker"; else not_ok "exit without a broker took $ms ms"; fi
+        unset DOCPIPE_WORKER_DRAIN_TIMEOUT_MS DOCPIPE_WORKER_MAX_INFLIGHT
 }
 
 # ---------------------------------------------------------------------------
