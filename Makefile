@@ -7,7 +7,8 @@
 #   make SANITIZE=1 build into build-asan/ with ASan and UBSan
 
 CC      ?= cc
-PKGS    := rdkafka poppler-glib gio-2.0 cairo libuv yaml-0.1 jansson libpq libcurl libexttextcat
+PKGS    := rdkafka poppler-glib gio-2.0 cairo libuv yaml-0.1 jansson libpq libcurl libexttextcat \
+           libcrypto
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla -Werror
 CFLAGS  ?= -O2 -g

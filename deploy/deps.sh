@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential pkg-config git ca-certificates
       librdkafka-dev libpoppler-glib-dev libcairo2-dev libuv1-dev libyaml-dev
-      libjansson-dev libpq-dev libcurl4-openssl-dev libexttextcat-dev
+      libjansson-dev libpq-dev libcurl4-openssl-dev libssl-dev libexttextcat-dev
       libexttextcat-data libmicrohttpd-dev check postgresql qpdf kcat valgrind
       clang libclang-rt-14-dev fonts-dejavu-core"
 missing=""

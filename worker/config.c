@@ -316,6 +316,11 @@ static const struct config_opt opts[] = {
      100000, .desc = "longest summary"},
     {"model.language_data", OPT_STR, OFF(lang_dir), "",
      .desc = "libexttextcat data directory; empty: Debian's"},
+    {"model.languages", OPT_STR, OFF(languages), CONFIG_LANGUAGES_DEFAULT,
+     .desc = "the languages the builtin model tells apart: codes of "
+             "libexttextcat's profiles (ISO 639), space- or "
+             "comma-separated, or \"all\" (about 180, three times slower "
+             "and more false friends such as Scots for short English)"},
     {"models.price_map", OPT_STR, OFF(price_map), "",
      .desc = "LiteLLM price map (JSON) the remote calls are priced from; "
              "empty: " PRICE_MAP_LOCAL " when it exists (relative to the "

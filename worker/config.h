@@ -18,6 +18,12 @@
 
 #include "err.h"
 
+/* model.languages by default: the languages of most business documents,
+ * of libexttextcat's 180 profiles. */
+#define CONFIG_LANGUAGES_DEFAULT                                               \
+        "af ar be bg bn bs ca cs cy da de el en es et eu fa fi fr ga gl he "   \
+        "hi hr hu id is it ja ko lb lt lv mk ms mt nb nl nn pl pt ro ru sh "   \
+        "sk sl sq sr sv sw th tl tr uk ur vi zh"
 #define CONFIG_MAX_CLASSES 32
 #define CONFIG_MAX_ENDPOINTS 64 /* models.endpoints */
 #define CONFIG_MAX_STEPS 16     /* steps of one route */
@@ -129,6 +135,7 @@ struct config {
         size_t classes_n;
         int summary_max_chars;  /* model.summary_max_chars */
         char *lang_dir;         /* model.language_data: libexttextcat dir */
+        char *languages;        /* model.languages: profile codes or "all" */
 
         /* models.*: remote models. Endpoints and routes come from the file
          * only; the rest also from DOCPIPE_MODELS_*. */

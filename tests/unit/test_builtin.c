@@ -31,6 +31,7 @@ static void cfg_init(struct config *cfg, char **classes, size_t n)
         cfg->classes_n = n;
         cfg->summary_max_chars = 600;
         cfg->lang_dir = NULL;
+        cfg->languages = CONFIG_LANGUAGES_DEFAULT;
 }
 
 /* The model under test, made per test case by setup and freed by
@@ -442,6 +443,44 @@ START_TEST(test_new_lang_dir)
         b = builtin_new(&cfg, &err);
         ck_assert_msg(b != NULL, "%s", err.msg);
         builtin_language(b, s, strlen(s), lang);
+        ck_assert_str_eq(lang, "nl");
+        builtin_free(b);
+}
+END_TEST
+
+/* model.languages: only the listed profiles are loaded; a code without
+ * a profile is refused at start; "all" loads every one. */
+START_TEST(test_new_languages)
+{
+        struct config cfg;
+        struct err err;
+        struct builtin *b;
+        char lang[8];
+        const char *nl = "Wij verzoeken u het bedrag binnen dertig dagen "
+                         "over te maken op onze rekening.";
+        const char *en = "We kindly ask you to pay the amount within thirty "
+                         "days into our bank account.";
+
+        cfg_init(&cfg, taxonomy, 2);
+        cfg.languages = "en, de";
+        b = builtin_new(&cfg, &err);
+        ck_assert_msg(b != NULL, "%s", err.msg);
+        builtin_language(b, en, strlen(en), lang);
+        ck_assert_str_eq(lang, "en");
+        builtin_language(b, nl, strlen(nl), lang);
+        ck_assert_str_ne(lang, "nl");
+        builtin_free(b);
+
+        cfg.languages = "en qq";
+        ck_assert_ptr_null(builtin_new(&cfg, &err));
+        ck_assert_int_eq(err.cls, ERR_FATAL);
+        ck_assert_ptr_nonnull(strstr(err.msg, "model.languages"));
+        ck_assert_ptr_nonnull(strstr(err.msg, "'qq'"));
+
+        cfg.languages = "all";
+        b = builtin_new(&cfg, &err);
+        ck_assert_msg(b != NULL, "%s", err.msg);
+        builtin_language(b, nl, strlen(nl), lang);
         ck_assert_str_eq(lang, "nl");
         builtin_free(b);
 }
@@ -1598,6 +1637,7 @@ static Suite *builtin_suite(void)
 
         add(s, "new_errors", test_new_errors);
         add(s, "new_lang_dir", test_new_lang_dir);
+        add(s, "new_languages", test_new_languages);
         add(s, "language", test_language);
         add(s, "language_unknown", test_language_unknown);
         add(s, "classify_invoice", test_classify_invoice);

@@ -790,6 +790,7 @@ START_TEST(test_dump_defaults)
             "annual_report, financial_report, contract, tax_form, other]\n"
             "model.summary_max_chars: 600\n"
             "model.language_data: \"\"\n"
+            "model.languages: " CONFIG_LANGUAGES_DEFAULT "\n"
             "models.price_map: %s\n"
             "models.endpoints: []\n"
             "models.routes.classify: [{endpoint: builtin}]\n"
@@ -802,7 +803,7 @@ START_TEST(test_dump_defaults)
             "models.shadow.stages: [classify, fields]\n"
             "kafka.bootstrap.servers: localhost:9092\n"
             "kafka.group.id: docpipe\n";
-        char want[sizeof(want_fmt) + 64];
+        char want[sizeof(want_fmt) + 256];
         struct config cfg;
         char *out;
 
@@ -1834,11 +1835,11 @@ START_TEST(test_reference)
         /* The main table: header, keys, kafka; then the two others. */
         for (char *p = buf; *p && !(p[0] == '\n' && p[1] == '\n'); p++)
                 rows += *p == '\n';
-        ck_assert_uint_eq(rows + 1, 2 + 32 + 3);
+        ck_assert_uint_eq(rows + 1, 2 + 33 + 3);
         rows = 0;
         for (char *p = buf; *p; p++)
                 rows += strncmp(p, "\n| `", 4) == 0;
-        ck_assert_uint_eq(rows, 32 + 3 + 26 + 5);
+        ck_assert_uint_eq(rows, 33 + 3 + 26 + 5);
         free(buf);
 }
 END_TEST
