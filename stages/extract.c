@@ -4,9 +4,11 @@
  * borrows doc->bytes (no copy) with no password: poppler_document_new_
  * from_data/_from_bytes crash on some encrypted files when given a wrong
  * password, from_stream reports a GError instead. Text is read page by page
- * and joined with '\f'; the caps on bytes (limits.max_bytes), pages
- * (limits.max_pages) and text (limits.max_text_bytes) are checked before
- * the work they bound. Plain text (text/plain, text/csv, text/markdown) is
+ * and joined with '\f'. Each page is rebuilt from its glyph boxes into
+ * physical lines (a label and its value on one line), unless it is set in
+ * columns of prose, which keep Poppler's reading order. The caps on bytes
+ * (limits.max_bytes), pages (limits.max_pages) and text
+ * (limits.max_text_bytes) are checked before the work they bound. Plain text (text/plain, text/csv, text/markdown) is
  * checked to be UTF-8 without NUL bytes and copied. Everything is built in
  * locals and handed to doc only on success, so a failed call leaves doc as
  * it was. Owns the Poppler document, its pages and the GLib strings of one
@@ -16,6 +18,7 @@
 
 #include <gio/gio.h>
 #include <glib.h>
+#include <math.h>
 #include <poppler.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +61,7 @@ static void extract_out_commit(struct extract_out *out, struct doc *doc)
 {
         extract_move(&doc->text, &out->text);
         doc->text_len = out->text_len;
+        doc->text_tokens = 0;
         doc->pages = out->pages;
         extract_move(&doc->title, &out->title);
         extract_move(&doc->author, &out->author);
@@ -154,21 +158,202 @@ static int extract_append(GString *buf, const char *s, size_t len, int64_t cap,
         return 0;
 }
 
-/* Returns a new copy of text with a space put between two characters of
- * one line that are visibly apart on the page. Poppler's plain text runs
- * table cells and label/value pairs together ("Invoice No.INV-2024-0554Bill
- * to", "22/09/2024Due date"); the glyph boxes of poppler_page_get_text_layout,
- * one per character of the text, show the gaps and the line changes. NULL
- * when the boxes do not match the text. */
-static gchar *extract_spaced(PopplerPage *page, const gchar *text)
+/* A word of a page: a run of characters of Poppler's text with no white
+ * space and no visible gap, and the box around its glyphs. */
+struct extract_word {
+        const gchar *s; /* in the page's text */
+        size_t len;
+        double x1, y1, x2, y2;
+        size_t order; /* in Poppler's reading order */
+};
+
+struct extract_line {
+        size_t first, n; /* of the words, sorted */
+        double y1, y2;
+};
+
+static int extract_word_by_y(const void *pa, const void *pb)
 {
-        PopplerRectangle *r = NULL;
-        guint n = 0, k = 0;
+        const struct extract_word *a = pa, *b = pb;
+        double ya = (a->y1 + a->y2) / 2, yb = (b->y1 + b->y2) / 2;
+
+        if (ya != yb)
+                return ya < yb ? -1 : 1;
+        return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static int extract_word_by_x(const void *pa, const void *pb)
+{
+        const struct extract_word *a = pa, *b = pb;
+
+        if (a->x1 != b->x1)
+                return a->x1 < b->x1 ? -1 : 1;
+        return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* Does the page read in text columns? Poppler reads a column of prose
+ * whole before the next one, so a physical line across columns is made of
+ * runs of words that Poppler read one after the other, each a piece of a
+ * line of prose. A table or a form jumps too (labels, then their values)
+ * but in short runs. Columns: at least 5 lines, and a third of the lines
+ * that jump, have two runs of 3 words or more. */
+static int extract_columns(const struct extract_word *w,
+                           const struct extract_line *lines, size_t nl)
+{
+        size_t jumping = 0, prose = 0;
+
+        for (size_t l = 0; l < nl; l++) {
+                const struct extract_word *a = &w[lines[l].first];
+                size_t runs = 1, long_runs = 0, run = 1;
+
+                for (size_t k = 1; k <= lines[l].n; k++) {
+                        if (k < lines[l].n && a[k].order == a[k - 1].order + 1) {
+                                run++;
+                                continue;
+                        }
+                        long_runs += run >= 3;
+                        if (k < lines[l].n)
+                                runs++;
+                        run = 1;
+                }
+                if (runs < 2)
+                        continue;
+                jumping++;
+                prose += long_runs >= 2;
+        }
+        return prose >= 5 && prose * 3 >= jumping;
+}
+
+/* Returns the page's text rebuilt from the glyph boxes, one physical line
+ * after another, or NULL to keep Poppler's. Poppler reads in blocks: it
+ * runs table cells and label/value pairs together ("Invoice No.INV-2024-
+ * 0554Bill to") and puts a column of amounts after the column of their
+ * labels, so that "TOTAL" is read far from its value. The words are
+ * Poppler's text cut at white space and at gaps wider than a thin space;
+ * they are grouped into lines by their vertical middle and read left to
+ * right. A page set in text columns keeps Poppler's order, with the gaps
+ * repaired. r has one box per character of text (n of them); NULL when
+ * they disagree. */
+static gchar *extract_rebuild(const gchar *text, const PopplerRectangle *r,
+                              guint n)
+{
+        struct extract_word *w;
+        struct extract_line *lines;
+        size_t nw = 0, cap = 64, nl = 0, k = 0, i;
+        const gchar *p, *start = NULL;
+        GString *out;
+        int columns;
+
+        w = g_new(struct extract_word, cap);
+        for (p = text;; p = g_utf8_next_char(p), k++) {
+                int end = *p == '\0' || g_ascii_isspace(*p);
+                const PopplerRectangle *b = NULL;
+
+                if (!end) {
+                        /* Boxes that do not match the text, or that a
+                         * hostile file made NaN or infinite (they would
+                         * break the sorts): Poppler's order stays. */
+                        if (k >= n || !isfinite(r[k].x1) ||
+                            !isfinite(r[k].y1) || !isfinite(r[k].x2) ||
+                            !isfinite(r[k].y2)) {
+                                g_free(w);
+                                return NULL;
+                        }
+                        b = &r[k];
+                }
+                if (!end && start) {
+                        /* A gap or a line change inside a run. */
+                        const PopplerRectangle *pb = &r[k - 1];
+                        double h = pb->y2 - pb->y1, dy = b->y1 - pb->y1;
+                        if (h > 0 && (dy >= h / 2 || dy <= -h / 2 ||
+                                      b->x1 - pb->x2 > h * 0.25))
+                                end = 2;
+                }
+                if (end && start) {
+                        w[nw - 1].len = (size_t)(p - start);
+                        start = NULL;
+                }
+                if (*p == '\0')
+                        break;
+                if (b && !start) {
+                        if (nw == cap) {
+                                cap *= 2;
+                                w = g_renew(struct extract_word, w, cap);
+                        }
+                        start = p;
+                        w[nw] = (struct extract_word){p, 0, b->x1, b->y1,
+                                                      b->x2, b->y2, nw};
+                        nw++;
+                } else if (b) {
+                        struct extract_word *a = &w[nw - 1];
+                        a->x1 = b->x1 < a->x1 ? b->x1 : a->x1;
+                        a->y1 = b->y1 < a->y1 ? b->y1 : a->y1;
+                        a->x2 = b->x2 > a->x2 ? b->x2 : a->x2;
+                        a->y2 = b->y2 > a->y2 ? b->y2 : a->y2;
+                }
+        }
+        if (k != n && k + 1 != n) {
+                g_free(w);
+                return NULL;
+        }
+        if (nw == 0) {
+                g_free(w);
+                return g_strdup("");
+        }
+
+        /* Lines: words sorted by their middle; a word whose middle is
+         * within half a line height of the line's joins it. */
+        qsort(w, nw, sizeof(*w), extract_word_by_y);
+        lines = g_new(struct extract_line, nw);
+        for (i = 0; i < nw; i++) {
+                double mid = (w[i].y1 + w[i].y2) / 2;
+                struct extract_line *L = nl ? &lines[nl - 1] : NULL;
+
+                if (L && mid < L->y1 + (L->y2 - L->y1) * 0.75 &&
+                    mid > L->y1) {
+                        L->n++;
+                        L->y1 = w[i].y1 < L->y1 ? w[i].y1 : L->y1;
+                        L->y2 = w[i].y2 > L->y2 ? w[i].y2 : L->y2;
+                        continue;
+                }
+                lines[nl++] = (struct extract_line){i, 1, w[i].y1, w[i].y2};
+        }
+        for (i = 0; i < nl; i++)
+                qsort(w + lines[i].first, lines[i].n, sizeof(*w),
+                      extract_word_by_x);
+        columns = extract_columns(w, lines, nl);
+        out = NULL;
+        if (!columns) {
+                out = g_string_sized_new(strlen(text) + nw + 16);
+                for (i = 0; i < nl; i++) {
+                        for (size_t j = 0; j < lines[i].n; j++) {
+                                const struct extract_word *a =
+                                        &w[lines[i].first + j];
+                                if (j)
+                                        g_string_append_c(out, ' ');
+                                g_string_append_len(out, a->s,
+                                                    (gssize)a->len);
+                        }
+                        g_string_append_c(out, '\n');
+                }
+        }
+        g_free(lines);
+        g_free(w);
+        return out ? g_string_free(out, FALSE) : NULL;
+}
+
+/* Returns a new copy of text with a space put between two characters of
+ * one line that are visibly apart on the page, and a line break between
+ * two lines Poppler ran together ("22/09/2024Due date"). r: the glyph
+ * boxes, one per character of the text. NULL when the boxes do not match
+ * the text. */
+static gchar *extract_spaced(const gchar *text, const PopplerRectangle *r,
+                             guint n)
+{
+        guint k = 0;
         GString *out;
         const gchar *p, *run, *prev = NULL;
 
-        if (!poppler_page_get_text_layout(page, &r, &n))
-                return NULL;
         out = g_string_sized_new(strlen(text) + strlen(text) / 16 + 16);
         /* Copy runs of text whole; stop only where a break goes in. */
         for (p = run = text; *p; prev = p, p = g_utf8_next_char(p), k++) {
@@ -178,7 +363,6 @@ static gchar *extract_spaced(PopplerPage *page, const gchar *text)
 
                 if (k >= n) { /* boxes and text disagree: leave it */
                         g_string_free(out, TRUE);
-                        g_free(r);
                         return NULL;
                 }
                 if (!prev || g_ascii_isspace(*p) || g_ascii_isspace(*prev))
@@ -200,12 +384,29 @@ static gchar *extract_spaced(PopplerPage *page, const gchar *text)
                 }
         }
         g_string_append_len(out, run, p - run);
-        g_free(r);
         if (k != n) {
                 g_string_free(out, TRUE);
                 return NULL;
         }
         return g_string_free(out, FALSE);
+}
+
+/* The page's text as docpipe reads it: physical lines, or Poppler's
+ * reading order with its gaps repaired when the page is set in columns.
+ * NULL: keep Poppler's text as it is. */
+static gchar *extract_layout(PopplerPage *page, const gchar *text)
+{
+        PopplerRectangle *r = NULL;
+        guint n = 0;
+        gchar *res;
+
+        if (!poppler_page_get_text_layout(page, &r, &n))
+                return NULL;
+        res = extract_rebuild(text, r, n);
+        if (!res)
+                res = extract_spaced(text, r, n);
+        g_free(r);
+        return res;
 }
 
 /* Appends the text of page i, after a '\f' unless it is the first, to buf
@@ -226,7 +427,7 @@ static int extract_page(PopplerDocument *pdf, int i, GString *buf, int64_t cap,
                 valid = g_utf8_make_valid(s, -1);
                 s = valid;
         } else if (page && *s) {
-                valid = extract_spaced(page, s);
+                valid = extract_layout(page, s);
                 if (valid)
                         s = valid;
         }

@@ -61,6 +61,7 @@ struct doc {
         /* Extraction. text holds all pages, separated by '\f'. */
         char *text;
         size_t text_len;
+        long text_tokens; /* builtin_doc_tokens' count; 0: not yet */
         int pages;
         char *title, *author, *subject, *creator, *producer;
         char *created, *modified; /* ISO 8601 or NULL */

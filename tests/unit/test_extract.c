@@ -121,6 +121,93 @@ static struct doc *doc_text(const char *s, size_t len, const char *ct)
         return doc_with(p, len, ct);
 }
 
+/* A string drawn at (x, y) of an A4 page. */
+struct placed {
+        double x, y;
+        const char *s;
+};
+
+/* Returns a one-page A4 PDF of the strings of p, drawn in their order. */
+static struct doc *doc_placed(const struct placed *p, size_t n)
+{
+        struct membuf m = {NULL, 0};
+        cairo_surface_t *s =
+            cairo_pdf_surface_create_for_stream(membuf_write, &m, 595, 842);
+        cairo_t *cr = cairo_create(s);
+
+        cairo_select_font_face(cr, "Sans", CAIRO_FONT_SLANT_NORMAL,
+                               CAIRO_FONT_WEIGHT_NORMAL);
+        cairo_set_font_size(cr, 10);
+        for (size_t i = 0; i < n; i++) {
+                cairo_move_to(cr, p[i].x, p[i].y);
+                cairo_show_text(cr, p[i].s);
+        }
+        cairo_show_page(cr);
+        cairo_destroy(cr);
+        cairo_surface_finish(s);
+        ck_assert_int_eq(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+        cairo_surface_destroy(s);
+        return doc_with(m.p, m.len, "application/pdf");
+}
+
+/* A receipt: the labels, then far to the right the column of amounts.
+ * Poppler reads the amounts after all the labels; docpipe reads each
+ * label with its amount, one physical line after another. */
+START_TEST(test_pdf_physical_lines)
+{
+        static const struct placed receipt[] = {
+            {40, 100, "Coffee beans 500g"}, {40, 115, "Bananas 1kg"},
+            {40, 130, "SUBTOTAL"},          {40, 145, "SALES TAX 8.25%"},
+            {40, 160, "TOTAL USD"},         {40, 175, "Thank you!"},
+            {400, 100, "12.39"},            {400, 115, "2.88"},
+            {400, 130, "88.65"},            {400, 145, "7.31"},
+            {400, 160, "95.96"},
+        };
+        struct doc *doc = doc_placed(receipt, G_N_ELEMENTS(receipt));
+        struct err err;
+
+        ck_assert_int_eq(extract_document(doc, &cfg, &err), 0);
+        ck_assert_msg(strstr(doc->text, "Coffee beans 500g 12.39\n"), "%s",
+                      doc->text);
+        ck_assert_msg(strstr(doc->text, "\nTOTAL USD 95.96\nThank you!"),
+                      "%s", doc->text);
+        doc_free(doc);
+}
+END_TEST
+
+/* Two columns of prose: read one column, then the other, as Poppler
+ * does; not line by line across the gutter. */
+START_TEST(test_pdf_text_columns)
+{
+        static const struct placed page[] = {
+            {40, 100, "the first column starts here"},
+            {40, 113, "and it goes on for a while"},
+            {40, 126, "with words that make a text"},
+            {40, 139, "which a reader reads down to"},
+            {40, 152, "the end of this left column"},
+            {40, 165, "before moving to the right one."},
+            {300, 100, "The second column is read after"},
+            {300, 113, "the whole first one, from its"},
+            {300, 126, "top line down to its bottom"},
+            {300, 139, "line, as any newspaper reader"},
+            {300, 152, "would expect it to be read by"},
+            {300, 165, "a program that extracts text."},
+        };
+        struct doc *doc = doc_placed(page, G_N_ELEMENTS(page));
+        struct err err;
+        const char *a, *b;
+
+        ck_assert_int_eq(extract_document(doc, &cfg, &err), 0);
+        a = strstr(doc->text, "before moving to the right one.");
+        b = strstr(doc->text, "The second column is read after");
+        ck_assert_msg(a && b && a < b, "%s", doc->text);
+        ck_assert_msg(strstr(doc->text, "the first column starts here\nand "
+                                        "it goes on"),
+                      "%s", doc->text);
+        doc_free(doc);
+}
+END_TEST
+
 /* Runs extract_document and expects ERR_INPUT with part in the message. */
 static void expect_input(struct doc *doc, const char *part)
 {
@@ -469,6 +556,8 @@ static Suite *extract_suite(void)
         Suite *s = suite_create("extract");
 
         add(s, "pdf_text", test_pdf_text);
+        add(s, "pdf_physical_lines", test_pdf_physical_lines);
+        add(s, "pdf_text_columns", test_pdf_text_columns);
         add(s, "pdf_metadata", test_pdf_metadata);
         add(s, "pdf_parameters", test_pdf_parameters);
         add(s, "pdf_corrupt", test_pdf_corrupt);

@@ -4117,6 +4117,13 @@ char *builtin_summarize(struct builtin *b, const char *cls,
         return sb.p;
 }
 
+long builtin_doc_tokens(struct doc *doc)
+{
+        if (doc->text_tokens == 0 && doc->text && doc->text_len > 0)
+                doc->text_tokens = builtin_tokens(doc->text, doc->text_len);
+        return doc->text_tokens;
+}
+
 /* Tokens the way a BPE tokenizer (cl100k-like) would count them, without
  * its vocabulary: a run of letters costs one token per 5 bytes started
  * (common English words are one token, long or non-Latin ones more), a

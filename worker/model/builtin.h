@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "../config.h"
+#include "../doc.h"
 #include "../err.h"
 
 struct builtin;
@@ -66,5 +67,9 @@ char *builtin_summarize(struct builtin *b, const char *cls,
  * definition). Used so that every backend reports tokens the same way.
  * 0 only for empty text. */
 long builtin_tokens(const char *text, size_t len);
+
+/* builtin_tokens of doc's text, counted once per text (doc->text_tokens):
+ * every stage of every backend asks for it. */
+long builtin_doc_tokens(struct doc *doc);
 
 #endif

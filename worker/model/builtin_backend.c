@@ -44,7 +44,7 @@ static void builtin_job_run(uv_work_t *req)
                 builtin_language(b, text, len, lang);
                 doc->language = xstrdup(lang);
         }
-        j->input_tokens = builtin_tokens(text, len);
+        j->input_tokens = builtin_doc_tokens(doc);
         switch (j->task) {
         case MODEL_CLASSIFY: {
                 const char *cls;

@@ -77,6 +77,8 @@ static const char *remote_stage_name(enum model_task task)
 
 static long remote_doc_tokens(const struct doc *doc)
 {
+        if (doc->text_tokens > 0)
+                return doc->text_tokens;
         return doc->text ? builtin_tokens(doc->text, doc->text_len) : 0;
 }
 
