@@ -208,11 +208,13 @@ int cmd_worker(int argc, char **argv)
         /* Two items per pool thread: one running, one ready. */
         w.cpu = cpu_new(w.loop, w.cfg.threads * 2);
         err_clear(&err);
-        w.model = model_new(w.loop, &w.cfg, &err);
-        if (!w.model)
-                goto fail;
+        /* The store first: the model layer keeps the tenant budget's
+         * ledger in it. */
         w.store = store_new(w.loop, &w.cfg, &err);
         if (!w.store)
+                goto fail;
+        w.model = model_new(w.loop, &w.cfg, w.store, &err);
+        if (!w.model)
                 goto fail;
         w.pipeline = pipeline_new(w.loop, &w.cfg, w.store, w.model,
                                   worker_on_drained, &w, &err);

@@ -4,6 +4,7 @@
  */
 #include "doc.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,43 @@ double doc_cost(const struct doc *doc)
         return c;
 }
 
+const char *doc_tenant(const struct doc *doc)
+{
+        return doc->tenant ? doc->tenant : "default";
+}
+
+long long doc_usd_nano(double usd)
+{
+        if (!isfinite(usd) || fabs(usd) > 9e9)
+                return 0;
+        return llround(usd * 1e9);
+}
+
+void doc_shadow_cleanup(struct shadow_cmp *cmp)
+{
+        if (cmp->primary)
+                json_decref(cmp->primary);
+        if (cmp->reference)
+                json_decref(cmp->reference);
+        if (cmp->details)
+                json_decref(cmp->details);
+        cmp->primary = cmp->reference = cmp->details = NULL;
+}
+
+void doc_add_shadow(struct doc *doc, const struct shadow_cmp *cmp)
+{
+        for (size_t i = 0; i < doc->shadows_n; i++) {
+                if (strcmp(doc->shadows[i].stage, cmp->stage) == 0) {
+                        doc_shadow_cleanup(&doc->shadows[i]);
+                        doc->shadows[i] = *cmp;
+                        return;
+                }
+        }
+        doc->shadows = xrealloc(doc->shadows,
+                                (doc->shadows_n + 1) * sizeof(*doc->shadows));
+        doc->shadows[doc->shadows_n++] = *cmp;
+}
+
 long doc_tokens(const struct doc *doc)
 {
         long t = 0;
@@ -123,5 +161,8 @@ void doc_free(struct doc *doc)
                 if (doc->calls[i].usage)
                         json_decref(doc->calls[i].usage);
         free(doc->calls);
+        for (size_t i = 0; i < doc->shadows_n; i++)
+                doc_shadow_cleanup(&doc->shadows[i]);
+        free(doc->shadows);
         free(doc);
 }

@@ -35,6 +35,22 @@ struct model_call {
         char price_version[32]; /* price map that priced it, "" if none */
         json_t *usage; /* the reply's raw usage object, or NULL; owned by
                           the document once added (doc_add_call steals) */
+        int shadow;    /* a shadow call (models.shadow): paid for, only
+                          compared, never the result */
+};
+
+/* One shadow comparison: the answer of a stage against the reference
+ * endpoint's answer to the same question, as written to
+ * shadow_comparisons. */
+struct shadow_cmp {
+        char stage[16];          /* "classify", "fields", "summarize" */
+        char primary_model[100]; /* "endpoint/model" that answered */
+        char reference_model[100];
+        int agree;         /* the answers agree (see model/shadow.h) */
+        double score;      /* 0..1 */
+        json_t *primary;   /* the primary answer, or NULL */
+        json_t *reference; /* the reference answer, or NULL */
+        json_t *details;   /* how they differ, or NULL */
 };
 
 struct doc {
@@ -75,6 +91,8 @@ struct doc {
         char *model;     /* provider/model that produced the result */
         struct model_call *calls;
         size_t calls_n;
+        struct shadow_cmp *shadows; /* written with the result */
+        size_t shadows_n;
 
         /* Outcome. */
         int reused;        /* result copied from an earlier same-hash doc */
@@ -95,12 +113,28 @@ void doc_free(struct doc *doc);
 /* Appends a copy of call to doc->calls; steals call->usage. */
 void doc_add_call(struct doc *doc, const struct model_call *call);
 
+/* Adds cmp to doc->shadows, replacing one of the same stage; steals its
+ * JSON values. */
+void doc_add_shadow(struct doc *doc, const struct shadow_cmp *cmp);
+
+/* Releases the JSON values of cmp (not cmp itself). */
+void doc_shadow_cleanup(struct shadow_cmp *cmp);
+
 /* Replaces *dst with a copy of src (src may be NULL). */
 void doc_set_str(char **dst, const char *src);
 
-/* Total cost and tokens of doc's calls. */
+/* Total cost and tokens of doc's calls, shadow calls included. */
 double doc_cost(const struct doc *doc);
 long doc_tokens(const struct doc *doc);
+
+/* The tenant doc is accounted to: doc->tenant, or "default" like the
+ * documents table. Borrowed from doc. */
+const char *doc_tenant(const struct doc *doc);
+
+/* usd in nano-dollars, rounded to the nearest: what PostgreSQL keeps of a
+ * cost (numeric(18, 9)), so that sums in C and in SQL agree to the last
+ * digit. 0 for a NaN or an infinity. */
+long long doc_usd_nano(double usd);
 
 /* Calls malloc/calloc/realloc/strdup and aborts on failure: docpipe treats
  * out-of-memory as fatal, the way GLib does. */

@@ -5,13 +5,26 @@
  * under a session advisory lock, each in one transaction with its
  * schema_migrations row.
  *
- * The rest runs on one store thread with its own connection. store_lookup
- * and store_put (loop thread) queue an op under s->mu; the thread serves
- * lookups as they come and writes puts in batches of at most
+ * The rest runs on one store thread with its own connection. store_lookup,
+ * store_put and the spend functions (loop thread) queue an op under s->mu;
+ * the thread serves lookups and reservations as they come, then writes
+ * the settlements queued so far, then puts in batches of at most
  * postgres.batch_max, one transaction per batch, waiting at most
  * postgres.batch_ms after the oldest queued put for a batch to fill. A
  * finished op moves to s->done and uv_async_send wakes the loop thread,
  * which calls the op's callback: callbacks only ever run on the loop thread.
+ *
+ * The tenant daily budget: a reservation is one conditional upsert of
+ * tenant_spend (INSERT ... ON CONFLICT DO UPDATE ... WHERE committed + usd
+ * <= cap), atomic against every other replica. While PostgreSQL is down it
+ * waits at most STORE_RESERVE_WAIT_MS, then fails with ERR_RETRY: a budget
+ * that cannot be checked is not passed. Settlements (real cost less the
+ * estimate) have no callback; those queued together are summed per tenant
+ * and day and written in one transaction, rows in one order. A COMMIT whose
+ * reply is lost may or may not have happened: the settlement is then
+ * written again only where that errs on the side of spending less (the
+ * positive deltas), so a lost connection can leave a tenant counted too
+ * high, never too low.
  *
  * Every write is one parameterized statement per document, an idempotent
  * upsert keyed by the document id, so a batch may be written again after a
@@ -47,19 +60,29 @@
 /* store_free cancels a statement still running this long after its
  * deadline. */
 #define STORE_CANCEL_GRACE_MS 1000
+/* How long a reservation waits for an unreachable PostgreSQL. */
+#define STORE_RESERVE_WAIT_MS 3000
 /* pg_advisory_lock key of store_migrate: "docpipe" in ASCII. */
 #define STORE_MIGRATE_LOCK "28269970549469285"
 
-enum op_kind { OP_LOOKUP, OP_PUT };
+enum op_kind { OP_LOOKUP, OP_PUT, OP_RESERVE, OP_SETTLE };
 
-/* One request. It is on exactly one list at a time: s->lookups or s->puts
- * (queued), the store thread's hands (running), s->done (finished, waiting
- * for the loop thread). */
+/* One request. It is on exactly one list at a time: s->asks, s->puts or
+ * s->settles (queued), the store thread's hands (running), s->done
+ * (finished, waiting for the loop thread; never a settlement, which the
+ * store thread frees). */
 struct op {
         enum op_kind kind;
-        struct doc *doc; /* borrowed until the callback */
+        struct doc *doc; /* lookup, put: borrowed until the callback */
         store_lookup_fn lookup_cb;
         store_put_fn put_cb;
+        store_reserve_fn reserve_cb;
+        void *arg;          /* of reserve_cb */
+        char *tenant;       /* reserve, settle: owned */
+        char day[16];       /* settle: given; reserve: answered */
+        long long usd, cap; /* nano-dollars: reserve usd (under cap),
+                               settle delta */
+        int granted;        /* reserve */
         uint64_t seq;       /* order of arrival */
         uint64_t queued_ns; /* monotonic clock, for the batch timer */
         enum store_found found;
@@ -84,8 +107,8 @@ struct store {
         pthread_t thread;
         pthread_mutex_t mu;
         pthread_cond_t cv; /* queued work, or stopping; CLOCK_MONOTONIC */
-        /* Under mu. */
-        struct op_list lookups, puts, done;
+        /* Under mu. asks: lookups and reservations, answered at once. */
+        struct op_list asks, puts, settles, done;
         int stopping;
         uint64_t deadline_ns; /* when stopping: give up from then on */
         uint64_t seq;
@@ -140,6 +163,12 @@ static struct op *op_list_pop(struct op_list *l)
         l->n--;
         op->next = NULL;
         return op;
+}
+
+static void store_op_free(struct op *op)
+{
+        free(op->tenant);
+        free(op);
 }
 
 /* ---- libpq helpers (any thread) ---------------------------------------- */
@@ -372,8 +401,9 @@ out:
         "ORDER BY r.reused_from IS NOT NULL, d.processed_at, d.id"
 
 /* A result: $15 class, $16 confidence, $17 fields, $18 summary,
- * $19 language, $20 model, $21 reused, $22 model calls (JSON array).
- * A dead letter of the same document, if any, is over. */
+ * $19 language, $20 model, $21 reused, $22 model calls (JSON array),
+ * $23 shadow comparisons (JSON array). A dead letter of the same document,
+ * if any, is over. */
 static const char SQL_PUT_RESULT[] =
         "WITH doc AS ("
         " INSERT INTO documents AS d (" SQL_DOC_COLUMNS ")"
@@ -401,17 +431,34 @@ static const char SQL_PUT_RESULT[] =
         "), calls AS ("
         " INSERT INTO model_calls (document_id, seq, stage, provider, model,"
         "  input_tokens, cached_input_tokens, output_tokens, cost_usd,"
-        "  latency_ms, outcome, endpoint, price_version, usage)"
+        "  latency_ms, outcome, endpoint, price_version, usage, shadow)"
         " SELECT doc.id, c.seq, c.stage, c.provider, c.model,"
         "  c.input_tokens, c.cached_input_tokens, c.output_tokens,"
         "  c.cost_usd, c.latency_ms, c.outcome, nullif(c.endpoint, ''),"
-        "  nullif(c.price_version, ''), c.usage"
+        "  nullif(c.price_version, ''), c.usage, coalesce(c.shadow, false)"
         " FROM doc, jsonb_to_recordset($22::jsonb) AS c(seq integer,"
         "  stage text, provider text, model text, input_tokens bigint,"
         "  cached_input_tokens bigint, output_tokens bigint,"
         "  cost_usd numeric, latency_ms double precision, outcome text,"
-        "  endpoint text, price_version text, usage jsonb)"
+        "  endpoint text, price_version text, usage jsonb, shadow boolean)"
         " ON CONFLICT (document_id, stage, seq) DO NOTHING"
+        "), shadows AS ("
+        " INSERT INTO shadow_comparisons AS s (document_id, stage,"
+        "  primary_model, reference_model, agree, score, primary_answer,"
+        "  reference_answer, details)"
+        " SELECT doc.id, c.stage, c.primary_model, c.reference_model,"
+        "  c.agree, c.score, c.primary_answer, c.reference_answer, c.details"
+        " FROM doc, jsonb_to_recordset($23::jsonb) AS c(stage text,"
+        "  primary_model text, reference_model text, agree boolean,"
+        "  score double precision, primary_answer jsonb,"
+        "  reference_answer jsonb, details jsonb)"
+        " ON CONFLICT (document_id, stage) DO UPDATE SET"
+        "  primary_model = EXCLUDED.primary_model,"
+        "  reference_model = EXCLUDED.reference_model,"
+        "  agree = EXCLUDED.agree, score = EXCLUDED.score,"
+        "  primary_answer = EXCLUDED.primary_answer,"
+        "  reference_answer = EXCLUDED.reference_answer,"
+        "  details = EXCLUDED.details"
         ")"
         " SELECT count(*) FROM res";
 
@@ -432,6 +479,29 @@ static const char SQL_PUT_DEAD[] =
         "  error_class = EXCLUDED.error_class, message = EXCLUDED.message,"
         "  attempts = EXCLUDED.attempts, job = EXCLUDED.job,"
         "  updated_at = now()";
+
+/* A reservation: $1 tenant, $2 nano-dollars, $3 the cap in nano-dollars.
+ * A row (the day) when it was granted, none when it would pass the cap.
+ * ON CONFLICT DO UPDATE locks the tenant's row and checks its WHERE
+ * against the latest committed version: replicas take turns. */
+static const char SQL_RESERVE[] =
+        "INSERT INTO tenant_spend AS t (tenant, day, committed_usd)"
+        " SELECT $1, (now() AT TIME ZONE 'UTC')::date,"
+        "  $2::numeric / 1000000000"
+        " WHERE $2::numeric <= $3::numeric"
+        " ON CONFLICT (tenant, day) DO UPDATE"
+        " SET committed_usd = t.committed_usd + EXCLUDED.committed_usd,"
+        "  updated_at = now()"
+        " WHERE t.committed_usd + EXCLUDED.committed_usd"
+        "  <= $3::numeric / 1000000000"
+        " RETURNING t.day::text";
+
+/* A settlement: $1 tenant, $2 day, $3 nano-dollars to add. */
+static const char SQL_SETTLE[] =
+        "UPDATE tenant_spend"
+        " SET committed_usd = committed_usd + $3::numeric / 1000000000,"
+        "  updated_at = now()"
+        " WHERE tenant = $1 AND day = $2::date";
 
 /* $1 id, $2 sha256 (NULL: only the id counts). Rank 0: the id has an
  * outcome; rank 1: a result to copy. */
@@ -608,10 +678,10 @@ static char *store_calls_json(const struct doc *doc)
                                     json_integer(c->cached_tokens));
                 json_object_set_new(o, "output_tokens",
                                     json_integer(c->output_tokens));
-                json_object_set_new(o, "cost_usd",
-                                    isfinite(c->cost_usd)
-                                            ? json_real(c->cost_usd)
-                                            : json_real(0));
+                /* To the nano-dollar, as the budget's ledger counts it. */
+                json_object_set_new(
+                        o, "cost_usd",
+                        json_real((double)doc_usd_nano(c->cost_usd) / 1e9));
                 json_object_set_new(o, "latency_ms",
                                     store_jreal(c->latency_ms));
                 json_object_set_new(o, "outcome",
@@ -624,9 +694,50 @@ static char *store_calls_json(const struct doc *doc)
                         store_jstr(c->price_version, sizeof(c->price_version)));
                 json_object_set_new(o, "usage", c->usage ? json_incref(c->usage)
                                                          : json_null());
+                json_object_set_new(o, "shadow", json_boolean(c->shadow));
                 json_array_append_new(a, o);
         }
         s = json_dumps(a, JSON_COMPACT);
+        json_decref(a);
+        return s ? s : xstrdup("[]");
+}
+
+static json_t *store_jval(json_t *j)
+{
+        return j ? json_incref(j) : json_null();
+}
+
+/* Returns the new JSON text of doc's shadow comparisons. */
+static char *store_shadows_json(const struct doc *doc)
+{
+        json_t *a = json_array();
+        char *s;
+
+        for (size_t i = 0; i < doc->shadows_n; i++) {
+                const struct shadow_cmp *c = &doc->shadows[i];
+                json_t *o = json_object();
+
+                json_object_set_new(o, "stage",
+                                    store_jstr(c->stage, sizeof(c->stage)));
+                json_object_set_new(
+                        o, "primary_model",
+                        store_jstr(c->primary_model, sizeof(c->primary_model)));
+                json_object_set_new(o, "reference_model",
+                                    store_jstr(c->reference_model,
+                                               sizeof(c->reference_model)));
+                json_object_set_new(o, "agree", json_boolean(c->agree));
+                json_object_set_new(
+                        o, "score",
+                        json_real(isfinite(c->score) ? c->score : 0));
+                json_object_set_new(o, "primary_answer",
+                                    store_jval(c->primary));
+                json_object_set_new(o, "reference_answer",
+                                    store_jval(c->reference));
+                json_object_set_new(o, "details", store_jval(c->details));
+                json_array_append_new(a, o);
+        }
+        /* 15 digits: 0.1, not 0.10000000000000001. */
+        s = json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(15));
         json_decref(a);
         return s ? s : xstrdup("[]");
 }
@@ -728,6 +839,7 @@ static enum pg_outcome store_put_one(PGconn *pg, const struct op *op, int fix,
                 args_str(&a, doc->model);
                 args_str(&a, doc->reused ? "true" : "false");
                 args_own(&a, store_calls_json(doc));
+                args_own(&a, store_shadows_json(doc));
                 o = store_exec(pg, SQL_PUT_RESULT, a.n, a.v, NULL, err);
         } else {
                 args_text(&a, doc->failed_stage, fix);
@@ -773,9 +885,9 @@ static int store_expired(struct store *s)
         return expired;
 }
 
-/* Sleeps the next backoff step, uniform in [step/2, step]. Returns -1
- * when store_free's deadline comes first. */
-static int store_backoff(struct store *s)
+/* Sleeps the next backoff step, uniform in [step/2, step], but not past
+ * limit_ns. Returns -1 when store_free's deadline comes first. */
+static int store_backoff_until(struct store *s, uint64_t limit_ns)
 {
         unsigned ms = s->backoff_ms;
         uint64_t until, wait_ms = ms / 2 + store_rand(s) % (ms / 2 + 1);
@@ -784,6 +896,8 @@ static int store_backoff(struct store *s)
         s->backoff_ms =
                 ms * 2 > STORE_BACKOFF_MAX_MS ? STORE_BACKOFF_MAX_MS : ms * 2;
         until = store_now_ns() + wait_ms * 1000000u;
+        if (until > limit_ns)
+                until = limit_ns;
         pthread_mutex_lock(&s->mu);
         for (;;) {
                 uint64_t now = store_now_ns();
@@ -799,6 +913,11 @@ static int store_backoff(struct store *s)
         }
         pthread_mutex_unlock(&s->mu);
         return rc;
+}
+
+static int store_backoff(struct store *s)
+{
+        return store_backoff_until(s, UINT64_MAX);
 }
 
 /* Logs a problem once, when it starts. */
@@ -848,31 +967,52 @@ static void store_reset(struct store *s)
                 store_set_pg(s, NULL);
 }
 
-/* Connects unless connected, retrying with backoff. Returns -1 when
- * store_free's deadline passes first. */
-static int store_connect(struct store *s)
+static void store_closed_err(struct err *err)
 {
-        struct err err;
+        err_set(err, ERR_RETRY, "store closed");
+}
+
+/* Connects unless connected, retrying with backoff. Returns -1 with err
+ * "store closed" when store_free's deadline passes first, or with why it
+ * cannot connect when until_ns does. */
+static int store_connect_until(struct store *s, uint64_t until_ns,
+                               struct err *err)
+{
         char line[400];
 
         while (!s->pg) {
                 PGconn *pg;
 
-                if (store_expired(s))
+                if (store_expired(s)) {
+                        store_closed_err(err);
                         return -1;
+                }
                 pg = store_pg_connect(s->dsn, "docpipe-store");
                 if (PQstatus(pg) == CONNECTION_OK) {
                         store_set_pg(s, pg);
                         return 0;
                 }
-                err_set(&err, ERR_RETRY, "postgres: cannot connect: %s",
+                err_set(err, ERR_RETRY, "postgres: cannot connect: %s",
                         store_line(PQerrorMessage(pg), line, sizeof(line)));
                 PQfinish(pg);
-                store_trouble(s, &err);
-                if (store_backoff(s) < 0)
+                store_trouble(s, err);
+                if (store_now_ns() >= until_ns)
                         return -1;
+                if (store_backoff_until(s, until_ns) < 0) {
+                        store_closed_err(err);
+                        return -1;
+                }
         }
         return 0;
+}
+
+/* Connects unless connected, retrying with backoff. Returns -1 when
+ * store_free's deadline passes first. */
+static int store_connect(struct store *s)
+{
+        struct err err;
+
+        return store_connect_until(s, UINT64_MAX, &err);
 }
 
 /* Hands op to the loop thread. */
@@ -882,11 +1022,6 @@ static void store_finish(struct store *s, struct op *op)
         op_list_push(&s->done, op);
         pthread_mutex_unlock(&s->mu);
         uv_async_send(&s->async);
-}
-
-static void store_closed_err(struct err *err)
-{
-        err_set(err, ERR_RETRY, "store closed");
 }
 
 static void store_serve_lookup(struct store *s, struct op *op)
@@ -931,6 +1066,149 @@ static void store_serve_lookup(struct store *s, struct op *op)
                         return;
                 }
         }
+}
+
+/* Answers a reservation; see store_spend_reserve. */
+static void store_serve_reserve(struct store *s, struct op *op)
+{
+        uint64_t until =
+                op->queued_ns + (uint64_t)STORE_RESERVE_WAIT_MS * 1000000u;
+        char usd[32], cap[32];
+        const char *v[3] = {op->tenant, usd, cap};
+
+        snprintf(usd, sizeof(usd), "%lld", op->usd);
+        snprintf(cap, sizeof(cap), "%lld", op->cap);
+        for (;;) {
+                PGresult *res = NULL;
+                enum pg_outcome o;
+
+                if (store_connect_until(s, until, &op->err) < 0)
+                        break;
+                o = store_exec(s->pg, SQL_RESERVE, 3, v, &res, &op->err);
+                if (o == PG_OK) {
+                        store_fine(s);
+                        err_clear(&op->err);
+                        op->granted = PQntuples(res) > 0;
+                        if (op->granted)
+                                snprintf(op->day, sizeof(op->day), "%s",
+                                         PQgetvalue(res, 0, 0));
+                        PQclear(res);
+                        return;
+                }
+                store_reset(s);
+                if (o != PG_RETRY)
+                        break;
+                store_trouble(s, &op->err);
+                if (store_now_ns() >= until)
+                        break;
+                if (store_backoff_until(s, until) < 0) {
+                        store_closed_err(&op->err);
+                        break;
+                }
+        }
+        err_prefix(&op->err, "tenant budget of %s: ", op->tenant);
+}
+
+static int store_settle_cmp(const void *a, const void *b)
+{
+        const struct op *x = *(const struct op *const *)a;
+        const struct op *y = *(const struct op *const *)b;
+        int c = strcmp(x->tenant, y->tenant);
+
+        return c ? c : strcmp(x->day, y->day);
+}
+
+/* The statements of one settlement transaction. On PG_RETRY, *committing
+ * says whether COMMIT was sent (and so may have happened). */
+static enum pg_outcome store_settle_txn(struct store *s, struct op **sums,
+                                        size_t n, int *committing,
+                                        struct err *err)
+{
+        enum pg_outcome o;
+
+        *committing = 0;
+        o = store_exec(s->pg, "BEGIN", 0, NULL, NULL, err);
+        for (size_t i = 0; o == PG_OK && i < n; i++) {
+                char delta[32];
+                const char *v[3] = {sums[i]->tenant, sums[i]->day, delta};
+
+                snprintf(delta, sizeof(delta), "%lld", sums[i]->usd);
+                o = store_exec(s->pg, SQL_SETTLE, 3, v, NULL, err);
+        }
+        if (o != PG_OK)
+                return o;
+        *committing = 1;
+        return store_exec(s->pg, "COMMIT", 0, NULL, NULL, err);
+}
+
+/* Writes settlements (ops, sorted here; the caller frees them) summed
+ * per tenant and day in one transaction, rows in one order for every
+ * replica. */
+static void store_write_settles(struct store *s, struct op **ops, size_t n)
+{
+        struct op **sums = xcalloc(n, sizeof(*sums));
+        size_t m = 0;
+        struct err err;
+
+        qsort(ops, n, sizeof(*ops), store_settle_cmp);
+        for (size_t i = 0; i < n; i++) {
+                if (m > 0 && store_settle_cmp(&sums[m - 1], &ops[i]) == 0)
+                        sums[m - 1]->usd += ops[i]->usd;
+                else
+                        sums[m++] = ops[i];
+        }
+        for (;;) {
+                enum pg_outcome o;
+                int committing;
+                size_t k = 0;
+
+                for (size_t i = 0; i < m; i++)
+                        if (sums[i]->usd != 0)
+                                sums[k++] = sums[i];
+                m = k;
+                if (m == 0)
+                        goto out;
+                if (store_connect(s) < 0)
+                        break;
+                err_clear(&err);
+                o = store_settle_txn(s, sums, m, &committing, &err);
+                if (o == PG_OK) {
+                        store_fine(s);
+                        goto out;
+                }
+                store_reset(s);
+                if (o != PG_RETRY) {
+                        log_error("postgres",
+                                  "tenant budget: %zu settlements lost: %s", m,
+                                  err.msg);
+                        goto out;
+                }
+                if (committing) {
+                        /* It may have been written: again only what errs
+                         * high. */
+                        for (size_t i = 0; i < m; i++) {
+                                if (sums[i]->usd >= 0)
+                                        continue;
+                                log_warn("postgres",
+                                         "tenant budget of %s on %s: "
+                                         "settlement of %.9f USD may be "
+                                         "lost (COMMIT unanswered): the "
+                                         "tenant may count that much high",
+                                         sums[i]->tenant, sums[i]->day,
+                                         (double)sums[i]->usd / 1e9);
+                                sums[i]->usd = 0;
+                        }
+                }
+                store_trouble(s, &err);
+                if (store_backoff(s) < 0)
+                        break;
+        }
+        log_warn("postgres",
+                 "tenant budget: %zu settlements not written: "
+                 "store closed",
+                 m);
+out:
+        free(sums);
 }
 
 static int store_op_cmp(const void *a, const void *b)
@@ -1062,12 +1340,34 @@ static void *store_main(void *arg)
 
                 if (s->stopping && now >= s->deadline_ns)
                         break;
-                op = op_list_pop(&s->lookups);
+                op = op_list_pop(&s->asks);
                 if (op) {
-                        /* Lookups do not wait for the batch timer. */
+                        /* Lookups and reservations do not wait for the
+                         * batch timer. */
                         pthread_mutex_unlock(&s->mu);
-                        store_serve_lookup(s, op);
+                        if (op->kind == OP_RESERVE)
+                                store_serve_reserve(s, op);
+                        else
+                                store_serve_lookup(s, op);
                         store_finish(s, op);
+                        pthread_mutex_lock(&s->mu);
+                        continue;
+                }
+                if (s->settles.n > 0) {
+                        struct op_list l = s->settles;
+                        struct op **ops;
+
+                        memset(&s->settles, 0, sizeof(s->settles));
+                        pthread_mutex_unlock(&s->mu);
+                        ops = xcalloc(l.n, sizeof(*ops));
+                        n = l.n;
+                        for (size_t i = 0; i < n; i++)
+                                ops[i] = op_list_pop(&l);
+                        store_write_settles(s, ops, n);
+                        /* Summed into the first of each: free them all. */
+                        for (size_t i = 0; i < n; i++)
+                                store_op_free(ops[i]);
+                        free(ops);
                         pthread_mutex_lock(&s->mu);
                         continue;
                 }
@@ -1144,10 +1444,22 @@ static void store_complete(struct op *op)
                         store_reuse(op->doc, op->res);
                 PQclear(op->res);
                 op->lookup_cb(op->doc, err ? STORE_NEW : op->found, err);
+        } else if (op->kind == OP_RESERVE) {
+                op->reserve_cb(op->arg, err ? 0 : op->granted, op->day, err);
         } else {
                 op->put_cb(op->doc, err);
         }
-        free(op);
+        store_op_free(op);
+}
+
+/* A settlement that will not be written. */
+static void store_settle_drop(struct op *op)
+{
+        log_warn("postgres",
+                 "tenant budget of %s on %s: settlement of %.9f USD not "
+                 "written: store closed",
+                 op->tenant, op->day, (double)op->usd / 1e9);
+        store_op_free(op);
 }
 
 static struct op *store_pop_done(struct store *s)
@@ -1184,6 +1496,10 @@ static void store_on_closed(uv_handle_t *h)
 /* Queues op, or fails it at once when the store is closed. */
 static void store_queue(struct store *s, struct op *op)
 {
+        if (s->closed && op->kind == OP_SETTLE) {
+                store_settle_drop(op);
+                return;
+        }
         if (s->closed) {
                 store_closed_err(&op->err);
                 store_complete(op);
@@ -1192,9 +1508,13 @@ static void store_queue(struct store *s, struct op *op)
         op->queued_ns = store_now_ns();
         pthread_mutex_lock(&s->mu);
         op->seq = s->seq++;
-        if (op->kind == OP_LOOKUP) {
-                op_list_push(&s->lookups, op);
+        if (op->kind == OP_LOOKUP || op->kind == OP_RESERVE) {
+                op_list_push(&s->asks, op);
                 pthread_cond_signal(&s->cv);
+        } else if (op->kind == OP_SETTLE) {
+                op_list_push(&s->settles, op);
+                if (s->settles.n == 1)
+                        pthread_cond_signal(&s->cv);
         } else {
                 op_list_push(&s->puts, op);
                 /* The thread wants to know when a batch starts (to time
@@ -1222,6 +1542,35 @@ void store_put(struct store *s, struct doc *doc, store_put_fn cb)
         op->kind = OP_PUT;
         op->doc = doc;
         op->put_cb = cb;
+        store_queue(s, op);
+}
+
+void store_spend_reserve(struct store *s, const char *tenant, long long usd,
+                         long long cap, store_reserve_fn cb, void *arg)
+{
+        struct op *op = xcalloc(1, sizeof(*op));
+
+        op->kind = OP_RESERVE;
+        op->tenant = xstrdup(tenant);
+        op->usd = usd;
+        op->cap = cap;
+        op->reserve_cb = cb;
+        op->arg = arg;
+        store_queue(s, op);
+}
+
+void store_spend_settle(struct store *s, const char *tenant, const char *day,
+                        long long delta)
+{
+        struct op *op;
+
+        if (delta == 0)
+                return;
+        op = xcalloc(1, sizeof(*op));
+        op->kind = OP_SETTLE;
+        op->tenant = xstrdup(tenant);
+        snprintf(op->day, sizeof(op->day), "%s", day);
+        op->usd = delta;
         store_queue(s, op);
 }
 
@@ -1326,7 +1675,7 @@ void store_free(struct store *s, int deadline_ms)
                 store_complete(op);
         for (;;) {
                 pthread_mutex_lock(&s->mu);
-                op = op_list_pop(&s->lookups);
+                op = op_list_pop(&s->asks);
                 if (!op)
                         op = op_list_pop(&s->puts);
                 pthread_mutex_unlock(&s->mu);
@@ -1334,6 +1683,14 @@ void store_free(struct store *s, int deadline_ms)
                         break;
                 store_closed_err(&op->err);
                 store_complete(op);
+        }
+        for (;;) {
+                pthread_mutex_lock(&s->mu);
+                op = op_list_pop(&s->settles);
+                pthread_mutex_unlock(&s->mu);
+                if (!op)
+                        break;
+                store_settle_drop(op);
         }
         uv_close((uv_handle_t *)&s->async, store_on_closed);
 }

@@ -1,11 +1,14 @@
 /*
- * store: everything docpipe keeps in PostgreSQL. Migrations (schemas/NNN_name.sql,
- * embedded in the binary) run under an advisory lock, so two workers
- * starting at once are safe. Outcomes (documents, results, model_calls,
- * dead_letters) are written in batches by one store thread with its own
- * connection, idempotently: a document written twice leaves one result.
- * Callbacks come back on the loop thread only once the write is durable.
- * Owns the connection, the thread and the queued work.
+ * store: everything docpipe keeps in PostgreSQL. Migrations
+ * (schemas/NNN_name.sql, embedded in the binary) run under an advisory
+ * lock, so two workers starting at once are safe. Outcomes (documents,
+ * results, model_calls, shadow_comparisons, dead_letters) are written in
+ * batches by one store thread with its own connection, idempotently: a
+ * document written twice leaves one result. Callbacks come back on the
+ * loop thread only once the write is durable. The same thread keeps the
+ * ledger of the tenant daily budget (tenant_spend): reservations answered
+ * at once, settlements written in the background. Owns the connection,
+ * the thread and the queued work.
  */
 #ifndef DOCPIPE_STORE_H
 #define DOCPIPE_STORE_H
@@ -47,10 +50,38 @@ void store_lookup(struct store *s, struct doc *doc, store_lookup_fn cb);
  * borrowed until cb. */
 void store_put(struct store *s, struct doc *doc, store_put_fn cb);
 
+/* The tenant daily budget's ledger (tenant_spend, shared by every
+ * replica). Amounts are nano-dollars (doc_usd_nano). */
+
+/* Called once, on the loop thread. err NULL: granted says whether usd was
+ * reserved, and day is the UTC day it counts against ("YYYY-MM-DD",
+ * borrowed for the call), to be given back to store_spend_settle. err set:
+ * PostgreSQL could not be asked (ERR_RETRY: unreachable for a while, or
+ * the store closed) and nothing is reserved that anyone should settle. */
+typedef void (*store_reserve_fn)(void *arg, int granted, const char *day,
+                                 const struct err *err);
+
+/* Reserves usd of tenant's spend of today (UTC) unless that would take it
+ * over cap: one conditional upsert, so that replicas racing for the last
+ * dollars cannot both pass. Served ahead of batched writes; while
+ * PostgreSQL is unreachable it is retried with backoff for a few seconds,
+ * then fails with ERR_RETRY. tenant is copied. */
+void store_spend_reserve(struct store *s, const char *tenant, long long usd,
+                         long long cap, store_reserve_fn cb, void *arg);
+
+/* Adds delta (real cost less the reservation; negative gives back) to
+ * tenant's spend of day, as reserved. No callback: written in the
+ * background, summed per tenant and day, retried with backoff while the
+ * store lives, and independent of any document's outcome. tenant and day
+ * are copied. */
+void store_spend_settle(struct store *s, const char *tenant, const char *day,
+                        long long delta);
+
 /* Stops taking work, lets the store thread write what is queued (for at
  * most deadline_ms), joins it and closes the connection. Before it returns,
  * every outstanding callback is called: with its outcome when it was
- * written, otherwise with ERR_RETRY "store closed". A callback that calls
+ * written, otherwise with ERR_RETRY "store closed"; settlements not
+ * written by then are logged and dropped. A callback that calls
  * store_put or store_lookup then gets ERR_RETRY "store closed" at once.
  * May be called from a store callback. The async handle is closed
  * (uv_close) and s is freed in its close callback: the caller must run the

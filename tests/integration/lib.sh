@@ -53,11 +53,29 @@ test_env() {
         export DOCPIPE_WORKER_LOG_LEVEL="${LOG_LEVEL:-info}"
 }
 
-# start_worker NAME: a worker in the background; its pid in PID_<NAME>.
+# start_worker NAME [CONFIG]: a worker in the background; its pid in
+# PID_<NAME>.
 start_worker() {
-        "$B/docpipe" worker >>"$WORK/worker-$1.log" 2>&1 &
+        "$B/docpipe" worker ${2:+-c "$2"} >>"$WORK/worker-$1.log" 2>&1 &
         eval "PID_$1=$!"
 }
+
+# start_fake: the fake OpenAI-compatible server on loopback; sets FAKE
+# (host:port) and FAKE_PID. ctl JSON changes its settings.
+start_fake() {
+        rm -f "$WORK/fake.port"
+        "$B/fake-openai" --port 0 --port-file "$WORK/fake.port" >"$WORK/fake.out" 2>"$WORK/fake.log" &
+        FAKE_PID=$!
+        for _ in $(seq 1 100); do [ -s "$WORK/fake.port" ] && break; sleep 0.05; done
+        FAKE=$(cat "$WORK/fake.port")
+}
+
+stop_fake() {
+        kill "$FAKE_PID" 2>/dev/null
+        wait "$FAKE_PID" 2>/dev/null
+}
+
+ctl() { curl -s -X POST -d "$1" "http://$FAKE/_control" >/dev/null; }
 
 # stop_worker NAME: SIGTERM and wait; returns the worker's exit status.
 stop_worker() {

@@ -197,11 +197,7 @@ t_bad() {
 t_remote() {
         say "remote models: the fake endpoint, exact costs, fallback, injection, a long document"
         new_db t_remote; start_broker 2
-        "$B/fake-openai" --port 0 --port-file "$WORK/fake.port" >"$WORK/fake.out" 2>"$WORK/fake.log" &
-        FAKE_PID=$!
-        for _ in $(seq 1 100); do [ -s "$WORK/fake.port" ] && break; sleep 0.05; done
-        FAKE=$(cat "$WORK/fake.port")
-        ctl() { curl -s -X POST -d "$1" "http://$FAKE/_control" >/dev/null; }
+        start_fake
         cat >"$WORK/remote.yaml" <<YAML
 models:
   price_map: $TOP/deploy/prices/model_prices.json
@@ -273,11 +269,130 @@ YAML
         n=$(q "SELECT count(*) FROM model_calls WHERE document_id LIKE 'down-%' AND endpoint = 'fake' AND outcome <> 'ok'")
         if [ "$n" -gt 0 ]; then ok "failed remote calls recorded ($n)"; else not_ok "failed remote calls not recorded"; fi
         stop_worker a; check "worker exit status" 0 $?
-        kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null
+        stop_fake
         stop_broker
 }
 
-tests=${IT_TESTS:-"t_bad t_many t_kill t_sigterm t_remote"}
+# ---------------------------------------------------------------------------
+# The tenant daily budget holds across replicas (reserved in tenant_spend,
+# settled to the real cost), refused calls take the cheaper step or end as
+# dead letters that say why, and shadow sampling stores comparisons
+# without touching the results.
+t_budget() {
+        say "budgets: two workers racing for one tenant's daily cap; a cap with no cheaper step; shadow comparisons"
+        new_db t_budget; start_broker 4; start_fake
+        # The head of both configurations: the fake server as a DeepSeek
+        # V4 Flash endpoint and, as the reference, as GPT-5.
+        endpoints() {
+                cat <<YAML
+models:
+  price_map: $TOP/deploy/prices/model_prices.json
+  endpoints:
+    - name: fake
+      base_url: http://$FAKE/v1
+      model: deepseek-v4-flash
+      price_key: deepseek/deepseek-v4-flash
+      context_window: 4096
+      concurrency: 32
+      breaker_failures: 1000
+    - name: ref
+      base_url: http://$FAKE/v1
+      model: gpt-5
+      price_key: gpt-5
+      context_window: 4096
+      concurrency: 32
+      breaker_failures: 1000
+YAML
+        }
+        test_env
+        pdfs() { ls "$WORK"/corpus/*.pdf | sed -n "$1"; }
+
+        # 1. Two workers, one tenant, a cap that holds about half of the
+        # documents' remote calls; the rest go to the builtin model.
+        # About 0.0005 USD of calls per document (estimates run higher):
+        # roughly half of the 60 fit.
+        cap=0.015
+        { endpoints; cat <<YAML
+  routes:
+    classify: [fake, builtin]
+    fields: [fake, builtin]
+    summarize: [builtin]
+  budget:
+    per_tenant_day_usd: $cap
+YAML
+        } >"$WORK/budget-a.yaml"
+        start_worker a "$WORK/budget-a.yaml"
+        start_worker b "$WORK/budget-a.yaml"
+        # Both in the group before the documents come: they race.
+        for _ in $(seq 1 300); do
+                grep -q '"assigned docpipe' "$WORK/worker-a.log" &&
+                        grep -q '"assigned docpipe' "$WORK/worker-b.log" && break
+                sleep 0.1
+        done
+        pdfs 101,160p | xargs "$B/docpipe" submit --uri --tenant acme --id-prefix acme- 2>>"$WORK/submit.log"
+        wait_count "SELECT count(*) FROM documents" 60 120 || not_ok "timed out at $(q 'SELECT count(*) FROM documents') documents"
+        stop_worker a; check "worker a exit status" 0 $?
+        stop_worker b; check "worker b exit status" 0 $?
+        check "every document has exactly one outcome" "60 0" "$(q "SELECT count(*), count(*) FILTER (WHERE (r.document_id IS NULL) = (l.document_id IS NULL)) FROM documents d LEFT JOIN results r ON r.document_id = d.id LEFT JOIN dead_letters l ON l.document_id = d.id" | tr '|' ' ')"
+        check "all done (the builtin model is the cheaper step)" 60 "$(q "SELECT count(*) FROM documents WHERE status = 'done'")"
+        committed=$(q "SELECT committed_usd FROM tenant_spend WHERE tenant = 'acme'")
+        spent=$(q "SELECT sum(c.cost_usd) FROM model_calls c JOIN documents d ON d.id = c.document_id WHERE d.tenant = 'acme'")
+        say "  acme: committed $committed, model calls $spent, cap $cap"
+        check "committed spend within the cap" t "$(q "SELECT $committed <= $cap")"
+        check "model calls cost within the cap" t "$(q "SELECT $spent <= $cap")"
+        check "settled: committed spend is the calls' cost" t "$(q "SELECT $committed = $spent")"
+        remote=$(q "SELECT count(DISTINCT document_id) FROM model_calls WHERE endpoint = 'fake' AND stage = 'classify' AND outcome = 'ok'")
+        local_=$(q "SELECT count(*) FROM model_calls WHERE endpoint = 'builtin' AND stage = 'classify'")
+        if [ "$remote" -gt 0 ] && [ "$local_" -gt 0 ]; then ok "classified remotely $remote, by the builtin model past the cap $local_"; else not_ok "remote $remote, builtin $local_: the cap did not split the documents"; fi
+        for w in a b; do
+                n=$(grep -c '"done: class=' "$WORK/worker-$w.log")
+                if [ "$n" -gt 0 ]; then ok "worker $w finished $n documents"; else not_ok "worker $w finished none: no race"; fi
+        done
+        n=$(cat "$WORK"/worker-*.log | grep -c 'is at its daily budget')
+        if [ "$n" -gt 0 ]; then ok "steps passed over at the cap ($n)"; else not_ok "no step passed over at the cap"; fi
+
+        # 2. No cheaper step: over the cap is a dead letter that says so
+        # (tenant beta, whose day is nearly spent already). Shadow
+        # sampling for half of the documents (tenant gamma).
+        { endpoints; cat <<YAML
+  routes:
+    classify: [fake]
+    fields: [builtin]
+    summarize: [builtin]
+  budget:
+    per_tenant_day_usd: 1
+  shadow:
+    rate: 0.5
+    endpoint: ref
+    stages: [classify, fields]
+YAML
+        } >"$WORK/budget-b.yaml"
+        q "INSERT INTO tenant_spend (tenant, day, committed_usd) VALUES ('beta', (now() AT TIME ZONE 'UTC')::date, 0.999)" >/dev/null
+        start_worker c "$WORK/budget-b.yaml"
+        pdfs 161,170p | xargs "$B/docpipe" submit --uri --tenant beta --id-prefix beta- 2>>"$WORK/submit.log"
+        pdfs 171,210p | xargs "$B/docpipe" submit --uri --tenant gamma --id-prefix gamma- 2>>"$WORK/submit.log"
+        wait_count "SELECT count(*) FROM documents" 110 120 || not_ok "timed out at $(q 'SELECT count(*) FROM documents') documents"
+        stop_worker c; check "worker c exit status" 0 $?
+        check "every document has exactly one outcome" "110 0" "$(q "SELECT count(*), count(*) FILTER (WHERE (r.document_id IS NULL) = (l.document_id IS NULL)) FROM documents d LEFT JOIN results r ON r.document_id = d.id LEFT JOIN dead_letters l ON l.document_id = d.id" | tr '|' ' ')"
+        n=$(q "SELECT count(*) FROM dead_letters l JOIN documents d ON d.id = l.document_id WHERE d.tenant = 'beta' AND l.error_class = 'input' AND l.message LIKE 'classify: tenant beta is over its daily budget of \$1.000000 (models.budget.per_tenant_day_usd)%'")
+        if [ "$n" -gt 0 ]; then ok "beta: $n dead letters name the daily budget"; else not_ok "beta: no dead letter for the daily budget: $(q "SELECT string_agg(DISTINCT message, ' / ') FROM dead_letters")"; fi
+        check "beta: within the cap" t "$(q "SELECT committed_usd <= 1 FROM tenant_spend WHERE tenant = 'beta'")"
+        check "gamma: all done" 40 "$(q "SELECT count(*) FROM documents WHERE tenant = 'gamma' AND status = 'done'")"
+        n=$(q "SELECT count(DISTINCT s.document_id) FROM shadow_comparisons s JOIN documents d ON d.id = s.document_id WHERE d.tenant = 'gamma'")
+        if [ "$n" -ge 12 ] && [ "$n" -le 28 ]; then ok "gamma: $n of 40 documents shadowed"; else not_ok "gamma: $n of 40 documents shadowed at rate 0.5"; fi
+        check "gamma: each shadowed document compared in classify and fields" "$((n * 2))" "$(q "SELECT count(*) FROM shadow_comparisons s JOIN documents d ON d.id = s.document_id WHERE d.tenant = 'gamma'")"
+        check "gamma: shadow calls recorded, marked, to the reference" "$n 0" "$(q "SELECT count(DISTINCT document_id) FILTER (WHERE shadow AND endpoint = 'ref' AND stage = 'classify' AND document_id LIKE 'gamma-%'), count(*) FILTER (WHERE shadow <> (endpoint = 'ref')) FROM model_calls" | tr '|' ' ')"
+        check "results come from the primary route" 0 "$(q "SELECT count(*) FROM results WHERE model LIKE 'ref/%'")"
+        check "classify: the same fake behind both endpoints agrees" "$n" "$(q "SELECT count(*) FROM shadow_comparisons WHERE document_id LIKE 'gamma-%' AND stage = 'classify' AND agree AND primary_model = 'fake/deepseek-v4-flash' AND reference_model = 'ref/gpt-5'")"
+        check "fields: builtin against the reference, scored per field" 0 "$(q "SELECT count(*) FROM shadow_comparisons WHERE stage = 'fields' AND NOT (primary_model LIKE 'builtin/%' AND score BETWEEN 0 AND 1 AND (details->>'compared')::int >= (details->>'agreeing')::int AND agree = (score = 1))")"
+        say "  fields agreement builtin vs reference: $(q "SELECT round(avg(score)::numeric, 2) || ' mean score, ' || sum(agree::int) || ' of ' || count(*) || ' in full agreement' FROM shadow_comparisons WHERE stage = 'fields'")"
+        check "gamma: shadow calls count against the tenant's day" t "$(q "SELECT t.committed_usd = (SELECT sum(c.cost_usd) FROM model_calls c JOIN documents d ON d.id = c.document_id WHERE d.tenant = 'gamma') FROM tenant_spend t WHERE t.tenant = 'gamma'")"
+        check "consumer group lag" 0 "$(lag)"
+        stop_fake
+        stop_broker
+}
+
+tests=${IT_TESTS:-"t_bad t_many t_kill t_sigterm t_remote t_budget"}
 for t in $tests; do
         rm -f "$WORK"/worker-*.log
         $t

@@ -3,7 +3,9 @@
  * from four threads at once), results and dead letters through a real uv
  * loop, idempotency, lookups (done, reused, new), batching, a data error
  * that fails only its own document, a lost connection in the middle of a
- * transaction, and closing with work queued.
+ * transaction, and closing with work queued; the tenant budget's ledger
+ * (reservations up to the cap, settlements, two stores racing, an
+ * unreachable server) and shadow comparisons written with the result.
  *
  * The cluster: TEST_PG_DSN when set (tests/check.sh shares one),
  * otherwise a private one started with tests/pg.sh in a temporary
@@ -222,7 +224,7 @@ struct harness {
         struct config cfg;
         struct store *s;
         pthread_t loop_thread;
-        int puts, lookups; /* callbacks seen */
+        int puts, lookups, reserves; /* callbacks seen */
 };
 
 static void on_tick(uv_timer_t *t)
@@ -1039,6 +1041,209 @@ START_TEST(test_bad_dsn)
 }
 END_TEST
 
+/* ---- the tenant budget's ledger ---------------------------------------- */
+
+/* What a test knows about one reservation. */
+struct grant {
+        struct harness *h;
+        int done, granted, on_loop_thread, has_err;
+        char day[16];
+        struct err err;
+};
+
+static void on_reserved(void *arg, int granted, const char *day,
+                        const struct err *err)
+{
+        struct grant *g = arg;
+
+        g->done++;
+        g->granted = granted;
+        snprintf(g->day, sizeof(g->day), "%s", day ? day : "");
+        g->has_err = err != NULL;
+        if (err)
+                g->err = *err;
+        g->on_loop_thread = pthread_equal(pthread_self(), g->h->loop_thread);
+        g->h->reserves++;
+}
+
+static void reserve(struct harness *h, struct store *s, const char *tenant,
+                    long long usd, long long cap, struct grant *g)
+{
+        memset(g, 0, sizeof(*g));
+        g->h = h;
+        store_spend_reserve(s, tenant, usd, cap, on_reserved, g);
+}
+
+/* Reserves and waits for the answer; expects no error. */
+static int reserve_ok(struct harness *h, const char *tenant, long long usd,
+                      long long cap, char *day)
+{
+        struct grant g;
+        int want = h->reserves + 1;
+
+        reserve(h, h->s, tenant, usd, cap, &g);
+        harness_wait(h, &h->reserves, want, 30000);
+        ck_assert_msg(!g.has_err, "reserve: %s", g.err.msg);
+        ck_assert(g.on_loop_thread);
+        if (day)
+                snprintf(day, 16, "%s", g.day);
+        return g.granted;
+}
+
+START_TEST(test_spend_reserve_settle)
+{
+        struct harness h;
+        char day[16], qbuf[256];
+        PGconn *pg = connect_or_die(test_dsn);
+
+        harness_init(&h, test_dsn, 10, 20);
+        ck_assert_int_eq(reserve_ok(&h, "t1", 400, 1000, day), 1);
+        ck_assert_str_eq(day, Q(pg, "SELECT (now() AT TIME ZONE 'UTC')"
+                                    "::date::text"));
+        ck_assert_int_eq(reserve_ok(&h, "t1", 400, 1000, NULL), 1);
+        /* 1200 > 1000: refused, and nothing added. */
+        ck_assert_int_eq(reserve_ok(&h, "t1", 400, 1000, NULL), 0);
+        ck_assert_int_eq(reserve_ok(&h, "t1", 200, 1000, NULL), 1);
+        /* Another tenant has a day of its own; above the cap alone, even
+         * a first reservation is refused. */
+        ck_assert_int_eq(reserve_ok(&h, "t2", 400, 1000, NULL), 1);
+        ck_assert_int_eq(reserve_ok(&h, "t3", 1001, 1000, NULL), 0);
+        ck_assert_str_eq(Q(pg, "SELECT string_agg(tenant || '=' || "
+                               "committed_usd, ' ' ORDER BY tenant) "
+                               "FROM tenant_spend WHERE tenant LIKE 't_'"),
+                         "t1=0.000001000 t2=0.000000400");
+        /* Settled to the real costs: the first call cost 300, the second
+         * 450, the third nothing (failed). Written in the background,
+         * before store_free returns. */
+        store_spend_settle(h.s, "t1", day, -100);
+        store_spend_settle(h.s, "t1", day, 50);
+        store_spend_settle(h.s, "t1", day, -200);
+        store_spend_settle(h.s, "t1", day, 0);
+        harness_close(&h, 5000);
+        ck_assert_str_eq(Q(pg, "SELECT committed_usd FROM tenant_spend "
+                               "WHERE tenant = 't1'"),
+                         "0.000000750");
+        PQfinish(pg);
+}
+END_TEST
+
+/* Two stores (two connections, as two replicas) race for one cap: the
+ * grants add up to what fits, never more. */
+START_TEST(test_spend_race)
+{
+        enum { N = 200 };
+        struct harness h;
+        struct grant *g = calloc(N, sizeof(*g));
+        struct store *s2;
+        struct err err;
+        char qbuf[256];
+        int granted = 0;
+        PGconn *pg;
+
+        harness_init(&h, test_dsn, 10, 20);
+        err_clear(&err);
+        s2 = store_new(&h.loop, &h.cfg, &err);
+        ck_assert_msg(s2 != NULL, "%s", err.msg);
+        for (int i = 0; i < N; i++)
+                reserve(&h, i % 2 ? h.s : s2, "race", 30, 2990, &g[i]);
+        harness_wait(&h, &h.reserves, N, 60000);
+        for (int i = 0; i < N; i++) {
+                ck_assert_msg(!g[i].has_err, "%s", g[i].err.msg);
+                granted += g[i].granted;
+        }
+        ck_assert_int_eq(granted, 99);
+        store_free(s2, 1000);
+        harness_close(&h, 1000);
+        pg = connect_or_die(test_dsn);
+        ck_assert_str_eq(Q(pg, "SELECT committed_usd FROM tenant_spend "
+                               "WHERE tenant = 'race'"),
+                         "0.000002970");
+        PQfinish(pg);
+        free(g);
+}
+END_TEST
+
+/* A budget that cannot be checked is not passed: ERR_RETRY after a few
+ * seconds of trying. */
+START_TEST(test_spend_unreachable)
+{
+        struct harness h;
+        struct grant g;
+        uint64_t t0 = now_ms(), ms;
+
+        harness_init(&h,
+                     "host=/nonexistent/docpipe port=5999 dbname=x "
+                     "connect_timeout=2",
+                     10, 10);
+        reserve(&h, h.s, "t1", 100, 1000, &g);
+        harness_wait(&h, &h.reserves, 1, 15000);
+        ms = now_ms() - t0;
+        ck_assert(g.has_err);
+        ck_assert_int_eq(g.err.cls, ERR_RETRY);
+        ck_assert_int_eq(g.granted, 0);
+        ck_assert_msg(strstr(g.err.msg, "tenant budget of t1") &&
+                              strstr(g.err.msg, "cannot connect"),
+                      "%s", g.err.msg);
+        ck_assert_msg(ms >= 2500 && ms < 10000, "answered after %llu ms",
+                      (unsigned long long)ms);
+        /* A settlement that cannot be written is dropped at close. */
+        store_spend_settle(h.s, "t1", "2024-01-01", 5);
+        t0 = now_ms();
+        harness_close(&h, 300);
+        ck_assert_msg(now_ms() - t0 < 3000, "close took %llu ms",
+                      (unsigned long long)(now_ms() - t0));
+}
+END_TEST
+
+/* Shadow calls and comparisons go with the result, idempotently. */
+START_TEST(test_put_shadow)
+{
+        struct harness h;
+        struct doc *doc = doc_result("sh-1", "ab01");
+        struct shadow_cmp c;
+        char qbuf[512];
+        PGconn *pg;
+
+        add_call(doc, "classify", 50, 5, 0.001);
+        doc->calls[3].shadow = 1;
+        memset(&c, 0, sizeof(c));
+        snprintf(c.stage, sizeof(c.stage), "classify");
+        snprintf(c.primary_model, sizeof(c.primary_model), "fake/x");
+        snprintf(c.reference_model, sizeof(c.reference_model), "ref/gpt-5");
+        c.score = 0;
+        c.primary = json_pack("{s:s}", "class", "invoice");
+        c.reference = json_pack("{s:s}", "class", "receipt");
+        c.details = json_pack("{s:f}", "confidence_delta", 0.1);
+        doc_add_shadow(doc, &c);
+
+        harness_init(&h, test_dsn, 10, 20);
+        put_ok(&h, doc);
+        put_ok(&h, doc);
+        harness_close(&h, 1000);
+        pg = connect_or_die(test_dsn);
+        ck_assert_str_eq(Q(pg, "SELECT concat_ws('|', stage, primary_model, "
+                               "reference_model, agree, score, "
+                               "primary_answer->>'class', "
+                               "reference_answer->>'class', "
+                               "details->>'confidence_delta') "
+                               "FROM shadow_comparisons "
+                               "WHERE document_id = 'sh-1'"),
+                         "classify|fake/x|ref/gpt-5|f|0|invoice|receipt|0.1");
+        ck_assert_str_eq(Q(pg, "SELECT string_agg(seq || ':' || stage || ':' "
+                               "|| shadow, ' ' ORDER BY seq) "
+                               "FROM model_calls WHERE document_id = 'sh-1'"),
+                         "0:classify:false 1:fields:false 2:summarize:false "
+                         "3:classify:true");
+        ck_assert_str_eq(Q(pg, "SELECT concat_ws('|', tenant, documents, "
+                               "agreement) FROM shadow_agreement "
+                               "WHERE stage = 'classify' AND "
+                               "primary_model = 'fake/x'"),
+                         "acme|1|0");
+        PQfinish(pg);
+        doc_free(doc);
+}
+END_TEST
+
 /* ---- the cluster ------------------------------------------------------ */
 
 /* tests/pg.sh: named by DOCPIPE_PG_SH, or under the working directory
@@ -1180,6 +1385,10 @@ static Suite *store_suite(void)
                 {"free unreachable", test_free_unreachable},
                 {"free cancels", test_free_cancels_stuck_statement},
                 {"bad dsn", test_bad_dsn},
+                {"spend reserve and settle", test_spend_reserve_settle},
+                {"spend race", test_spend_race},
+                {"spend unreachable", test_spend_unreachable},
+                {"put shadow", test_put_shadow},
         };
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -13,7 +13,7 @@
 #include "builtin.h"
 #include "model.h"
 
-#define BUILTIN_MODEL_NAME "builtin-v1"
+#define BUILTIN_MODEL_NAME MODEL_BUILTIN_VERSION
 
 struct builtin_state {
         uv_loop_t *loop;

@@ -3,13 +3,39 @@
  * (classify, fields, summarize) on a document follows the stage's route
  * (models.routes): an ordered list of steps, each the builtin model or a
  * configured endpoint, with conditions (language, class, document tokens,
- * the per-document budget, the endpoint's circuit breaker). The first step
- * that applies runs; when it fails the next one is tried (fallback); a
- * builtin classification below a step's escalate_below goes on to the next
- * step (escalation) and stays the answer should every later step fail. The
+ * the endpoint's circuit breaker, the budgets). The first step that
+ * applies runs; when it fails the next one is tried (fallback); a builtin
+ * classification below a step's escalate_below goes on to the next step
+ * (escalation) and stays the answer should every later step fail. The
  * backend writes its part of the result into the document and appends the
- * model calls it made (tokens, cost, latency). Owns the builtin backend's
- * state and the remote layer.
+ * model calls it made (tokens, cost, latency).
+ *
+ * Budgets pass a remote step over, so that a cheaper later step (the
+ * builtin model, say) takes the document; with no step left the document
+ * is a dead letter (ERR_INPUT) that names the setting:
+ * - models.budget.per_document_usd: the document's calls so far plus the
+ *   step's estimate (remote_ep_estimate) must fit;
+ * - models.budget.per_tenant_day_usd: the estimate is reserved in
+ *   PostgreSQL (store_spend_reserve, atomic across replicas) before the
+ *   call, and settled to the real cost after it, failed or not. A
+ *   reservation PostgreSQL cannot answer fails the task with ERR_RETRY:
+ *   the cap is never passed unchecked. The cap holds to within what the
+ *   calls in flight cost beyond their estimates.
+ *
+ * Shadow sampling (models.shadow): for a sampled document (shadow.h) and a
+ * shadowed stage, once the route has answered, the same task runs on the
+ * reference endpoint on a scratch copy of the document, so its answer
+ * never becomes the result; the two answers are compared and the
+ * comparison attached to the document (doc->shadows, written with its
+ * result). The shadow call is recorded with the document's calls, marked
+ * shadow, and counts against the tenant's daily budget (reserved and
+ * settled the same way) and the per-document budget, but never decides
+ * the primary route: it is skipped when it does not fit, when its circuit
+ * is open, when the route's answer came from the reference endpoint
+ * itself, and a failing shadow call only loses the comparison.
+ *
+ * Owns the builtin backend's state and the remote layer; borrows the
+ * store.
  */
 #ifndef DOCPIPE_MODEL_H
 #define DOCPIPE_MODEL_H
@@ -46,11 +72,18 @@ struct model_backend {
 
 extern const struct model_backend model_builtin;
 
-struct model;
+/* The builtin model's name in model_calls.model ("builtin/" it in
+ * results.model). */
+#define MODEL_BUILTIN_VERSION "builtin-v1"
 
-/* Returns a new model layer for cfg on loop, or NULL with err set. */
+struct model;
+struct store;
+
+/* Returns a new model layer for cfg on loop, or NULL with err set. store
+ * (borrowed; it must outlive every task) keeps the tenant daily budget's
+ * ledger; it may be NULL only when models.budget.per_tenant_day_usd is 0. */
 struct model *model_new(uv_loop_t *loop, const struct config *cfg,
-                        struct err *err);
+                        struct store *store, struct err *err);
 
 /* Runs task on doc; see model_done_fn. doc is borrowed until done. */
 void model_run(struct model *m, enum model_task task, struct doc *doc,

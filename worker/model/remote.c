@@ -209,13 +209,17 @@ static void remote_call_free(struct remote_call *call)
         free(call);
 }
 
+/* Frees call and calls its done. err may point into call (&call->err). */
 static void remote_finish(struct remote_call *call, const struct err *err)
 {
         remote_done_fn done = call->done;
         void *arg = call->arg;
+        struct err copy;
 
+        if (err)
+                copy = *err;
         remote_call_free(call);
-        done(arg, err);
+        done(arg, err ? &copy : NULL);
 }
 
 /* Reads a successful reply into the document; -1 with err when the
