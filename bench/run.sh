@@ -1,20 +1,25 @@
 #!/bin/bash
 # `make bench`: the throughput of the whole pipeline against a bare Poppler
-# loop, from one run on the same machine, printed as a ratio.
+# loop, on the same machine, printed as a ratio.
 #  1. generates a corpus (BENCH_DOCS documents, default 500, of
-#     1 to 50 pages) into build/bench-corpus, once;
+#     1 to 50 pages) into build/bench-corpus-N, once;
 #  2. bare: bench-bare extracts the text of every page on worker.threads
 #     threads (default 2), nothing else;
 #  3. pipeline: one worker (same threads) against the mock Kafka cluster,
 #     the builtin model and a private PostgreSQL; the corpus submitted as
-#     file:// jobs; timed from the first submit until every document has
-#     an outcome in PostgreSQL.
+#     file:// jobs before the worker starts; timed from the worker's
+#     partition assignment until PostgreSQL has the last outcome.
+# Shared machines are noisy: BENCH_ROUNDS rounds (default 3) run bare and
+# pipeline one after the other, and the ratio is taken between the best
+# round of each (the one least disturbed). The CPU figures (worker CPU
+# seconds against the bare loop's) are steadier than wall time.
 # Target (issue 2): pipeline / bare >= 0.7.
 set -u
 B=${1:-build}
 cd "$(dirname "$0")/.."
 N=${BENCH_DOCS:-500}
 T=${BENCH_THREADS:-2}
+R=${BENCH_ROUNDS:-3}
 C=build/bench-corpus-$N
 if [ ! -f "$C/.done" ]; then
         rm -rf "$C"
@@ -32,53 +37,82 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "bench: $N documents in $C, $T threads"
-# Warm the page cache so that neither side pays for the disk.
-cat "$C"/*.pdf >/dev/null
-bare=$("$B/bench-bare" "$T" "$C"/*.pdf)
-echo "$bare"
-bare_rate=$(echo "$bare" | sed -n 's/.*= \([0-9.]*\) pages\/s.*/\1/p')
-
-psql -X -q "$DSN0" -c "CREATE DATABASE bench" >/dev/null
-DSN="$DSN0 dbname=bench"
-"$B/docpipe" broker -p 4 >"$WORK/broker.out" 2>"$WORK/broker.log" &
-for _ in $(seq 1 100); do
-        BROKERS=$(head -n 1 "$WORK/broker.out" 2>/dev/null); [ -n "$BROKERS" ] && break; sleep 0.05
-done
-export DOCPIPE_KAFKA_BOOTSTRAP_SERVERS="$BROKERS" DOCPIPE_KAFKA_GROUP_ID=bench \
-        DOCPIPE_KAFKA_SESSION_TIMEOUT_MS=6000 DOCPIPE_POSTGRES_DSN="$DSN" \
+export DOCPIPE_KAFKA_SESSION_TIMEOUT_MS=6000 \
         DOCPIPE_WORKER_THREADS="$T" DOCPIPE_SOURCES_FILE_ROOT="$(pwd)/$C" \
         DOCPIPE_WORKER_LOG_LEVEL=info DOCPIPE_WORKER_MAX_INFLIGHT=${BENCH_MAX_INFLIGHT:-256}
-"$B/docpipe" migrate >/dev/null 2>&1
-# The jobs go in first, so that the clock times the worker, not the
-# producer: it starts when the worker gets its partitions (the mock
-# cluster's first join takes about 3 s) and reads a full backlog.
-"$B/docpipe" submit --uri --id-prefix b- "$C"/*.pdf 2>/dev/null
-"$B/docpipe" worker 2>"$WORK/worker.log" &
-wpid=$!
-for _ in $(seq 1 300); do
-        grep -q '"assigned docpipe.jobs' "$WORK/worker.log" 2>/dev/null && break
-        sleep 0.02
+
+echo "bench: $N documents in $C, $T threads, $R rounds"
+# Warm the page cache so that neither side pays for the disk.
+cat "$C"/*.pdf >/dev/null
+
+# bare: prints "RATE CPU_SECONDS"
+bare() {
+        local TIMEFORMAT='cpu %U %S'
+        { time "$B/bench-bare" "$T" "$C"/*.pdf >"$WORK/bare.out"; } 2>"$WORK/bare.time"
+        cat "$WORK/bare.out" >&2
+        echo "$(sed -n 's/.*= \([0-9.]*\) pages\/s.*/\1/p' "$WORK/bare.out") \
+$(awk '/^cpu/ {print $2 + $3}' "$WORK/bare.time")"
+}
+
+# pipeline ROUND: prints "RATE CPU_SECONDS RSS_KB"
+pipeline() {
+        local db=bench_$1 log="$WORK/worker-$1.log" wpid bpid t0 t1 n pages dead rss cpu
+        # A fresh mock cluster and database each round.
+        rm -f "$WORK/broker.out"
+        "$B/docpipe" broker -p 4 >"$WORK/broker.out" 2>"$WORK/broker.log" &
+        bpid=$!
+        for _ in $(seq 1 100); do
+                BROKERS=$(head -n 1 "$WORK/broker.out" 2>/dev/null); [ -n "$BROKERS" ] && break; sleep 0.05
+        done
+        export DOCPIPE_KAFKA_BOOTSTRAP_SERVERS="$BROKERS"
+        psql -X -q "$DSN0" -c "CREATE DATABASE $db" >/dev/null
+        export DOCPIPE_POSTGRES_DSN="$DSN0 dbname=$db" DOCPIPE_KAFKA_GROUP_ID=bench-$1
+        "$B/docpipe" migrate >/dev/null 2>&1
+        # The jobs go in first, so that the clock times the worker, not
+        # the producer: it starts when the worker gets its partitions and
+        # reads a full backlog.
+        "$B/docpipe" submit --uri ${BENCH_STAGES:+--stages $BENCH_STAGES} --id-prefix "b$1-" "$C"/*.pdf 2>/dev/null
+        "$B/docpipe" worker 2>"$log" &
+        wpid=$!
+        for _ in $(seq 1 300); do
+                grep -q '"assigned docpipe.jobs' "$log" 2>/dev/null && break
+                sleep 0.02
+        done
+        t0=$(grep -m1 '"assigned docpipe.jobs' "$log" | sed -n 's/.*"time":"\([^"]*\)".*/\1/p')
+        t0=$(date -d "$t0" +%s.%N)
+        # Poll gently (a psql every half second costs little CPU) and take
+        # the end time from PostgreSQL: when the last outcome was written.
+        while :; do
+                n=$(psql -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT count(*) FROM documents WHERE id LIKE 'b$1-%'" 2>/dev/null)
+                [ "${n:-0}" -ge "$N" ] && break
+                kill -0 $wpid 2>/dev/null || { echo "worker died" >&2; tail "$log" >&2; return 1; }
+                sleep 0.5
+        done
+        t1=$(psql -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT extract(epoch FROM max(processed_at)) FROM documents")
+        pages=$(psql -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT sum(pages) FROM documents WHERE id LIKE 'b$1-%'")
+        dead=$(psql -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT count(*) FROM documents WHERE status = 'dead'")
+        rss=$(grep VmHWM /proc/$wpid/status | awk '{print $2}')
+        cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' /proc/$wpid/stat)
+        kill -TERM $wpid; wait $wpid
+        kill $bpid; wait $bpid 2>/dev/null
+        awk -v p="$pages" -v t0="$t0" -v t1="$t1" -v dead="$dead" -v rss="$rss" -v cpu="$cpu" 'BEGIN {
+                s = t1 - t0;
+                printf "pipeline: %d pages in %.2f s = %.1f pages/s, worker CPU %.2f s (%d dead letters, peak RSS %.0f MB)\n", p, s, p / s, cpu, dead, rss / 1024 > "/dev/stderr";
+                printf "%.1f %s %s\n", p / s, cpu, rss;
+        }'
+}
+
+best_bare=0 best_pipe=0 bare_cpu=0 pipe_cpu=0 rss=0
+for r in $(seq 1 "$R"); do
+        read -r rate cpu < <(bare) || exit 1
+        awk -v a="$rate" -v b="$best_bare" 'BEGIN { exit !(a > b) }' && { best_bare=$rate; bare_cpu=$cpu; }
+        read -r rate cpu kb < <(pipeline "$r") || exit 1
+        [ -n "$rate" ] || { echo "pipeline round $r failed"; exit 1; }
+        awk -v a="$rate" -v b="$best_pipe" 'BEGIN { exit !(a > b) }' && { best_pipe=$rate; pipe_cpu=$cpu; }
+        [ "$kb" -gt "$rss" ] && rss=$kb
 done
-t0=$(grep -m1 '"assigned docpipe.jobs' "$WORK/worker.log" | sed -n 's/.*"time":"\([^"]*\)".*/\1/p')
-t0=$(date -d "$t0" +%s.%N)
-# Poll gently (a psql every half second costs little CPU) and take the end
-# time from PostgreSQL: when the last outcome was written.
-while :; do
-        n=$(psql -X -A -t "$DSN" -c "SELECT count(*) FROM documents" 2>/dev/null)
-        [ "${n:-0}" -ge "$N" ] && break
-        kill -0 $wpid 2>/dev/null || { echo "worker died"; tail "$WORK/worker.log"; exit 1; }
-        sleep 0.5
-done
-t1=$(psql -X -A -t "$DSN" -c "SELECT extract(epoch FROM max(processed_at)) FROM documents")
-pages=$(psql -X -A -t "$DSN" -c "SELECT sum(pages) FROM documents")
-dead=$(psql -X -A -t "$DSN" -c "SELECT count(*) FROM documents WHERE status = 'dead'")
-rss=$(grep VmHWM /proc/$wpid/status | awk '{print $2}')
-cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' /proc/$wpid/stat)
-echo "pipeline: worker CPU ${cpu} s (user+sys)"
-kill -TERM $wpid; wait $wpid
-awk -v p="$pages" -v t0="$t0" -v t1="$t1" -v bare="$bare_rate" -v dead="$dead" -v rss="$rss" 'BEGIN {
-        s = t1 - t0; rate = p / s;
-        printf "pipeline: %d pages in %.2f s = %.1f pages/s (%d dead letters, peak RSS %.0f MB)\n", p, s, rate, dead, rss / 1024;
-        printf "ratio pipeline/bare: %.2f (target >= 0.70)\n", rate / bare;
+awk -v bare="$best_bare" -v pipe="$best_pipe" -v bc="$bare_cpu" -v pc="$pipe_cpu" -v rss="$rss" 'BEGIN {
+        printf "best rounds: bare %.1f pages/s (%.2f CPU s), pipeline %.1f pages/s (%.2f CPU s), peak RSS %.0f MB\n", bare, bc, pipe, pc, rss / 1024;
+        printf "CPU per page, bare / pipeline: %.2f\n", bc / pc;
+        printf "ratio pipeline/bare: %.2f (target >= 0.70)\n", pipe / bare;
 }'

@@ -8,7 +8,9 @@
  * physical lines (a label and its value on one line), unless it is set in
  * columns of prose, which keep Poppler's reading order. The caps on bytes
  * (limits.max_bytes), pages (limits.max_pages) and text
- * (limits.max_text_bytes) are checked before the work they bound. Plain text (text/plain, text/csv, text/markdown) is
+ * (limits.max_text_bytes; limits.max_page_text_bytes for one page) are
+ * checked before the work they bound, the last two as the text grows.
+ * Plain text (text/plain, text/csv, text/markdown) is
  * checked to be UTF-8 without NUL bytes and copied. Everything is built in
  * locals and handed to doc only on success, so a failed call leaves doc as
  * it was. Owns the Poppler document, its pages and the GLib strings of one
@@ -191,6 +193,32 @@ static int extract_word_by_x(const void *pa, const void *pb)
         return a->order < b->order ? -1 : a->order > b->order;
 }
 
+/* Sorts n words by cmp. Poppler's order is mostly the page's order
+ * already, and a line has few words: insertion sort, which is linear on
+ * sorted input, unless a run of moves says the input is far from
+ * sorted. */
+static void extract_sort(struct extract_word *w, size_t n,
+                         int (*cmp)(const void *, const void *))
+{
+        size_t moves = 0;
+
+        for (size_t i = 1; i < n; i++) {
+                struct extract_word t = w[i];
+                size_t j = i;
+
+                while (j > 0 && cmp(&w[j - 1], &t) > 0) {
+                        w[j] = w[j - 1];
+                        j--;
+                        if (++moves > 8 * n + 64) {
+                                w[j] = t;
+                                qsort(w, n, sizeof(*w), cmp);
+                                return;
+                        }
+                }
+                w[j] = t;
+        }
+}
+
 /* Does the page read in text columns? Poppler reads a column of prose
  * whole before the next one, so a physical line across columns is made of
  * runs of words that Poppler read one after the other, each a piece of a
@@ -303,7 +331,7 @@ static gchar *extract_rebuild(const gchar *text, const PopplerRectangle *r,
 
         /* Lines: words sorted by their middle; a word whose middle is
          * within half a line height of the line's joins it. */
-        qsort(w, nw, sizeof(*w), extract_word_by_y);
+        extract_sort(w, nw, extract_word_by_y);
         lines = g_new(struct extract_line, nw);
         for (i = 0; i < nw; i++) {
                 double mid = (w[i].y1 + w[i].y2) / 2;
@@ -319,8 +347,8 @@ static gchar *extract_rebuild(const gchar *text, const PopplerRectangle *r,
                 lines[nl++] = (struct extract_line){i, 1, w[i].y1, w[i].y2};
         }
         for (i = 0; i < nl; i++)
-                qsort(w + lines[i].first, lines[i].n, sizeof(*w),
-                      extract_word_by_x);
+                extract_sort(w + lines[i].first, lines[i].n,
+                             extract_word_by_x);
         columns = extract_columns(w, lines, nl);
         out = NULL;
         if (!columns) {
@@ -443,6 +471,7 @@ static int extract_page(PopplerDocument *pdf, int i, GString *buf, int64_t cap,
 }
 
 static int extract_pdf(struct doc *doc, const struct config *cfg,
+                       extract_page_fn page_fn, void *arg,
                        struct extract_out *out, struct err *err)
 {
         GInputStream *stream;
@@ -478,8 +507,21 @@ static int extract_pdf(struct doc *doc, const struct config *cfg,
 
         buf = g_string_new(NULL);
         for (i = 0; i < n; i++) {
+                size_t before = buf->len + (i > 0); /* after the '\f' */
+
+                if (page_fn)
+                        page_fn(arg, i, n);
                 if (extract_page(pdf, i, buf, cfg->max_text_bytes, err) < 0)
                         goto out;
+                if (cfg->max_page_text_bytes > 0 &&
+                    (int64_t)(buf->len - before) > cfg->max_page_text_bytes) {
+                        err_set(err, ERR_INPUT,
+                                "page %d has %zu bytes of text, over the cap "
+                                "of %lld (limits.max_page_text_bytes)",
+                                i + 1, buf->len - before,
+                                (long long)cfg->max_page_text_bytes);
+                        goto out;
+                }
         }
 
         out->text_len = buf->len;
@@ -523,6 +565,13 @@ static int extract_text(struct doc *doc, const struct config *cfg,
 
 int extract_document(struct doc *doc, const struct config *cfg, struct err *err)
 {
+        return extract_document_paged(doc, cfg, NULL, NULL, err);
+}
+
+int extract_document_paged(struct doc *doc, const struct config *cfg,
+                           extract_page_fn page_fn, void *arg,
+                           struct err *err)
+{
         struct extract_out out;
         const char *ct = doc->content_type;
         int rc;
@@ -537,7 +586,7 @@ int extract_document(struct doc *doc, const struct config *cfg, struct err *err)
                                doc->len, (long long)cfg->max_bytes);
 
         if (extract_type_is(ct, "application/pdf"))
-                rc = extract_pdf(doc, cfg, &out, err);
+                rc = extract_pdf(doc, cfg, page_fn, arg, &out, err);
         else if (extract_type_is(ct, "text/plain") ||
                  extract_type_is(ct, "text/csv") ||
                  extract_type_is(ct, "text/markdown"))

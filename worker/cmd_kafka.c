@@ -350,7 +350,8 @@ static void submit_usage(FILE *f)
               "      --id ID           document id (one FILE only)\n"
               "      --id-prefix P     id = P + file name without extension\n"
               "      --content-type T  declared content type\n"
-              "      --stages LIST     e.g. classify,fields (default all)\n"
+              "      --stages LIST     e.g. classify,fields (default all; none:\n"
+              "                        extraction only)\n"
               "      --raw             the raw bytes, key = id "
               "(like kcat -k ID)\n"
               "      --uri             a file:// uri instead of the bytes\n",
@@ -371,7 +372,7 @@ static int submit_parse_stages(const char *s, unsigned *mask)
                         *mask |= STAGE_FIELDS;
                 else if (strcmp(tok, "summarize") == 0)
                         *mask |= STAGE_SUMMARIZE;
-                else
+                else if (strcmp(tok, "none") != 0)
                         return -1;
         }
         return 0;
