@@ -39,7 +39,7 @@
 #define BUILTIN_HEAD_BYTES ((size_t)64 * 1024) /* classify, fields, summary */
 #define BUILTIN_TAIL_BYTES ((size_t)8 * 1024)  /* classify also reads the end */
 #define BUILTIN_TITLE_BYTES 1500        /* title area: evidence counts more */
-#define BUILTIN_LANG_BYTES 4096         /* cleaned text given to textcat */
+#define BUILTIN_LANG_BYTES 2048         /* cleaned text given to textcat */
 #define BUILTIN_LANG_SCAN ((size_t)16 * 1024) /* input read to collect it */
 #define BUILTIN_LANG_MIN_LETTERS 20     /* below this: "und" */
 #define BUILTIN_COUNT_CAP 32            /* occurrences counted per phrase */
