@@ -31,6 +31,7 @@ step() { # NAME COMMAND...: run, show, tally
 pgdir=$(mktemp -d /tmp/docpipe-check-pg.XXXXXX)
 TEST_PG_DSN=$(sh tests/pg.sh start "$pgdir") || { echo "cannot start PostgreSQL"; exit 1; }
 export TEST_PG_DSN
+export TEST_PG_DIR="$pgdir"
 trap 'sh tests/pg.sh stop "$pgdir" >/dev/null 2>&1; rm -rf "$pgdir"' EXIT
 
 jobs=$(nproc 2>/dev/null || echo 2)

@@ -259,7 +259,9 @@ static void broker_usage(FILE *f)
               "worker, submit and kcat use it\nlike a real cluster. Topics "
               "(default: docpipe.jobs and docpipe.jobs.dlq)\nare created "
               "with PARTITIONS partitions (default 4). Each mock\npartition "
-              "keeps only about 5 MB: use file:// jobs for big corpora.\n",
+              "keeps only about 5 MB: use file:// jobs for big corpora.\n"
+              "SIGUSR1 takes every broker down, SIGUSR2 brings them back "
+              "(tests).\n",
               f);
 }
 
@@ -314,6 +316,8 @@ int cmd_broker(int argc, char **argv)
         sigemptyset(&set);
         sigaddset(&set, SIGTERM);
         sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGUSR1);
+        sigaddset(&set, SIGUSR2);
         pthread_sigmask(SIG_BLOCK, &set, NULL);
 
         err_clear(&err);
@@ -329,7 +333,24 @@ int cmd_broker(int argc, char **argv)
                            "of %d partitions",
                  brokers, rd_kafka_mock_cluster_bootstraps(mcluster), topics_n,
                  partitions);
-        sigwait(&set, &sig);
+        /* Fault injection for the tests: SIGUSR1 takes every broker
+         * down (connections closed, new ones refused), SIGUSR2 brings
+         * them back. */
+        while (sigwait(&set, &sig) == 0 && (sig == SIGUSR1 || sig == SIGUSR2)) {
+                for (int id = 1; id <= brokers; id++) {
+                        rd_kafka_resp_err_t e =
+                                sig == SIGUSR1
+                                        ? rd_kafka_mock_broker_set_down(
+                                                  mcluster, id)
+                                        : rd_kafka_mock_broker_set_up(
+                                                  mcluster, id);
+                        if (e)
+                                log_warn("broker", "broker %d: %s", id,
+                                         rd_kafka_err2str(e));
+                }
+                log_info("broker", "brokers %s",
+                         sig == SIGUSR1 ? "down" : "up");
+        }
         log_info("broker", "signal %d: stopping", sig);
         rd_kafka_mock_cluster_destroy(mcluster);
         rd_kafka_destroy(rk);

@@ -195,8 +195,10 @@ static void consumer_on_revoke(struct consumer *c, int coop,
 
         /* Commit now, explicitly: after the revocation the offsets are
          * not ours any more. Lost partitions (the group went on without
-         * this member) cannot be committed: their new owner redoes what
-         * was done since the last commit, and skips it in PostgreSQL. */
+         * this member) cannot be committed now: their points are kept
+         * for when they come back, like refused commits; a new owner
+         * redoes what was done since the last commit, and skips it in
+         * PostgreSQL. */
         points = rd_kafka_topic_partition_list_new(parts->cnt);
         for (int i = 0; i < parts->cnt; i++) {
                 const char *topic = parts->elems[i].topic;
@@ -219,8 +221,7 @@ static void consumer_on_revoke(struct consumer *c, int coop,
                 if (old)
                         rd_kafka_topic_partition_list_del(c->pending, p->topic,
                                                           p->partition);
-                if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET &&
-                    e != RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST)
+                if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
                         rd_kafka_topic_partition_list_add(c->pending, p->topic,
                                                           p->partition)
                                 ->offset = p->offset;

@@ -14,14 +14,18 @@ chmod 755 "$WORK"
 
 own_pg=""
 PG_DSN=${TEST_PG_DSN:-}
+# The cluster's directory, for the tests that stop and restart it:
+# TEST_PG_DIR with TEST_PG_DSN, else the one started here.
+PG_DIR=${TEST_PG_DIR:-}
 if [ -z "$PG_DSN" ]; then
         own_pg="$WORK/pg"
         PG_DSN=$(sh tests/pg.sh start "$own_pg") || { say "cannot start PostgreSQL"; exit 1; }
+        PG_DIR=$own_pg
 fi
 cleanup() {
         jobs -p | xargs -r kill -9 2>/dev/null
         [ -n "$own_pg" ] && sh tests/pg.sh stop "$own_pg" >/dev/null 2>&1
-        [ "$fail" -eq 0 ] && rm -rf "$WORK"
+        [ "$fail" -eq 0 ] && rm -rf "$WORK"; [ "$fail" -eq 0 ] || echo "kept $WORK"
 }
 trap cleanup EXIT
 
@@ -392,7 +396,177 @@ YAML
         stop_broker
 }
 
-tests=${IT_TESTS:-"t_bad t_many t_kill t_sigterm t_remote t_budget"}
+# ---------------------------------------------------------------------------
+t_outage() {
+        say "outages mid-run: PostgreSQL stopped and restarted, every broker down and up: nothing lost, nothing doubled"
+        new_db t_outage; start_broker 4; test_env
+        start_worker a
+        ls "$WORK"/corpus/*.pdf | head -n 300 |
+                xargs "$B/docpipe" submit --uri --id-prefix out- 2>>"$WORK/submit.log"
+        wait_count "SELECT count(*) FROM documents" 40 300 || not_ok "no progress before the outages"
+        if [ -n "$PG_DIR" ]; then
+                sh tests/pg.sh stop "$PG_DIR" >/dev/null
+                sleep 4
+                if kill -0 "$PID_a" 2>/dev/null; then ok "worker alive without PostgreSQL"; else not_ok "worker died without PostgreSQL"; fi
+                sh tests/pg.sh start "$PG_DIR" >/dev/null || not_ok "PostgreSQL did not restart"
+                n=$(grep -c '"postgres' "$WORK/worker-a.log")
+                say "  PostgreSQL was down 4 s; $n log lines about it"
+        else
+                say "  SKIP the PostgreSQL outage: TEST_PG_DSN without TEST_PG_DIR"
+        fi
+        wait_count "SELECT count(*) FROM documents" 120 300 || not_ok "no progress after PostgreSQL came back"
+        kill -USR1 "$BROKER_PID"; sleep 4
+        if kill -0 "$PID_a" 2>/dev/null; then ok "worker alive without brokers"; else not_ok "worker died without brokers"; fi
+        kill -USR2 "$BROKER_PID"
+        wait_count "SELECT count(*) FROM documents" 300 600 || not_ok "timed out at $(q 'SELECT count(*) FROM documents') documents"
+        stop_worker a; check "worker exit status" 0 $?
+        check "documents" 300 "$(q 'SELECT count(*) FROM documents')"
+        check "results" 300 "$(q 'SELECT count(*) FROM results')"
+        check "dead letters" 0 "$(q 'SELECT count(*) FROM dead_letters')"
+        check "three model calls per document, none twice" 900 "$(q 'SELECT count(*) FROM model_calls')"
+        check "consumer group lag" 0 "$(lag)"
+        stop_broker
+}
+
+# ---------------------------------------------------------------------------
+# Hostile input: http(s) sources that lead to loopback are refused unless
+# sources.http_allow_private, in every spelling; the host allowlist; and
+# secrets (the PostgreSQL password, an endpoint's API key, Kafka's SASL and
+# TLS passwords, credentials in a source uri) never reach a log line, a dead
+# letter, a dead-letter header or `docpipe config`, at log level debug with
+# librdkafka's configuration debug on, through bad documents and a failing
+# model endpoint.
+t_hostile() {
+        say "hostile input: loopback sources refused unless allowed; secrets in no log, dead letter or dump"
+        new_db t_hostile; start_broker 2; start_fake
+        d="$WORK/hostile"; mkdir -p "$d/files"
+        good=$(ls "$WORK"/corpus/*.pdf | sed -n 301p)
+        cp "$good" "$d/files/a.pdf"
+        cp "$(ls "$WORK"/corpus/*.pdf | sed -n 302p)" "$d/files/b.pdf"
+        cp "$(ls "$WORK"/corpus/*.pdf | sed -n 303p)" "$d/files/c.pdf"
+        start_files "$d/files"
+        port=${FILES#127.0.0.1:}
+        # The secrets, each a marker to look for afterwards.
+        SECRET_PG=DPSECRETpg41z SECRET_KEY=DPSECRETkey42z
+        SECRET_SASL=DPSECRETsasl43z SECRET_SSL=DPSECRETssl44z
+        SECRET_URI=DPURIPASS45z
+        cat >"$WORK/hostile.yaml" <<YAML
+models:
+  price_map: $TOP/deploy/prices/model_prices.json
+  endpoints:
+    - name: fake
+      base_url: http://$FAKE/v1
+      model: deepseek-v4-flash
+      price_key: deepseek/deepseek-v4-flash
+      api_key_env: DOCPIPE_TEST_HOSTILE_KEY
+      context_window: 4096
+      retries: 1
+      backoff_ms: 10
+      max_backoff_ms: 50
+      breaker_failures: 1000
+  routes:
+    classify: [fake, builtin]
+    fields: [fake, builtin]
+    summarize: [builtin]
+YAML
+        LOG_LEVEL=debug test_env
+        export DOCPIPE_POSTGRES_DSN="$DSN password=$SECRET_PG"
+        export DOCPIPE_TEST_HOSTILE_KEY="$SECRET_KEY"
+        export DOCPIPE_KAFKA_SASL_USERNAME=docpipe
+        export DOCPIPE_KAFKA_SASL_PASSWORD="$SECRET_SASL"
+        export DOCPIPE_KAFKA_SSL_KEY_PASSWORD="$SECRET_SSL"
+        export DOCPIPE_KAFKA_DEBUG=conf,security
+        # Half of the model calls fail: errors logged, fallbacks taken.
+        ctl '{"error_rate":0.5,"error_status":500}'
+        env_ok() { printf '{"id":"%s","source":{"uri":"%s"}}' "$1" "$2" >"$d/$1.json"; }
+        env_ok h-loopback "http://$FILES/a.pdf"
+        env_ok h-decimal "http://2130706433:$port/a.pdf"
+        env_ok h-octal "http://0177.0.0.1:$port/a.pdf"
+        env_ok h-mapped "http://[::ffff:127.0.0.1]:$port/a.pdf"
+        env_ok h-localhost "http://localhost:$port/a.pdf"
+        env_ok h-metadata "http://169.254.169.254/latest/meta-data/"
+        env_ok h-creds "http://alice:$SECRET_URI@127.0.0.1:$port/a.pdf?sig=$SECRET_URI"
+        S="$B/docpipe submit"
+        for id in h-loopback h-decimal h-octal h-mapped h-localhost h-metadata h-creds; do
+                $S --raw --id "$id" "$d/$id.json" 2>>"$WORK/submit.log"
+        done
+        head -c 4000 /dev/urandom >"$d/random.bin"
+        $S --raw --id h-random "$d/random.bin" 2>>"$WORK/submit.log"
+        printf '{"id":"h-badjson","source": ' >"$d/badjson.json"
+        $S --raw --id h-badjson "$d/badjson.json" 2>>"$WORK/submit.log"
+        ls "$WORK"/corpus/*.pdf | sed -n 311,318p |
+                xargs $S --uri --id-prefix h-good- 2>>"$WORK/submit.log"
+        start_worker a "$WORK/hostile.yaml"
+        wait_count "SELECT count(*) FROM documents" 17 180 || not_ok "timed out at $(q 'SELECT count(*) FROM documents') documents"
+        stop_worker a; check "worker exit status" 0 $?
+        dl() { q "SELECT error_class || ': ' || message FROM dead_letters WHERE document_id = '$1'"; }
+        for id in h-loopback h-decimal h-octal h-mapped h-localhost h-creds; do
+                m=$(dl "$id")
+                if echo "$m" | grep -qE '^input: .*\(loopback\) refused.*sources\.http_allow_private'; then ok "$id -> $m"; else not_ok "$id: expected a refusal naming sources.http_allow_private, got '$m'"; fi
+        done
+        m=$(dl h-metadata)
+        if echo "$m" | grep -qE '^input: .*169\.254\.169\.254 \(link-local\) refused'; then ok "h-metadata -> $m"; else not_ok "h-metadata: got '$m'"; fi
+        check "no request reached the file server" 0 "$(grep -c '^files.pl: GET' "$WORK/files.log")"
+        check "good documents done" 8 "$(q "SELECT count(*) FROM documents WHERE id LIKE 'h-good-%' AND status = 'done'")"
+        n=$(q "SELECT count(*) FROM model_calls WHERE endpoint = 'fake' AND outcome <> 'ok'")
+        if [ "$n" -gt 0 ]; then ok "the failing endpoint failed $n calls"; else not_ok "the fake endpoint never failed"; fi
+
+        # 2. Allowed: the same kind of uri is fetched; a host allowlist
+        # refuses what it does not name, redirects included.
+        export DOCPIPE_SOURCES_HTTP_ALLOW_PRIVATE=true
+        env_ok h-allowed "http://$FILES/b.pdf"
+        env_ok h-allowed-decimal "http://2130706433:$port/c.pdf"
+        $S --raw --id h-allowed "$d/h-allowed.json" 2>>"$WORK/submit.log"
+        $S --raw --id h-allowed-decimal "$d/h-allowed-decimal.json" 2>>"$WORK/submit.log"
+        start_worker b "$WORK/hostile.yaml"
+        wait_count "SELECT count(*) FROM documents" 19 120 || not_ok "timed out at $(q 'SELECT count(*) FROM documents') documents"
+        stop_worker b; check "worker exit status" 0 $?
+        check "loopback fetched with sources.http_allow_private" "done done" \
+                "$(q "SELECT string_agg(status, ' ' ORDER BY id) FROM documents WHERE id IN ('h-allowed', 'h-allowed-decimal')")"
+        export DOCPIPE_SOURCES_HTTP_ALLOW_HOSTS=".example.com, files.internal"
+        env_ok h-unlisted "http://$FILES/b.pdf"
+        $S --raw --id h-unlisted "$d/h-unlisted.json" 2>>"$WORK/submit.log"
+        start_worker c "$WORK/hostile.yaml"
+        wait_count "SELECT count(*) FROM documents" 20 120 || not_ok "timed out at $(q 'SELECT count(*) FROM documents') documents"
+        stop_worker c; check "worker exit status" 0 $?
+        m=$(dl h-unlisted)
+        if echo "$m" | grep -qE '^input: .*host 127\.0\.0\.1, which is not in sources\.http_allow_hosts'; then ok "h-unlisted -> $m"; else not_ok "h-unlisted: got '$m'"; fi
+
+        # 3. The secrets: nowhere.
+        "$B/docpipe" config -c "$WORK/hostile.yaml" >"$WORK/hostile-config.out" 2>&1 ||
+                not_ok "docpipe config failed: $(tail -n 3 "$WORK/hostile-config.out")"
+        grep -q 'kafka.sasl.password: "\*\*\*"' "$WORK/hostile-config.out" &&
+                ok "docpipe config masks kafka.sasl.password" || not_ok "docpipe config: no masked sasl.password"
+        kcat -C -b "$BROKERS" -t "${DOCPIPE_TOPICS_DLQ:-docpipe.jobs.dlq}" -e -q \
+                -f 'key=%k headers=%h\n' >"$WORK/hostile-dlq.out" 2>/dev/null
+        say "  $(grep -c . "$WORK/hostile-dlq.out") dead-letter messages on the topic"
+        q "SELECT * FROM dead_letters" >"$WORK/hostile-dead.out"
+        q "SELECT document_id, stage, error_class, message FROM dead_letters" >"$WORK/hostile-dead-msg.out"
+        q "SELECT * FROM model_calls" >"$WORK/hostile-calls.out"
+        q "SELECT * FROM results" >"$WORK/hostile-results.out"
+        n=$(cat "$WORK"/worker-*.log | wc -l)
+        if grep -q '"level":"debug"' "$WORK"/worker-*.log; then ok "debug logging on ($n lines)"; else not_ok "no debug lines in the worker logs"; fi
+        for f in "$WORK"/worker-*.log "$WORK"/submit.log "$WORK"/hostile-config.out "$WORK"/hostile-dlq.out \
+                 "$WORK"/hostile-dead.out "$WORK"/hostile-calls.out "$WORK"/hostile-results.out; do
+                hits=$(grep -c 'DPSECRET' "$f")
+                check "no configured secret in $(basename "$f")" 0 "$hits"
+                [ "$hits" -gt 0 ] && grep -o '.\{0,80\}DPSECRET.\{0,20\}' "$f" | head -n 3
+        done
+        # A uri's own credentials: in the job kept for replay, nowhere else.
+        for f in "$WORK"/worker-*.log "$WORK"/submit.log "$WORK"/hostile-dlq.out "$WORK"/hostile-dead-msg.out; do
+                hits=$(grep -c "$SECRET_URI" "$f")
+                check "no uri credentials in $(basename "$f")" 0 "$hits"
+                [ "$hits" -gt 0 ] && grep -o ".\{0,80\}$SECRET_URI.\{0,20\}" "$f" | head -n 3
+        done
+        unset DOCPIPE_TEST_HOSTILE_KEY DOCPIPE_KAFKA_SASL_USERNAME DOCPIPE_KAFKA_SASL_PASSWORD \
+                DOCPIPE_KAFKA_SSL_KEY_PASSWORD DOCPIPE_KAFKA_DEBUG \
+                DOCPIPE_SOURCES_HTTP_ALLOW_PRIVATE DOCPIPE_SOURCES_HTTP_ALLOW_HOSTS
+        stop_files
+        stop_fake
+        stop_broker
+}
+
+tests=${IT_TESTS:-"t_bad t_many t_kill t_sigterm t_remote t_budget t_outage"}
 for t in $tests; do
         rm -f "$WORK"/worker-*.log
         $t
