@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config git ca-certificates
       librdkafka-dev libpoppler-glib-dev libcairo2-dev libuv1-dev libyaml-dev
       libjansson-dev libpq-dev libcurl4-openssl-dev libssl-dev libexttextcat-dev
       libexttextcat-data libmicrohttpd-dev check postgresql qpdf kcat valgrind
-      clang libclang-rt-14-dev fonts-dejavu-core"
+      clang libclang-rt-14-dev fonts-dejavu-core nghttp2-proxy"
 missing=""
 for p in $PKGS; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -411,6 +411,10 @@ static const struct config_opt ep_opts[] = {
      .desc = "timeout of one attempt"},
     {"connect_timeout_ms", OPT_INT, EOFF(connect_timeout_ms), "10000", 100,
      3600000, .desc = "connection timeout of one attempt"},
+    {"ca_file", OPT_STR, EOFF(ca_file), "",
+     .desc = "PEM file of the CA certificates that verify the endpoint's "
+             "TLS certificate (a private CA, a self-signed server); empty: "
+             "the system's"},
     {"retries", OPT_INT, EOFF(retries), "4", 0, 20,
      .desc = "retries of 429, 5xx and timeouts, exponential backoff with "
              "full jitter and Retry-After"},

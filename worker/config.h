@@ -52,6 +52,8 @@ struct config_endpoint {
                             * none. The key itself is never in the config:
                             * read it with getenv when connecting. */
         char *price_key;   /* key in the price map; default model */
+        char *ca_file;     /* PEM CA certificates verifying the server; ""
+                            * for the system's */
         char *response_format; /* json_schema, json_object or none */
         int has_prices;        /* prices: given (overrides the map) */
         double in_per_m, out_per_m, cache_per_m; /* USD per million tokens;

@@ -397,6 +397,111 @@ YAML
 }
 
 # ---------------------------------------------------------------------------
+# HTTP/2 where the server offers it: nghttpx (TLS with ALPN h2, a
+# self-signed certificate made here) in front of the fake server as its
+# HTTP/1.1 backend. The calls of 40 documents, up to 32 in flight, go over
+# HTTP/2 (the worker's count and nghttpx's access log) on a few
+# connections (curl's connection count and nghttpx's client ports), while
+# the fake server sees many requests at once.
+t_http2() {
+        say "HTTP/2: a TLS endpoint offering h2; 40 documents' calls multiplexed over few connections"
+        if ! command -v nghttpx >/dev/null 2>&1; then
+                if [ -n "${CI:-}" ]; then not_ok "nghttpx missing (deploy/deps.sh installs nghttp2-proxy)"
+                else say "  SKIP t_http2: nghttpx missing (deploy/deps.sh installs nghttp2-proxy)"; fi
+                return 0
+        fi
+        new_db t_http2; start_broker 4; start_fake
+        ctl '{"latency_ms":300,"usage_style":"openai"}'
+        h="$WORK/h2"; mkdir -p "$h"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+                -keyout "$h/key.pem" -out "$h/cert.pem" -subj /CN=127.0.0.1 \
+                -addext subjectAltName=IP:127.0.0.1 2>"$h/openssl.err" ||
+                { not_ok "openssl req: $(cat "$h/openssl.err")"; stop_fake; stop_broker; return 0; }
+        : >"$h/nghttpx.conf" # not /etc/nghttpx/nghttpx.conf
+        # A free port: nghttpx has no port file; one that is taken makes it
+        # exit, and another is tried.
+        H2_PORT=""
+        for _ in 1 2 3 4 5; do
+                port=$((20000 + RANDOM % 40000))
+                nghttpx --conf="$h/nghttpx.conf" --single-process --workers=1 --no-ocsp \
+                        --frontend="127.0.0.1,$port" \
+                        --backend="${FAKE%:*},${FAKE#*:};;proto=http/1.1" \
+                        --backend-connections-per-host=64 \
+                        --accesslog-file="$h/access.txt" \
+                        --accesslog-format='$remote_port $alpn $protocol_version $status $path' \
+                        --errorlog-file="$WORK/nghttpx.log" "$h/key.pem" "$h/cert.pem" \
+                        2>>"$WORK/nghttpx.log" &
+                H2_PID=$!
+                for _ in $(seq 1 50); do
+                        if curl -s -o /dev/null --cacert "$h/cert.pem" "https://127.0.0.1:$port/_stats"; then
+                                H2_PORT=$port; break
+                        fi
+                        kill -0 "$H2_PID" 2>/dev/null || break
+                        sleep 0.1
+                done
+                [ -n "$H2_PORT" ] && break
+                kill "$H2_PID" 2>/dev/null; wait "$H2_PID" 2>/dev/null
+        done
+        if [ -z "$H2_PORT" ]; then
+                not_ok "nghttpx did not start"; tail -n 5 "$WORK/nghttpx.log"
+                stop_fake; stop_broker; return 0
+        fi
+        cat >"$WORK/h2.yaml" <<YAML
+models:
+  price_map: $TOP/deploy/prices/model_prices.json
+  endpoints:
+    - name: h2
+      base_url: https://127.0.0.1:$H2_PORT/v1
+      ca_file: $h/cert.pem
+      model: deepseek-v4-flash
+      price_key: deepseek/deepseek-v4-flash
+      context_window: 4096
+      concurrency: 32
+      retries: 2
+      backoff_ms: 10
+      max_backoff_ms: 200
+      breaker_failures: 1000
+  routes:
+    classify: [h2]
+    fields: [h2]
+    summarize: [h2]
+YAML
+        LOG_LEVEL=debug test_env
+        start_worker a "$WORK/h2.yaml"
+        ls "$WORK"/corpus/*.pdf | sed -n 301,340p |
+                xargs "$B/docpipe" submit --uri --id-prefix h2- 2>>"$WORK/submit.log"
+        wait_count "SELECT count(*) FROM documents" 40 60 || not_ok "timed out at $(q 'SELECT count(*) FROM documents') documents"
+        stop_worker a; check "worker exit status" 0 $?
+        kill "$H2_PID" 2>/dev/null; wait "$H2_PID" 2>/dev/null
+        check "results" 40 "$(q "SELECT count(*) FROM results")"
+        check "every document: classify, fields, summarize on the h2 endpoint" 40 \
+                "$(q "SELECT count(*) FROM (SELECT document_id FROM model_calls WHERE endpoint = 'h2' GROUP BY document_id HAVING count(DISTINCT stage) = 3) d")"
+        calls=$(q "SELECT count(*) FROM model_calls WHERE endpoint = 'h2'")
+        check "every call ok" "$calls" "$(q "SELECT count(*) FROM model_calls WHERE endpoint = 'h2' AND outcome = 'ok'")"
+        # The worker's own account: each attempt's HTTP version (debug)
+        # and, at shutdown, the endpoint's totals.
+        check "attempts logged over HTTP/2" "$calls" "$(grep -c '"subject":"endpoint=h2".*attempt 1 over HTTP/2: status 200' "$WORK/worker-a.log")"
+        line=$(grep '"subject":"endpoint=h2".*attempts: ' "$WORK/worker-a.log" | tail -n 1)
+        att=$(echo "$line" | sed -n 's/.*"msg":"\([0-9]*\) attempts: .*/\1/p')
+        over2=$(echo "$line" | sed -n 's/.* \([0-9]*\) over HTTP\/2,.*/\1/p')
+        conns=$(echo "$line" | sed -n 's/.* \([0-9]*\) connections opened.*/\1/p')
+        say "  worker: $att attempts, $over2 over HTTP/2, $conns connections opened"
+        check "worker counts every attempt over HTTP/2" "$calls $calls" "$att $over2"
+        if [ -n "$conns" ] && [ "$conns" -ge 1 ] && [ "$conns" -le 4 ]; then ok "connections curl opened for $calls calls: $conns"; else not_ok "connections curl opened for $calls calls: '$conns'"; fi
+        # The server's account: nghttpx's access log.
+        grep ' /v1/chat/completions$' "$h/access.txt" >"$h/calls.txt"
+        check "nghttpx served every call over h2" "$calls $calls" \
+                "$(wc -l <"$h/calls.txt") $(grep -c '^[0-9]* h2 HTTP/2 200 ' "$h/calls.txt")"
+        ports=$(cut -d' ' -f1 "$h/calls.txt" | sort -u | wc -l)
+        peak=$(curl -s "http://$FAKE/_stats" | sed -n 's/.*"max_in_flight":\([0-9]*\).*/\1/p')
+        say "  nghttpx: requests from $ports client connections; the fake server: at most ${peak:-?} at once"
+        if [ "$ports" -ge 1 ] && [ "$ports" -le 4 ]; then ok "TLS connections the calls came over: $ports"; else not_ok "TLS connections the calls came over: $ports"; fi
+        if [ "${peak:-0}" -ge 16 ]; then ok "$peak requests in flight at once: multiplexed"; else not_ok "at most ${peak:-?} requests in flight: too few to show multiplexing"; fi
+        stop_fake
+        stop_broker
+}
+
+# ---------------------------------------------------------------------------
 t_outage() {
         say "outages mid-run: PostgreSQL stopped and restarted, every broker down and up: nothing lost, nothing doubled"
         new_db t_outage; start_broker 4; test_env
@@ -566,7 +671,7 @@ YAML
         stop_broker
 }
 
-tests=${IT_TESTS:-"t_bad t_many t_kill t_sigterm t_remote t_budget t_outage"}
+tests=${IT_TESTS:-"t_bad t_many t_kill t_sigterm t_remote t_budget t_http2 t_outage"}
 for t in $tests; do
         rm -f "$WORK"/worker-*.log
         $t

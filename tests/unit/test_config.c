@@ -1839,7 +1839,7 @@ START_TEST(test_reference)
         rows = 0;
         for (char *p = buf; *p; p++)
                 rows += strncmp(p, "\n| `", 4) == 0;
-        ck_assert_uint_eq(rows, 33 + 3 + 26 + 5);
+        ck_assert_uint_eq(rows, 33 + 3 + 27 + 5);
         free(buf);
 }
 END_TEST

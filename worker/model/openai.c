@@ -8,6 +8,9 @@
  * timer. Each endpoint keeps a FIFO queue in front of its concurrency cap,
  * two token buckets (requests and estimated tokens per minute) and a
  * circuit breaker. libcurl never retries: the one retry loop is here.
+ * Each attempt's HTTP version (HTTP/2 where the server offers it, streams
+ * multiplexed) and the connections opened are counted per endpoint and
+ * logged when the client closes.
  * Callbacks are called only from our loop callbacks (or openai_free);
  * anything that fails at once is delivered from a 0 ms timer. Owns the
  * multi handle, the endpoints, the requests and their bodies, the socket
@@ -17,12 +20,14 @@
 #include "openai.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <unistd.h>
 
 #include "../doc.h"
 #include "../log.h"
@@ -34,6 +39,11 @@
 #define OPENAI_MAX_REPLY_CAP (1L << 30)
 
 enum breaker_state { BREAKER_CLOSED, BREAKER_OPEN, BREAKER_HALF_OPEN };
+
+/* The HTTP version an attempt went over, as counted per endpoint. */
+enum http_ver { VER_NONE, VER_1, VER_2, VER_3, VER_N };
+static const char *const http_ver_names[VER_N] = {"no response", "HTTP/1.x",
+                                                  "HTTP/2", "HTTP/3"};
 
 /* Where a live request is; every live request is also on ep->reqs. */
 enum req_state {
@@ -94,6 +104,7 @@ struct openai_endpoint {
         TAILQ_ENTRY(openai_endpoint) link; /* c->eps */
         struct openai_endpoint_cfg cfg;    /* numbers, defaults applied */
         char *name, *model, *url;          /* owned */
+        char *ca_file;                     /* owned, or NULL: the system's */
         json_t *extra_body;                /* owned, or NULL */
         struct curl_slist *headers;        /* owned; holds the API key */
         char subject[96];                  /* log subject */
@@ -111,6 +122,11 @@ struct openai_endpoint {
         int failures; /* consecutive failed requests */
         uint64_t open_until;
         struct openai_req *probe; /* the one request let through half-open */
+
+        /* What the attempts went over, logged when the client closes. */
+        long attempts_n;
+        long by_ver[VER_N];
+        long connects; /* connections opened for them */
 };
 
 struct openai {
@@ -135,6 +151,7 @@ static void ep_destroy(struct openai_endpoint *ep)
         free(ep->name);
         free(ep->model);
         free(ep->url);
+        free(ep->ca_file);
         json_decref(ep->extra_body);
         curl_slist_free_all(ep->headers);
         free(ep);
@@ -343,6 +360,8 @@ static void req_start(struct openai_req *req)
         curl_easy_setopt(easy, CURLOPT_HTTP_VERSION,
                          (long)CURL_HTTP_VERSION_2TLS);
         curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+        if (ep->ca_file)
+                curl_easy_setopt(easy, CURLOPT_CAINFO, ep->ca_file);
         curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
         curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, ""); /* cap: decoded */
         curl_easy_setopt(easy, CURLOPT_USERAGENT, "docpipe");
@@ -638,6 +657,40 @@ static void ep_pump(struct openai_endpoint *ep)
 
 /* --- Finished transfers ---------------------------------------------- */
 
+/* Counts the HTTP version the attempt went over and whether it opened a
+ * connection or rode on one (multiplexed or reused). */
+static void req_count_version(struct openai_req *req)
+{
+        struct openai_endpoint *ep = req->ep;
+        long version = 0, connects = 0;
+        enum http_ver v;
+
+        curl_easy_getinfo(req->easy, CURLINFO_HTTP_VERSION, &version);
+        curl_easy_getinfo(req->easy, CURLINFO_NUM_CONNECTS, &connects);
+        switch (version) {
+        case CURL_HTTP_VERSION_1_0:
+        case CURL_HTTP_VERSION_1_1:
+                v = VER_1;
+                break;
+        case CURL_HTTP_VERSION_2_0:
+                v = VER_2;
+                break;
+        case CURL_HTTP_VERSION_3:
+                v = VER_3;
+                break;
+        default:
+                v = VER_NONE;
+                break;
+        }
+        ep->attempts_n++;
+        ep->by_ver[v]++;
+        ep->connects += connects;
+        log_debug(ep->subject, "attempt %d over %s: status %ld, %s, %.1f ms",
+                  req->attempts, http_ver_names[v], req->status,
+                  connects > 0 ? "new connection" : "reused connection",
+                  req->latency_ms);
+}
+
 static void req_attempt_done(struct openai_req *req, CURLcode rc)
 {
         struct openai_endpoint *ep = req->ep;
@@ -650,6 +703,7 @@ static void req_attempt_done(struct openai_req *req, CURLcode rc)
         curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &req->status);
         curl_easy_getinfo(req->easy, CURLINFO_RETRY_AFTER, &retry_after);
         req->latency_ms = (double)(uv_hrtime() - req->start_ns) / 1e6;
+        req_count_version(req);
         out = req_judge(req, rc, &body);
         req_drop_attempt(req);
 
@@ -934,9 +988,17 @@ static int ep_configure(struct openai_endpoint *ep,
                 return err_set(err, ERR_FATAL, "endpoint %s: model is required",
                                name);
         ep->model = xstrdup(cfg->model);
+        if (cfg->ca_file && cfg->ca_file[0]) {
+                /* Checked now: curl would fail every request with it. */
+                if (access(cfg->ca_file, R_OK) != 0)
+                        return err_set(err, ERR_FATAL,
+                                       "endpoint %s: ca_file %.200s: %s", name,
+                                       cfg->ca_file, strerror(errno));
+                ep->ca_file = xstrdup(cfg->ca_file);
+        }
 
         *k = *cfg;
-        k->name = k->base_url = k->model = k->api_key = NULL;
+        k->name = k->base_url = k->model = k->api_key = k->ca_file = NULL;
         k->extra_body = k->extra_headers = NULL;
         if (k->retries < 0)
                 k->retries = -1; /* none; 0 takes the default below */
@@ -1072,6 +1134,18 @@ int openai_endpoint_open(const struct openai_endpoint *ep)
         return 0;
 }
 
+/* Logs what ep's attempts went over and the connections they opened. */
+static void ep_log_stats(const struct openai_endpoint *ep)
+{
+        if (ep->attempts_n == 0)
+                return;
+        log_info(ep->subject,
+                 "%ld attempts: %ld over HTTP/2, %ld over HTTP/1.x, %ld over "
+                 "HTTP/3, %ld without a response; %ld connections opened",
+                 ep->attempts_n, ep->by_ver[VER_2], ep->by_ver[VER_1],
+                 ep->by_ver[VER_3], ep->by_ver[VER_NONE], ep->connects);
+}
+
 /* Fails every live request (a callback may add more: they fail too), then
  * closes curl and every handle. */
 static void client_close(struct openai *c)
@@ -1106,6 +1180,7 @@ static void client_close(struct openai *c)
         }
         TAILQ_FOREACH(ep, &c->eps, link)
         {
+                ep_log_stats(ep);
                 ep->rate_timer.data = c; /* for on_handle_closed */
                 uv_close((uv_handle_t *)&ep->rate_timer, on_handle_closed);
         }

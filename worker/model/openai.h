@@ -7,9 +7,11 @@
  * without a thread each. Each endpoint adds what a remote model needs: a
  * cap on requests in flight with a FIFO queue behind it, request and token
  * rate limits (token buckets), retries with exponential backoff, full
- * jitter and Retry-After, and a circuit breaker. Owns the multi handle, the
- * endpoints, the requests until their callback returns, and every libuv
- * handle it opens; all of it lives on the loop thread.
+ * jitter and Retry-After, and a circuit breaker. Over https:// it speaks
+ * HTTP/2 where the server offers it (ALPN), many requests multiplexed on
+ * one connection. Owns the multi handle, the endpoints, the requests until
+ * their callback returns, and every libuv handle it opens; all of it lives
+ * on the loop thread.
  */
 #ifndef DOCPIPE_OPENAI_H
 #define DOCPIPE_OPENAI_H
@@ -42,6 +44,9 @@ struct openai_endpoint_cfg {
         const char *model;    /* set as "model" in every request */
         const char *api_key;  /* may be NULL; sent as a Bearer token, never
                                * logged nor put in an error message */
+        const char *ca_file;  /* PEM CA certificates that verify the
+                               * server (a private CA, a self-signed
+                               * server); NULL or "": the system's */
         int concurrency;      /* requests in flight at most */
         int connect_timeout_ms, timeout_ms; /* per attempt */
         long max_reply_bytes; /* cap on one reply body (decoded) */
@@ -126,9 +131,11 @@ int openai_endpoint_open(const struct openai_endpoint *ep);
  * Closes c: every request not yet done is failed with ERR_RETRY "client
  * closed" (its callback called before this returns; a callback may still
  * call openai_chat, which fails the same way), the multi handle is cleaned
- * up and every libuv handle closed. Memory is released in the close
- * callbacks: the caller runs the loop afterwards. May be called from a
- * done callback: it then takes effect when that callback returns.
+ * up, each endpoint logs what its attempts went over (HTTP/2, HTTP/1.x,
+ * HTTP/3, no response) and the connections they opened, and every libuv
+ * handle is closed. Memory is released in the close callbacks: the caller
+ * runs the loop afterwards. May be called from a done callback: it then
+ * takes effect when that callback returns.
  * openai_free(NULL) is a no-op.
  */
 void openai_free(struct openai *c);

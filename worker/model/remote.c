@@ -507,6 +507,7 @@ static int remote_ep_init(struct remote *r, struct remote_ep *ep,
         oc.api_key = ce->api_key_env && ce->api_key_env[0]
                              ? getenv(ce->api_key_env)
                              : NULL;
+        oc.ca_file = ce->ca_file;
         oc.concurrency = ce->concurrency;
         oc.connect_timeout_ms = ce->connect_timeout_ms;
         oc.timeout_ms = ce->timeout_ms;
