@@ -3,6 +3,7 @@
 #   make check      the whole test suite (unit, integration, sanitizers)
 #   make demo       install what is missing, build, run the demo
 #   make bench      the benchmarks
+#   make soak       10,000 documents, three workers, faults injected
 #   make fuzz       the libFuzzer targets, FUZZ_SECONDS each
 #   make SANITIZE=1 build into build-asan/ with ASan and UBSan
 
@@ -33,7 +34,7 @@ TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test
 MIGRATIONS := $(sort $(wildcard schemas/[0-9]*.sql))
 FIELD_SCHEMAS := $(sort $(wildcard schemas/fields/*.json))
 
-.PHONY: all deps check unit unit-bins integration demo bench lint format clean valgrind fuzz
+.PHONY: all deps check unit unit-bins integration demo bench soak lint format clean valgrind fuzz
 
 all: $(BUILD)/docpipe $(BUILD)/docgen $(BUILD)/fake-openai
 
@@ -103,6 +104,10 @@ demo:
 bench: all $(BUILD)/bench-bare $(BUILD)/fake-openai
 	bash bench/run.sh $(BUILD)
 	bash bench/remote.sh $(BUILD)
+
+# 10,000 documents, three workers, faults injected (minutes; not in check).
+soak: all
+	bash bench/soak.sh $(BUILD)
 
 fuzz:
 	sh tests/fuzz/run.sh
