@@ -5,11 +5,12 @@
 #   make bench      the benchmarks
 #   make soak       10,000 documents, three workers, faults injected
 #   make fuzz       the libFuzzer targets, FUZZ_SECONDS each
+#   make readme-config  README.md's configuration reference, regenerated
 #   make SANITIZE=1 build into build-asan/ with ASan and UBSan
 
 CC      ?= cc
 PKGS    := rdkafka poppler-glib gio-2.0 cairo libuv yaml-0.1 jansson libpq libcurl libexttextcat \
-           libcrypto
+           libcrypto libseccomp libmicrohttpd
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla -Werror
 CFLAGS  ?= -O2 -g
@@ -34,7 +35,8 @@ TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test
 MIGRATIONS := $(sort $(wildcard schemas/[0-9]*.sql))
 FIELD_SCHEMAS := $(sort $(wildcard schemas/fields/*.json))
 
-.PHONY: all deps check unit unit-bins integration demo bench soak lint format clean valgrind fuzz
+.PHONY: all deps check unit unit-bins integration demo bench soak lint format clean valgrind fuzz \
+        readme-config deploy-check
 
 all: $(BUILD)/docpipe $(BUILD)/docgen $(BUILD)/fake-openai
 
@@ -111,6 +113,15 @@ soak: all
 
 fuzz:
 	sh tests/fuzz/run.sh
+
+# README.md's configuration reference, from `docpipe config --reference`.
+readme-config: $(BUILD)/docpipe
+	sh docs/config-reference.sh $(BUILD)/docpipe README.md
+
+# Offline checks of the configuration reference, docker-compose.yml and
+# deploy/k8s (tests/deploy/check.sh; part of make check).
+deploy-check: $(BUILD)/docpipe
+	sh tests/deploy/check.sh $(BUILD)
 
 valgrind: $(TESTS)
 	sh tests/run-unit.sh --valgrind $(BUILD) $(TESTS)

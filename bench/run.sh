@@ -92,7 +92,11 @@ pipeline() {
         pages=$(psql -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT sum(pages) FROM documents WHERE id LIKE 'b$1-%'")
         dead=$(psql -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT count(*) FROM documents WHERE status = 'dead'")
         rss=$(grep VmHWM /proc/$wpid/status | awk '{print $2}')
-        cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' /proc/$wpid/stat)
+        # The worker's CPU with its extraction children's (sandbox): those
+        # running now, and those recycled (reaped: cutime and cstime).
+        cpu=$({ cat /proc/$wpid/stat; for c in $(pgrep -P $wpid); do cat /proc/$c/stat; done; } 2>/dev/null |
+                awk -v hz="$(getconf CLK_TCK)" -v w="$wpid" '$1 == w { s += $14 + $15 + $16 + $17; next }
+                        { s += $14 + $15 } END { printf "%.2f", s / hz }')
         kill -TERM $wpid; wait $wpid
         kill $bpid; wait $bpid 2>/dev/null
         awk -v p="$pages" -v t0="$t0" -v t1="$t1" -v dead="$dead" -v rss="$rss" -v cpu="$cpu" 'BEGIN {

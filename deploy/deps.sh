@@ -5,8 +5,13 @@ set -eu
 PKGS="build-essential pkg-config git ca-certificates
       librdkafka-dev libpoppler-glib-dev libcairo2-dev libuv1-dev libyaml-dev
       libjansson-dev libpq-dev libcurl4-openssl-dev libssl-dev libexttextcat-dev
-      libexttextcat-data libmicrohttpd-dev check postgresql qpdf kcat valgrind
-      clang libclang-rt-14-dev fonts-dejavu-core nghttp2-proxy"
+      libexttextcat-data libmicrohttpd-dev libseccomp-dev check postgresql qpdf kcat valgrind
+      clang libclang-rt-14-dev fonts-dejavu-core nghttp2-proxy
+      python3-yaml docker-compose"
+# The deployment checks (tests/deploy/check.sh) render deploy/k8s with
+# `kubectl kustomize`: Debian's kubectl unless one is installed already
+# (another kubectl package owns the same path).
+command -v kubectl >/dev/null 2>&1 || PKGS="$PKGS kubernetes-client"
 missing=""
 for p in $PKGS; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

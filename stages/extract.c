@@ -8,8 +8,9 @@
  * physical lines (a label and its value on one line), unless it is set in
  * columns of prose, which keep Poppler's reading order. The caps on bytes
  * (limits.max_bytes), pages (limits.max_pages) and text
- * (limits.max_text_bytes) are checked before the work they bound. Plain
- * text (text/plain, text/csv, text/markdown) is checked to be UTF-8
+ * (limits.max_text_bytes; limits.max_page_text_bytes for one page) are
+ * checked before the work they bound, the last two as the text grows.
+ * Plain text (text/plain, text/csv, text/markdown) is checked to be UTF-8
  * without NUL bytes and copied. Everything is built in
  * locals and handed to doc only on success, so a failed call leaves doc as
  * it was. Owns the Poppler document, its pages and the GLib strings of one
@@ -470,6 +471,7 @@ static int extract_page(PopplerDocument *pdf, int i, GString *buf, int64_t cap,
 }
 
 static int extract_pdf(struct doc *doc, const struct config *cfg,
+                       extract_page_fn page_fn, void *arg,
                        struct extract_out *out, struct err *err)
 {
         GInputStream *stream;
@@ -505,8 +507,21 @@ static int extract_pdf(struct doc *doc, const struct config *cfg,
 
         buf = g_string_new(NULL);
         for (i = 0; i < n; i++) {
+                size_t before = buf->len + (i > 0); /* after the '\f' */
+
+                if (page_fn)
+                        page_fn(arg, i, n);
                 if (extract_page(pdf, i, buf, cfg->max_text_bytes, err) < 0)
                         goto out;
+                if (cfg->max_page_text_bytes > 0 &&
+                    (int64_t)(buf->len - before) > cfg->max_page_text_bytes) {
+                        err_set(err, ERR_INPUT,
+                                "page %d has %zu bytes of text, over the cap "
+                                "of %lld (limits.max_page_text_bytes)",
+                                i + 1, buf->len - before,
+                                (long long)cfg->max_page_text_bytes);
+                        goto out;
+                }
         }
 
         out->text_len = buf->len;
@@ -550,6 +565,13 @@ static int extract_text(struct doc *doc, const struct config *cfg,
 
 int extract_document(struct doc *doc, const struct config *cfg, struct err *err)
 {
+        return extract_document_paged(doc, cfg, NULL, NULL, err);
+}
+
+int extract_document_paged(struct doc *doc, const struct config *cfg,
+                           extract_page_fn page_fn, void *arg,
+                           struct err *err)
+{
         struct extract_out out;
         const char *ct = doc->content_type;
         int rc;
@@ -564,7 +586,7 @@ int extract_document(struct doc *doc, const struct config *cfg, struct err *err)
                                doc->len, (long long)cfg->max_bytes);
 
         if (extract_type_is(ct, "application/pdf"))
-                rc = extract_pdf(doc, cfg, &out, err);
+                rc = extract_pdf(doc, cfg, page_fn, arg, &out, err);
         else if (extract_type_is(ct, "text/plain") ||
                  extract_type_is(ct, "text/csv") ||
                  extract_type_is(ct, "text/markdown"))

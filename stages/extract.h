@@ -2,8 +2,9 @@
  * extract: turns a document's bytes into text and metadata. PDFs go through
  * Poppler's glib API (text per page, title, author, dates, page count);
  * plain text is checked and copied. Caps on bytes, pages and text apply.
- * Synchronous and thread-safe: the extract stage runs it on the thread
- * pool. Owns nothing beyond one call.
+ * Synchronous and thread-safe: the sandbox's children (stages/sandbox.c)
+ * run it for PDFs, the thread pool for the rest. Owns nothing beyond one
+ * call.
  */
 #ifndef DOCPIPE_EXTRACT_H
 #define DOCPIPE_EXTRACT_H
@@ -18,5 +19,17 @@
  * documents, with a message that names the reason or the cap. */
 int extract_document(struct doc *doc, const struct config *cfg,
                      struct err *err);
+
+/* Called before page `page` (0-based) of `pages` of a PDF is read. */
+typedef void (*extract_page_fn)(void *arg, int page, int pages);
+
+/* extract_document, calling page_fn(arg, i, n) before each page of a PDF
+ * (the sandbox's child arms its per-page watchdog there). page_fn may be
+ * NULL; arg is passed through. Caps and errors as extract_document, and
+ * limits.max_page_text_bytes (cfg->max_page_text_bytes, 0: no cap) for
+ * the text of one page. */
+int extract_document_paged(struct doc *doc, const struct config *cfg,
+                           extract_page_fn page_fn, void *arg,
+                           struct err *err);
 
 #endif

@@ -2,15 +2,20 @@
  * stage: the helper that runs a stage's blocking work on the libuv thread
  * pool and finishes it on the loop thread (see stage.h), and the two stages
  * whose work is blocking I/O or CPU: fetch (source.c) and extract
- * (extract.c). Owns one small work record per call.
+ * (extract.c). Extraction of PDFs goes to the sandbox's child processes
+ * (sandbox.c) unless sandbox.mode is inline; plain text stays on the
+ * pool. Owns one small work record per call, and the extract stage its
+ * sandbox.
  */
 #include "stage.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "../worker/cpu.h"
 #include "../worker/source.h"
 #include "extract.h"
+#include "sandbox.h"
 
 struct stage_work {
         uv_work_t req;
@@ -88,13 +93,52 @@ static void stage_fetch_start(void *state, struct doc *doc,
                        source_fetch, done);
 }
 
+/* The extract stage's state: its environment, and the sandbox (NULL when
+ * sandbox.mode is inline). */
+struct stage_extract {
+        const struct stage_env *env;
+        struct sandbox *sb;
+};
+
+static int stage_extract_init(void **state, const struct stage_env *env,
+                              struct err *err)
+{
+        struct stage_extract *x = xcalloc(1, sizeof(*x));
+
+        x->env = env;
+        if (env->cfg->sandbox_mode &&
+            strcmp(env->cfg->sandbox_mode, "process") == 0) {
+                x->sb = sandbox_new(env->loop, env->cfg, NULL, err);
+                if (!x->sb) {
+                        free(x);
+                        return -1;
+                }
+        }
+        *state = x;
+        return 0;
+}
+
 static void stage_extract_start(void *state, struct doc *doc,
                                 stage_done_fn done)
 {
-        const struct stage_env *env = state;
+        struct stage_extract *x = state;
 
-        stage_pool_run(env->loop, env->cfg, doc, CPU_PRIO_EXTRACT,
+        if (x->sb && sandbox_wants(doc)) {
+                sandbox_extract(x->sb, doc, done);
+                return;
+        }
+        stage_pool_run(x->env->loop, x->env->cfg, doc, CPU_PRIO_EXTRACT,
                        extract_document, done);
+}
+
+static void stage_extract_destroy(void *state)
+{
+        struct stage_extract *x = state;
+
+        if (!x)
+                return;
+        sandbox_free(x->sb);
+        free(x);
 }
 
 const struct stage stage_fetch = {
@@ -108,7 +152,7 @@ const struct stage stage_fetch = {
 const struct stage stage_extract = {
         .name = "extract",
         .mask = 0,
-        .init = stage_env_init,
+        .init = stage_extract_init,
         .start = stage_extract_start,
-        .destroy = stage_env_destroy,
+        .destroy = stage_extract_destroy,
 };

@@ -1,7 +1,9 @@
 #!/bin/sh
 # The whole test suite, as `make check` and .ci/run run it:
 #   1. the Debian packages (deploy/deps.sh; a no-op when present),
-#   2. the plain build and its unit tests, also under valgrind,
+#   2. the plain build and its unit tests, also under valgrind, and the
+#      offline checks of README's configuration reference, the compose
+#      file, the Dockerfile and the Kubernetes manifests,
 #   3. the ASan+UBSan build, its unit tests, and the integration tests
 #      with the real binary, the mock Kafka cluster and a private
 #      PostgreSQL,
@@ -39,6 +41,7 @@ echo "== build"
 make -s -j"$jobs" all unit-bins || exit 1
 step "unit tests" sh tests/run-unit.sh build $(ls build/tests/test_* | grep -v "\.d$")
 step "unit tests under valgrind" sh tests/run-unit.sh --valgrind build $(ls build/tests/test_* | grep -v "\.d$")
+step "deployment and configuration reference (offline)" sh tests/deploy/check.sh build
 echo "== build with AddressSanitizer and UndefinedBehaviorSanitizer"
 make -s -j"$jobs" SANITIZE=1 all unit-bins || exit 1
 export ASAN_OPTIONS=detect_leaks=1

@@ -13,6 +13,9 @@ int cmd_submit(int argc, char **argv);
 int cmd_lag(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+/* `config check FILE`: argv[0] is "check" (cmd_config.c). */
+int cmd_config_check(int argc, char **argv);
+int cmd_dlq(int argc, char **argv);
 
 /* Returns 1 when argv has -h or --help (before any "--"). */
 int cmd_wants_help(int argc, char **argv);

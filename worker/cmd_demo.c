@@ -97,6 +97,8 @@ static pid_t demo_spawn_worker(const char *self, int n, const char *brokers,
         /* The mock cluster's rejoin waits session.timeout.ms - 1 s. */
         setenv("DOCPIPE_KAFKA_SESSION_TIMEOUT_MS", "6000", 1);
         setenv("DOCPIPE_POSTGRES_DSN", dsn, 1);
+        /* Several workers on this host: each a free port (in its log). */
+        setenv("DOCPIPE_WORKER_METRICS_ADDR", "127.0.0.1:0", 1);
         execl(self, self, "worker", (char *)NULL);
         _exit(127);
 }
@@ -301,8 +303,6 @@ int cmd_demo(int argc, char **argv)
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
-        static const char *const topics[] = {"docpipe.jobs",
-                                             "docpipe.jobs.dlq"};
         const char *dsn = getenv("DOCPIPE_POSTGRES_DSN");
         const char *dir = "build/samples", *logdir = "build/demo-logs";
         int workers = 2, timeout = 180, c, failed = 0, rc = 1;
@@ -316,6 +316,8 @@ int cmd_demo(int argc, char **argv)
         char **paths = NULL;
         size_t n = 0;
         struct config cfg;
+        const char *topics[16];
+        size_t topics_n;
         struct err err;
         PGconn *pg = NULL;
         double t0;
@@ -377,7 +379,9 @@ int cmd_demo(int argc, char **argv)
         }
         snprintf(dbdsn, sizeof(dbdsn), "%s dbname=" DEMO_DB, dsn);
 
-        mock_rk = kafka_mock_new(1, 4, topics, 2, &mcluster, &err);
+        /* The jobs, dead-letter and retry topics of the configuration. */
+        topics_n = kafka_config_topics(&cfg, topics, 16);
+        mock_rk = kafka_mock_new(1, 4, topics, topics_n, &mcluster, &err);
         if (!mock_rk) {
                 fprintf(stderr, "docpipe demo: %s\n", err.msg);
                 goto out;

@@ -249,15 +249,31 @@ static int kafka_tool_config(struct config *cfg, const char *path,
         return 0;
 }
 
+size_t kafka_config_topics(const struct config *cfg, const char **topics,
+                           size_t max)
+{
+        size_t n = 0;
+
+        if (n < max)
+                topics[n++] = cfg->topic_jobs;
+        if (n < max)
+                topics[n++] = cfg->topic_dlq;
+        for (size_t i = 0; i < cfg->retry_n && n < max; i++)
+                topics[n++] = cfg->retry[i].topic;
+        return n;
+}
+
 static void broker_usage(FILE *f)
 {
-        fputs("usage: docpipe broker [-n BROKERS] [-p PARTITIONS] "
-              "[-t TOPIC]...\n\n"
+        fputs("usage: docpipe broker [-c FILE] [-n BROKERS] "
+              "[-p PARTITIONS] [-t TOPIC]...\n\n"
               "Runs librdkafka's mock Kafka cluster on loopback until "
               "SIGTERM or\nSIGINT, and prints its bootstrap address on the "
               "first line of stdout.\nIt speaks the real protocol: the "
               "worker, submit and kcat use it\nlike a real cluster. Topics "
-              "(default: docpipe.jobs and docpipe.jobs.dlq)\nare created "
+              "(default: those of the configuration, -c FILE\nand "
+              "DOCPIPE_*: topics.jobs, topics.dlq, the topics.retry tiers)\n"
+              "are created "
               "with PARTITIONS partitions (default 4). Each mock\npartition "
               "keeps only about 5 MB: use file:// jobs for big corpora.\n"
               "SIGUSR1 takes every broker down, SIGUSR2 brings them back "
@@ -268,23 +284,29 @@ static void broker_usage(FILE *f)
 int cmd_broker(int argc, char **argv)
 {
         static const struct option opts[] = {
+                {"config", required_argument, NULL, 'c'},
                 {"brokers", required_argument, NULL, 'n'},
                 {"partitions", required_argument, NULL, 'p'},
                 {"topic", required_argument, NULL, 't'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
-        const char *topics[16];
+        const char *topics[16], *path = NULL;
         size_t topics_n = 0;
         int brokers = 1, partitions = 4, c, sig;
         rd_kafka_mock_cluster_t *mcluster = NULL;
+        struct config cfg;
         rd_kafka_t *rk;
         sigset_t set;
         struct err err;
 
         optind = 1;
-        while ((c = getopt_long(argc, argv, "n:p:t:h", opts, NULL)) != -1) {
+        memset(&cfg, 0, sizeof(cfg));
+        while ((c = getopt_long(argc, argv, "c:n:p:t:h", opts, NULL)) != -1) {
                 switch (c) {
+                case 'c':
+                        path = optarg;
+                        break;
                 case 'n':
                         brokers = atoi(optarg);
                         break;
@@ -308,8 +330,9 @@ int cmd_broker(int argc, char **argv)
                 return 2;
         }
         if (topics_n == 0) {
-                topics[topics_n++] = "docpipe.jobs";
-                topics[topics_n++] = "docpipe.jobs.dlq";
+                if (kafka_tool_config(&cfg, path, NULL) < 0)
+                        return 2;
+                topics_n = kafka_config_topics(&cfg, topics, 16);
         }
         /* Block the signals before librdkafka starts its threads, so
          * that sigwait below gets them. */
@@ -325,6 +348,7 @@ int cmd_broker(int argc, char **argv)
                             &err);
         if (!rk) {
                 fprintf(stderr, "docpipe broker: %s\n", err.msg);
+                config_cleanup(&cfg);
                 return 1;
         }
         printf("%s\n", rd_kafka_mock_cluster_bootstraps(mcluster));
@@ -354,6 +378,7 @@ int cmd_broker(int argc, char **argv)
         log_info("broker", "signal %d: stopping", sig);
         rd_kafka_mock_cluster_destroy(mcluster);
         rd_kafka_destroy(rk);
+        config_cleanup(&cfg);
         return 0;
 }
 
@@ -511,36 +536,24 @@ static void lag_usage(FILE *f)
 {
         fputs("usage: docpipe lag [-c FILE] [-b BROKERS] [-g GROUP] "
               "[-t TOPIC]\n\n"
-              "Prints, per partition of TOPIC (default topics.jobs), the "
-              "offset\ncommitted by GROUP (default kafka.group.id), the high "
-              "watermark and\nthe lag, then a total line.\n",
+              "Prints, per partition of TOPIC (default: topics.jobs and the "
+              "topics.retry\ntiers, which the group consumes too), the "
+              "offset committed by GROUP\n(default kafka.group.id), the "
+              "high watermark and the lag, then a total\nline.\n",
               f);
 }
 
-int kafka_lag(const struct config *cfg, const char *group, const char *topic,
-              FILE *out, int64_t *total_lag, struct err *err)
+/* Adds the partitions of topic to the sums (committed, high, lag) and
+ * prints them to out (may be NULL). */
+static int kafka_lag_topic(rd_kafka_t *rk, const char *topic, FILE *out,
+                           int64_t sums[3], struct err *err)
 {
-        rd_kafka_conf_t *conf = rd_kafka_conf_new();
         rd_kafka_topic_partition_list_t *parts = NULL;
         const struct rd_kafka_metadata *md = NULL;
-        rd_kafka_topic_t *rkt = NULL;
-        int64_t sum_committed = 0, sum_high = 0, lag = 0;
-        char errstr[512];
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
         rd_kafka_resp_err_t e;
-        rd_kafka_t *rk;
         int rc = -1;
 
-        if (consumer_conf_apply(conf, cfg, err) < 0) {
-                rd_kafka_conf_destroy(conf);
-                return -1;
-        }
-        rd_kafka_conf_set(conf, "group.id", group, NULL, 0);
-        rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
-        if (!rk) {
-                rd_kafka_conf_destroy(conf);
-                return err_set(err, ERR_FATAL, "kafka: %s", errstr);
-        }
-        rkt = rd_kafka_topic_new(rk, topic, NULL);
         e = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
         if (e || md->topic_cnt != 1 || md->topics[0].err) {
                 err_set(err, ERR_RETRY, "metadata of %s: %s", topic,
@@ -557,9 +570,6 @@ int kafka_lag(const struct config *cfg, const char *group, const char *topic,
                         rd_kafka_err2str(e));
                 goto out;
         }
-        if (out)
-                fprintf(out, "%-24s %9s %12s %12s %10s\n", "topic",
-                        "partition", "committed", "high", "lag");
         for (int i = 0; i < parts->cnt; i++) {
                 int64_t low = 0, high = 0, committed = parts->elems[i].offset;
                 e = rd_kafka_query_watermark_offsets(
@@ -576,15 +586,10 @@ int kafka_lag(const struct config *cfg, const char *group, const char *topic,
                                 topic, (int)parts->elems[i].partition,
                                 (long long)committed, (long long)high,
                                 (long long)l);
-                sum_committed += committed >= 0 ? committed : 0;
-                sum_high += high;
-                lag += l;
+                sums[0] += committed >= 0 ? committed : 0;
+                sums[1] += high;
+                sums[2] += l;
         }
-        if (out)
-                fprintf(out, "total committed=%lld high=%lld lag=%lld\n",
-                        (long long)sum_committed, (long long)sum_high,
-                        (long long)lag);
-        *total_lag = lag;
         rc = 0;
 out:
         if (parts)
@@ -592,6 +597,40 @@ out:
         if (md)
                 rd_kafka_metadata_destroy(md);
         rd_kafka_topic_destroy(rkt);
+        return rc;
+}
+
+int kafka_lag(const struct config *cfg, const char *group,
+              const char *const *topics, size_t topics_n, FILE *out,
+              int64_t *total_lag, struct err *err)
+{
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        int64_t sums[3] = {0, 0, 0};
+        char errstr[512];
+        rd_kafka_t *rk;
+        int rc = 0;
+
+        if (consumer_conf_apply(conf, cfg, err) < 0) {
+                rd_kafka_conf_destroy(conf);
+                return -1;
+        }
+        rd_kafka_conf_set(conf, "group.id", group, NULL, 0);
+        rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+        if (!rk) {
+                rd_kafka_conf_destroy(conf);
+                return err_set(err, ERR_FATAL, "kafka: %s", errstr);
+        }
+        if (out)
+                fprintf(out, "%-24s %9s %12s %12s %10s\n", "topic",
+                        "partition", "committed", "high", "lag");
+        for (size_t i = 0; i < topics_n && rc == 0; i++)
+                rc = kafka_lag_topic(rk, topics[i], out, sums, err);
+        if (rc == 0 && out)
+                fprintf(out, "total committed=%lld high=%lld lag=%lld\n",
+                        (long long)sums[0], (long long)sums[1],
+                        (long long)sums[2]);
+        if (rc == 0)
+                *total_lag = sums[2];
         rd_kafka_destroy(rk);
         return rc;
 }
@@ -642,8 +681,19 @@ int cmd_lag(int argc, char **argv)
         if (!group)
                 group = config_kafka_get(&cfg, "group.id");
         err_clear(&err);
-        rc = kafka_lag(&cfg, group ? group : "docpipe",
-                       topic ? topic : cfg.topic_jobs, stdout, &lag, &err);
+        if (topic) {
+                rc = kafka_lag(&cfg, group ? group : "docpipe", &topic, 1,
+                               stdout, &lag, &err);
+        } else {
+                /* The jobs topic and the retry topics, not the DLQ. */
+                const char *topics[1 + CONFIG_MAX_RETRY_TIERS];
+                size_t n = 0;
+                topics[n++] = cfg.topic_jobs;
+                for (size_t i = 0; i < cfg.retry_n; i++)
+                        topics[n++] = cfg.retry[i].topic;
+                rc = kafka_lag(&cfg, group ? group : "docpipe", topics, n,
+                               stdout, &lag, &err);
+        }
         if (rc < 0)
                 fprintf(stderr, "docpipe lag: %s\n", err.msg);
         config_cleanup(&cfg);

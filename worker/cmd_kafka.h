@@ -40,9 +40,16 @@ rd_kafka_t *kafka_submitter_new(const struct config *cfg, int *failed,
 int kafka_submit_file(rd_kafka_t *rk, const char *topic, const char *path,
                       const struct submit_opts *o, struct err *err);
 
-/* Prints the lag table of group on topic to out (may be NULL) and sets
- * *total_lag. Returns 0 or -1 with err. */
-int kafka_lag(const struct config *cfg, const char *group, const char *topic,
-              FILE *out, int64_t *total_lag, struct err *err);
+/* Prints the lag table of group on topics to out (may be NULL) and sets
+ * *total_lag, their sum. Returns 0 or -1 with err. */
+int kafka_lag(const struct config *cfg, const char *group,
+              const char *const *topics, size_t topics_n, FILE *out,
+              int64_t *total_lag, struct err *err);
+
+/* Sets topics (at most max) to the topics of cfg: topics.jobs,
+ * topics.dlq, the topics.retry tiers (borrowed from cfg). Returns how
+ * many. */
+size_t kafka_config_topics(const struct config *cfg, const char **topics,
+                           size_t max);
 
 #endif

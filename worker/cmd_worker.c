@@ -16,10 +16,14 @@
 #include "cmd.h"
 #include "config.h"
 #include "consumer.h"
+#include "costs.h"
 #include "cpu.h"
+#include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "model/model.h"
 #include "pipeline.h"
+#include "requeue.h"
 #include "store.h"
 
 struct worker {
@@ -29,6 +33,9 @@ struct worker {
         struct store *store;
         struct pipeline *pipeline;
         struct consumer *consumer;
+        struct requeue *requeue;
+        struct metrics *metrics;
+        struct http *http; /* NULL: worker.metrics_addr is empty */
         struct cpu *cpu;
         uv_signal_t sigterm, sigint;
         int signals;
@@ -98,15 +105,26 @@ static void worker_on_drained(void *arg, int timed_out, int fatal)
 
         pipeline_stats(w->pipeline, &st);
         log_info("worker",
-                 "drained: done=%llu dead=%llu skipped=%llu reused=%llu "
-                 "in_flight=%zu",
+                 "drained: done=%llu dead=%llu requeued=%llu skipped=%llu "
+                 "reused=%llu in_flight=%zu",
                  (unsigned long long)st.done, (unsigned long long)st.dead,
+                 (unsigned long long)st.requeued,
                  (unsigned long long)st.skipped,
                  (unsigned long long)st.reused, st.inflight);
         w->exit_code = fatal ? 1 : 0;
+        /* Nothing is in flight to the retry or dead-letter topics unless
+         * the drain timed out (then the process leaves below, and those
+         * jobs, their offsets unstored, come again). */
+        if (!timed_out) {
+                requeue_free(w->requeue);
+                w->requeue = NULL;
+        }
         /* Offsets of everything finished are stored: commit and leave. */
         consumer_close(w->consumer);
         w->consumer = NULL;
+        /* Probes and scrapes were answered until now (ready: no). */
+        http_free(w->http);
+        w->http = NULL;
         if (timed_out) {
                 /* Documents still running on the thread pool cannot be
                  * waited for any longer; their offsets were not stored,
@@ -204,6 +222,10 @@ int cmd_worker(int argc, char **argv)
                 config_cleanup(&w.cfg);
                 return 1;
         }
+        /* For the view reference_costs; no document depends on it. */
+        err_clear(&err);
+        if (costs_write_reference(&w.cfg, &err) < 0)
+                log_warn("worker", "%s", err.msg);
         w.loop = uv_default_loop();
         /* Two items per pool thread: one running, one ready. */
         w.cpu = cpu_new(w.loop, w.cfg.threads * 2);
@@ -220,11 +242,30 @@ int cmd_worker(int argc, char **argv)
                                   worker_on_drained, &w, &err);
         if (!w.pipeline)
                 goto fail;
+        w.requeue = requeue_new(w.loop, &w.cfg, &err);
+        if (!w.requeue)
+                goto fail;
+        pipeline_set_requeue(w.pipeline, w.requeue);
+        w.metrics = metrics_new();
+        pipeline_set_metrics(w.pipeline, w.metrics);
+        /* A port in use (several workers on one host with the default)
+         * is no reason not to work: said loudly, and the probes of an
+         * orchestrator that needs them fail visibly. */
+        if (w.cfg.metrics_addr[0]) {
+                w.http = http_new(w.loop, w.cfg.metrics_addr, w.metrics,
+                                  w.store, &err);
+                if (!w.http)
+                        log_error("worker",
+                                  "%s; running without /metrics, /healthz "
+                                  "and /readyz",
+                                  err.msg);
+        }
         w.consumer = consumer_new(w.loop, &w.cfg, pipeline_on_message,
                                   w.pipeline, &err);
         if (!w.consumer)
                 goto fail;
         pipeline_set_consumer(w.pipeline, w.consumer);
+        consumer_set_metrics(w.consumer, w.metrics);
 
         uv_signal_init(w.loop, &w.sigterm);
         uv_signal_init(w.loop, &w.sigint);
@@ -239,11 +280,14 @@ int cmd_worker(int argc, char **argv)
         uv_run(w.loop, UV_RUN_DEFAULT);
         uv_loop_close(w.loop);
         cpu_free(w.cpu);
+        metrics_free(w.metrics);
         config_cleanup(&w.cfg);
         log_info("worker", "stopped");
         return w.exit_code;
 fail:
         log_error("worker", "%s", err.msg);
+        http_free(w.http);
+        requeue_free(w.requeue);
         if (w.pipeline)
                 pipeline_free(w.pipeline);
         store_free(w.store, 0);
@@ -251,6 +295,7 @@ fail:
         uv_run(w.loop, UV_RUN_DEFAULT);
         uv_loop_close(w.loop);
         cpu_free(w.cpu);
+        metrics_free(w.metrics);
         config_cleanup(&w.cfg);
         return 1;
 }
@@ -284,6 +329,7 @@ int cmd_migrate(int argc, char **argv)
 static void config_usage(FILE *f)
 {
         fputs("usage: docpipe config [-c FILE]\n"
+              "       docpipe config check FILE\n"
               "       docpipe config --reference\n\n"
               "Loads the configuration (file, then DOCPIPE_* environment),\n"
               "reports every error as FILE:LINE: message, or prints the\n"
@@ -302,6 +348,8 @@ int cmd_config(int argc, char **argv)
                 config_reference(stdout);
                 return 0;
         }
+        if (argc >= 2 && strcmp(argv[1], "check") == 0)
+                return cmd_config_check(argc - 1, argv + 1);
         memset(&cfg, 0, sizeof(cfg));
         rc = worker_parse_args(argc, argv, &path, config_usage);
         if (rc)

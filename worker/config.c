@@ -67,7 +67,8 @@ enum opt_type {
         OPT_JSON,      /* json_t *, an object from any YAML mapping */
         OPT_HEADERS,   /* json_t *, an object of header name -> string */
         OPT_ENDPOINTS, /* struct config endpoints, endpoints_n */
-        OPT_ROUTE      /* struct config_route */
+        OPT_ROUTE,     /* struct config_route */
+        OPT_BOOL       /* int 0 or 1, from true or false */
 };
 
 enum {
@@ -129,6 +130,54 @@ static int check_topic(const char *v, char *why, size_t n)
         return 0;
 }
 
+/* A delay of topics.retry: digits and a unit, ms s m h or d, from 100 ms to
+ * 7 days (Kafka's default retention: a longer wait could outlive the
+ * message). Returns the milliseconds, or -1. */
+static int64_t retry_delay_ms(const char *v)
+{
+        static const struct {
+                const char *unit;
+                int64_t ms;
+        } units[] = {{"ms", 1},         {"s", 1000},     {"m", 60000},
+                     {"h", 3600000},    {"d", 86400000}, {NULL, 0}};
+        size_t digits = strspn(v, "0123456789");
+        int64_t x;
+
+        if (digits == 0 || digits > 9)
+                return -1;
+        x = strtoll(v, NULL, 10);
+        for (size_t i = 0; units[i].unit; i++) {
+                if (strcmp(v + digits, units[i].unit) != 0)
+                        continue;
+                x *= units[i].ms;
+                return x >= 100 && x <= 7 * 86400000LL ? x : -1;
+        }
+        return -1;
+}
+
+/* One retry tier, "topic:delay". */
+static int check_tier(const char *v, char *why, size_t n)
+{
+        const char *colon = strrchr(v, ':');
+        char topic[256];
+
+        if (!colon || colon == v || (size_t)(colon - v) >= sizeof(topic))
+                return whyf(why, n,
+                            "'%.60s' is not TOPIC:DELAY (e.g. "
+                            "docpipe.jobs.retry.1m:60s)",
+                            v);
+        memcpy(topic, v, (size_t)(colon - v));
+        topic[colon - v] = '\0';
+        if (check_topic(topic, why, n) < 0)
+                return -1;
+        if (retry_delay_ms(colon + 1) < 0)
+                return whyf(why, n,
+                            "'%.60s': delay '%.20s' is not 100ms to 7d "
+                            "(digits and ms, s, m, h or d)",
+                            v, colon + 1);
+        return 0;
+}
+
 /* file:// confinement is only meaningful against an absolute root. */
 static int check_root(const char *v, char *why, size_t n)
 {
@@ -136,6 +185,46 @@ static int check_root(const char *v, char *why, size_t n)
                 return whyf(why, n,
                             "'%.60s' is not an absolute path "
                             "(empty refuses file://)",
+                            v);
+        return 0;
+}
+
+/* An entry of sources.http_allow_hosts: a host name, ".domain" for the
+ * domain and every name under it, or an IP address (IPv6 in brackets or
+ * not). Matched against the host of each url (source.c). */
+static int check_host(const char *v, char *why, size_t n)
+{
+        static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:[]";
+        size_t len = strlen(v);
+
+        if (len == 0 || len > 253 || strspn(v, ok) != len ||
+            strcmp(v, ".") == 0 || strstr(v, ".."))
+                return whyf(why, n,
+                            "'%.60s' is not a host name, a .domain or an "
+                            "IP address",
+                            v);
+        return 0;
+}
+
+/* worker.metrics_addr: "" (no listener), or HOST:PORT where HOST is an
+ * IPv4 address, a bracketed IPv6 address or a name, and PORT 0 to 65535
+ * (0: any free port, logged at start). */
+static int check_listen(const char *v, char *why, size_t n)
+{
+        const char *colon = strrchr(v, ':');
+        size_t hlen = colon ? (size_t)(colon - v) : 0;
+
+        if (!*v)
+                return 0;
+        if (!colon || hlen == 0 || hlen > 255 || !colon[1] ||
+            strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+            strlen(colon + 1) > 5 || atoi(colon + 1) > 65535 ||
+            (v[0] == '[') != (v[hlen - 1] == ']') ||
+            (v[0] != '[' && memchr(v, ':', hlen)))
+                return whyf(why, n,
+                            "'%.60s' is not HOST:PORT (e.g. 0.0.0.0:9090, "
+                            "127.0.0.1:0, [::]:9090), nor empty",
                             v);
         return 0;
 }
@@ -253,6 +342,8 @@ static int check_class(const char *v, char *why, size_t n)
 static const char *const log_levels[] = {"debug", "info", "warn", "error",
                                          NULL};
 
+static const char *const sandbox_modes[] = {"process", "inline", NULL};
+
 /* The index is the stage, CONFIG_STAGE_*. */
 static const char *const stage_names[] = {"classify", "fields", "summarize",
                                           NULL};
@@ -268,6 +359,15 @@ static const struct config_opt opts[] = {
     {"topics.dlq", OPT_STR, OFF(topic_dlq), "docpipe.jobs.dlq",
      .check = check_topic,
      .desc = "dead-letter topic; must differ from topics.jobs"},
+    {"topics.retry", OPT_NAMES, OFF(retry_items),
+     "docpipe.jobs.retry.1m:60s,docpipe.jobs.retry.10m:600s", 0,
+     CONFIG_MAX_RETRY_TIERS, .check = check_tier, .off_n = OFF(retry_items_n),
+     .item = "retry tier",
+     .desc = "retry topics in order, each TOPIC:DELAY (100ms to 7d): a job "
+             "still failing transiently after worker.retries goes to the "
+             "next one and is tried again once DELAY has passed; past the "
+             "last, to topics.dlq. Consumed by the worker too. Empty: "
+             "straight to topics.dlq"},
     {"postgres.dsn", OPT_STR, OFF(pg_dsn),
      "host=/tmp port=5432 dbname=postgres", .flags = OPT_DSN,
      .desc = "libpq connection string or URI; its password is masked in "
@@ -282,7 +382,7 @@ static const struct config_opt opts[] = {
      .desc = "partitions resume below this many; must be below "
              "worker.max_inflight; default 3/4 of worker.max_inflight"},
     {"worker.threads", OPT_INT, OFF(threads), "2", 1, 256,
-     .desc = "CPU thread pool (parsing, builtin model)"},
+     .desc = "CPU thread pool (fetching, plain text, builtin model)"},
     {"worker.drain_timeout_ms", OPT_INT, OFF(drain_ms), "30000", 0, 3600000,
      .desc = "on SIGTERM, longest wait for the documents in flight"},
     {"worker.retries", OPT_INT, OFF(retries), "3", 0, 100,
@@ -291,6 +391,12 @@ static const struct config_opt opts[] = {
      600000, .desc = "first retry backoff (ms), doubled each try, full jitter"},
     {"worker.log_level", OPT_STR, OFF(log_level), "info", .choices = log_levels,
      .desc = "lowest level logged"},
+    {"worker.metrics_addr", OPT_STR, OFF(metrics_addr), "0.0.0.0:9090",
+     .check = check_listen,
+     .desc = "HOST:PORT of the HTTP listener for /metrics (Prometheus), "
+             "/healthz and /readyz; port 0 takes a free one (logged); "
+             "empty: no listener. A port in use is logged as an error and "
+             "the worker runs without it"},
     {"limits.max_bytes", OPT_SIZE, OFF(max_bytes), "50MiB", KIB, GIB,
      .desc = "largest document"},
     {"limits.max_pages", OPT_INT, OFF(max_pages), "2000", 1, 1000000,
@@ -299,6 +405,27 @@ static const struct config_opt opts[] = {
      .desc = "most text extracted from one document"},
     {"limits.max_job_bytes", OPT_SIZE, OFF(max_job_bytes), "64MiB", KIB, GIB,
      .desc = "largest job message (JSON envelope with inline bytes)"},
+    {"limits.max_page_text_bytes", OPT_SIZE, OFF(max_page_text_bytes), "1MiB",
+     KIB, GIB, .desc = "most text extracted from one page"},
+    {"limits.extract_memory", OPT_SIZE, OFF(extract_memory), "1GiB",
+     128 * MIB, 64 * GIB,
+     .desc = "address space of one extraction child (RLIMIT_AS; not "
+             "enforced in AddressSanitizer builds)"},
+    {"limits.extract_timeout_ms", OPT_INT, OFF(extract_timeout_ms), "60000",
+     100, 3600000,
+     .desc = "longest extraction of one document in a child, wall clock "
+             "and CPU time; past it the child is killed"},
+    {"limits.extract_page_ms", OPT_INT, OFF(extract_page_ms), "10000", 0,
+     3600000, .desc = "longest extraction of one page in a child; 0: none"},
+    {"sandbox.mode", OPT_STR, OFF(sandbox_mode), "process",
+     .choices = sandbox_modes,
+     .desc = "process: PDFs are parsed in child processes with limits, no "
+             "network, recycled; inline: in the worker on the thread pool, "
+             "unconfined (debugging only)"},
+    {"sandbox.children", OPT_INT, OFF(sandbox_children), "0", 0, 256,
+     .desc = "extraction child processes; 0: worker.threads"},
+    {"sandbox.recycle_after", OPT_INT, OFF(sandbox_recycle), "200", 1,
+     1000000, .desc = "documents a child parses before it is replaced"},
     {"sources.file_root", OPT_STR, OFF(file_root), "", .check = check_root,
      .desc = "file:// sources are confined to this directory; empty "
              "refuses file://"},
@@ -306,6 +433,16 @@ static const struct config_opt opts[] = {
      .desc = "largest http(s) download"},
     {"sources.http_timeout_ms", OPT_INT, OFF(http_timeout_ms), "30000", 1,
      3600000, .desc = "timeout of one http(s) download"},
+    {"sources.http_allow_hosts", OPT_NAMES, OFF(http_allow_hosts), "", 0, 256,
+     .check = check_host, .off_n = OFF(http_allow_hosts_n), .item = "host",
+     .desc = "the only hosts http(s) sources and their redirects may name: "
+             "`docs.example.com`, or `.example.com` for it and every name "
+             "under it; as a YAML list, or comma-separated; empty: any "
+             "host"},
+    {"sources.http_allow_private", OPT_BOOL, OFF(http_allow_private), "false",
+     .desc = "let http(s) sources connect to private, loopback, link-local "
+             "(cloud metadata), multicast and reserved addresses; checked "
+             "on the address each connection goes to, redirects too"},
     {"model.classes", OPT_LIST, OFF(classes),
      "invoice,receipt,bank_statement,annual_report,financial_report,"
      "contract,tax_form,other",
@@ -321,6 +458,13 @@ static const struct config_opt opts[] = {
              "libexttextcat's profiles (ISO 639), space- or "
              "comma-separated, or \"all\" (about 180, three times slower "
              "and more false friends such as Scots for short English)"},
+    {"models.reference_models", OPT_NAMES, OFF(reference_models), "gpt-5", 0,
+     16, .check = check_text, .off_n = OFF(reference_models_n),
+     .item = "price map key",
+     .desc = "models whose prices the worker writes to the reference_prices "
+             "table at start (from models.price_map), so that the view "
+             "reference_costs shows what the same tokens would have cost "
+             "there; as a YAML list, or comma-separated"},
     {"models.price_map", OPT_STR, OFF(price_map), "",
      .desc = "LiteLLM price map (JSON) the remote calls are priced from; "
              "empty: " PRICE_MAP_LOCAL " when it exists (relative to the "
@@ -1062,6 +1206,19 @@ static int opt_set(void *base, const struct config_opt *o, const char *v,
                         return -1;
                 memcpy(field, &d, sizeof(d));
                 return 0;
+        case OPT_BOOL:
+                /* YAML 1.2 core schema; the same words in a variable. */
+                if (!strcmp(v, "true") || !strcmp(v, "True") ||
+                    !strcmp(v, "TRUE"))
+                        *(int *)field = 1;
+                else if (!strcmp(v, "false") || !strcmp(v, "False") ||
+                         !strcmp(v, "FALSE"))
+                        *(int *)field = 0;
+                else
+                        return whyf(why, n, "expected true or false, got "
+                                            "'%.40s'",
+                                    v);
+                return 0;
         case OPT_LIST:
         case OPT_FLAGS:
         case OPT_NAMES:
@@ -1103,6 +1260,7 @@ void config_kafka_set(struct config *cfg, const char *key, const char *value)
             xrealloc(cfg->kafka, (cfg->kafka_n + 1) * sizeof(*cfg->kafka));
         cfg->kafka[cfg->kafka_n].key = xstrdup(key);
         cfg->kafka[cfg->kafka_n].value = copy;
+        cfg->kafka[cfg->kafka_n].line = 0;
         cfg->kafka_n++;
 }
 
@@ -1155,6 +1313,7 @@ static void kafka_leaf(struct loader *ld, const char *prop, int line,
                 }
         }
         config_kafka_set(cfg, prop, node_text(v));
+        cfg->kafka[cfg->kafka_n - 1].line = line;
         ld->kafka_line =
             xrealloc(ld->kafka_line, cfg->kafka_n * sizeof(*ld->kafka_line));
         ld->kafka_line[cfg->kafka_n - 1] = line;
@@ -1193,6 +1352,8 @@ static const char *opt_want(enum opt_type t)
                 return "a size";
         case OPT_DOUBLE:
                 return "a number";
+        case OPT_BOOL:
+                return "true or false";
         case OPT_LIST:
         case OPT_FLAGS:
         case OPT_NAMES:
@@ -1995,6 +2156,7 @@ static void file_leaf(struct loader *ld, yaml_document_t *doc, const char *key,
         switch (o->type) {
         case OPT_LIST:
         case OPT_FLAGS:
+        case OPT_NAMES:
                 leaf_list(ld, doc, ld->cfg, o, key, line, v);
                 return;
         case OPT_ENDPOINTS:
@@ -2184,7 +2346,10 @@ static void env_load(struct loader *ld, char *const *envp)
                 memcpy(name, *envp, len);
                 name[len] = '\0';
                 v = eq + 1;
-                if (env_service_link(name))
+                /* DOCPIPE_SANDBOX_TEST switches the extraction children's
+                 * test hooks on (stages/sandbox_proto.h): no setting. */
+                if (env_service_link(name) ||
+                    strcmp(name, "DOCPIPE_SANDBOX_TEST") == 0)
                         continue;
                 if (strncmp(name, "DOCPIPE_KAFKA_", 14) == 0) {
                         env_kafka(ld, name, v);
@@ -2346,6 +2511,34 @@ static void models_warn(const struct loader *ld)
         }
 }
 
+/* topics.retry into cfg->retry (each item passed check_tier); a retry topic
+ * is neither the jobs topic, nor the dead-letter topic, nor another tier. */
+static void retry_finish(struct loader *ld)
+{
+        struct config *cfg = ld->cfg;
+        const struct config_opt *o = opt_find("topics.retry");
+
+        for (size_t i = 0; i < cfg->retry_items_n; i++) {
+                const char *item = cfg->retry_items[i];
+                const char *colon = strrchr(item, ':');
+                struct config_retry_tier *t = &cfg->retry[cfg->retry_n];
+
+                t->topic = xstrndup(item, (size_t)(colon - item));
+                t->delay_ms = retry_delay_ms(colon + 1);
+                cfg->retry_n++;
+                if (strcmp(t->topic, cfg->topic_jobs) == 0 ||
+                    strcmp(t->topic, cfg->topic_dlq) == 0)
+                        opt_error(ld, o, "'%s' is also %s", t->topic,
+                                  strcmp(t->topic, cfg->topic_jobs) == 0
+                                      ? "topics.jobs"
+                                      : "topics.dlq");
+                for (size_t j = 0; j + 1 < cfg->retry_n; j++)
+                        if (strcmp(cfg->retry[j].topic, t->topic) == 0)
+                                opt_error(ld, o, "topic '%s' is listed twice",
+                                          t->topic);
+        }
+}
+
 /* Defaults of kafka.*, and the checks that involve two keys. */
 static void ld_finish(struct loader *ld)
 {
@@ -2384,6 +2577,7 @@ static void ld_finish(struct loader *ld)
                 opt_error(ld, at_dlq ? dlq : jobs, "'%s' is also %s",
                           cfg->topic_jobs, at_dlq ? jobs->key : dlq->key);
         }
+        retry_finish(ld);
         models_finish(ld);
 }
 
@@ -2459,9 +2653,13 @@ void config_cleanup(struct config *cfg)
                 else if (opts[i].type == OPT_ROUTE)
                         route_clear((struct config_route *)((char *)cfg +
                                                             opts[i].off));
+                else if (opts[i].type == OPT_NAMES)
+                        list_clear(cfg, &opts[i]);
         }
         endpoints_clear(cfg);
         classes_clear(cfg);
+        for (size_t i = 0; i < cfg->retry_n; i++)
+                free(cfg->retry[i].topic);
         for (size_t i = 0; i < cfg->kafka_n; i++) {
                 free(cfg->kafka[i].key);
                 free(cfg->kafka[i].value);
@@ -2662,6 +2860,9 @@ static void dump_field(FILE *f, const void *base, const struct config_opt *o)
         case OPT_INT:
                 fprintf(f, "%d", *(const int *)field);
                 break;
+        case OPT_BOOL:
+                fputs(*(const int *)field ? "true" : "false", f);
+                break;
         case OPT_LONG:
                 fprintf(f, "%ld", *(const long *)field);
                 break;
@@ -2844,6 +3045,8 @@ static const char *ref_type(const struct config_opt *o, char *buf, size_t n)
                          fmt_double(o->fmin, lo, sizeof(lo)),
                          fmt_double(o->fmax, hi, sizeof(hi)));
                 return buf;
+        case OPT_BOOL:
+                return "boolean";
         case OPT_FLAGS:
                 snprintf(buf, n, "list of %s",
                          choices_text(o->choices, "`", list, sizeof(list)));
@@ -2875,7 +3078,8 @@ static void ref_default(FILE *f, const struct config_opt *o)
         if (!o->def) {
                 fputs(o->flags & OPT_REQUIRED ? "required" : "unset", f);
         } else if (o->type == OPT_LIST || o->type == OPT_FLAGS ||
-                   o->type == OPT_ROUTE || o->type == OPT_ENDPOINTS) {
+                   o->type == OPT_NAMES || o->type == OPT_ROUTE ||
+                   o->type == OPT_ENDPOINTS) {
                 fputs("`[", f);
                 for (const char *c = o->def; *c; c++)
                         if (*c == ',')

@@ -27,6 +27,7 @@
 #define CONFIG_MAX_CLASSES 32
 #define CONFIG_MAX_ENDPOINTS 64 /* models.endpoints */
 #define CONFIG_MAX_STEPS 16     /* steps of one route */
+#define CONFIG_MAX_RETRY_TIERS 8 /* topics.retry */
 
 /* The stages that call a model, in pipeline order: the index of
  * struct config.routes and the bit (1u << stage) of shadow_stages. */
@@ -97,9 +98,17 @@ struct config_route {
         size_t n;
 };
 
+/* One retry topic of topics.retry: a job that failed transiently waits
+ * there delay_ms before it is tried again. */
+struct config_retry_tier {
+        char *topic;
+        int64_t delay_ms;
+};
+
 struct config_kv {
         char *key; /* without the "kafka." prefix */
         char *value;
+        int line; /* its line in the file; 0: a default or the environment */
 };
 
 struct config {
@@ -110,6 +119,12 @@ struct config {
 
         char *topic_jobs;  /* topics.jobs, default docpipe.jobs */
         char *topic_dlq;   /* topics.dlq, default docpipe.jobs.dlq */
+        char **retry_items; /* topics.retry as written, "topic:delay" */
+        size_t retry_items_n;
+        struct config_retry_tier retry[CONFIG_MAX_RETRY_TIERS]; /* parsed
+                                                     * from retry_items, in
+                                                     * order */
+        size_t retry_n;
 
         char *pg_dsn;      /* postgres.dsn (env DOCPIPE_POSTGRES_DSN) */
         int pg_batch_max;  /* postgres.batch_max: documents per write */
@@ -122,16 +137,39 @@ struct config {
         int retries;       /* worker.retries: in-place retries, transient */
         int retry_backoff_ms; /* worker.retry_backoff_ms: first backoff */
         char *log_level;   /* worker.log_level */
+        char *metrics_addr; /* worker.metrics_addr: HOST:PORT of /metrics,
+                               /healthz, /readyz; "" none */
 
         int64_t max_bytes;     /* limits.max_bytes of one document */
         int max_pages;         /* limits.max_pages */
         int64_t max_text_bytes;/* limits.max_text_bytes extracted */
         int64_t max_job_bytes; /* limits.max_job_bytes of a JSON envelope */
+        int64_t max_page_text_bytes; /* limits.max_page_text_bytes of one
+                                        page; 0 (tests only): no cap */
+        int64_t extract_memory; /* limits.extract_memory: address space of
+                                   one extraction child (RLIMIT_AS) */
+        int extract_timeout_ms; /* limits.extract_timeout_ms: one document
+                                   in a child, wall clock and CPU time */
+        int extract_page_ms;    /* limits.extract_page_ms: one page in a
+                                   child; 0: no per-page limit */
+
+        char *sandbox_mode;     /* sandbox.mode: "process" (PDFs parsed in
+                                   child processes) or "inline" */
+        int sandbox_children;   /* sandbox.children; 0: worker.threads */
+        int sandbox_recycle;    /* sandbox.recycle_after: documents per
+                                   child before it is replaced */
 
         char *file_root;       /* sources.file_root: file:// confined here;
                                   empty means file:// is refused */
         int64_t http_max_bytes;/* sources.http_max_bytes */
         int http_timeout_ms;   /* sources.http_timeout_ms */
+        char **http_allow_hosts;   /* sources.http_allow_hosts: names, or
+                                      ".suffix" for a domain and all
+                                      under it; none: any host */
+        size_t http_allow_hosts_n;
+        int http_allow_private;    /* sources.http_allow_private: 1 lets
+                                      http(s) reach private, loopback and
+                                      link-local addresses */
 
         char *classes[CONFIG_MAX_CLASSES]; /* model.classes: taxonomy */
         size_t classes_n;
@@ -141,6 +179,9 @@ struct config {
 
         /* models.*: remote models. Endpoints and routes come from the file
          * only; the rest also from DOCPIPE_MODELS_*. */
+        char **reference_models; /* models.reference_models: price map
+                                    keys written to reference_prices */
+        size_t reference_models_n;
         char *price_map; /* models.price_map, a LiteLLM price map; empty
                           * in the file is resolved at load to
                           * deploy/prices/model_prices.json if readable

@@ -7,6 +7,15 @@
  * drops their trackers, so documents still in flight for them store
  * nothing and the new owner redoes them. Owns the rd_kafka_t, the io-event
  * pipe, the poll and timer handles and the trackers.
+ *
+ * Retry topics (topics.retry) are consumed with the jobs topic. A retry
+ * topic's message that is not due yet (requeue_due) holds its partition:
+ * paused, sought back to that message, and resumed by a timer when it is
+ * due, so that the other partitions never wait. A hold is the consumer's
+ * own state, not librdkafka's: pausing for backpressure leaves held
+ * partitions alone, and a revocation drops their holds, so that after a
+ * reassignment the head message is fetched again and the hold derived
+ * anew. Owns the holds and their timer too.
  */
 #include "consumer.h"
 
@@ -19,7 +28,9 @@
 
 #include "doc.h"
 #include "log.h"
+#include "metrics.h"
 #include "offsets.h"
+#include "requeue.h"
 
 #define CONSUMER_POLL_BUDGET 256       /* messages per loop turn */
 #define CONSUMER_TICK_MS 100           /* keep-alive poll while paused/idle */
@@ -35,6 +46,7 @@ struct consumer {
         struct offsets *offsets;
         consumer_msg_fn on_msg;
         void *arg;
+        struct metrics *metrics; /* borrowed; NULL: statistics unused */
         int pipefd[2];
         uv_poll_t poll;
         uv_timer_t tick;
@@ -46,6 +58,22 @@ struct consumer {
          * refused (a rebalance in progress): stored again if the partition
          * comes back to this member, so that nothing done is redone. */
         rd_kafka_topic_partition_list_t *pending;
+        /* Retry partitions waiting for their head message to be due. */
+        struct hold *holds;
+        size_t holds_n, holds_cap;
+        uv_timer_t hold_timer; /* the earliest hold's due time */
+};
+
+/* A retry topic's partition whose next message (offset) is not due before
+ * due_ms (wall clock): paused, and sought back to that message. Once due,
+ * released: resumed, and offset is taken when it comes again, whatever
+ * its headers say (another worker's clock may run ahead of ours). */
+struct hold {
+        char *topic;
+        int32_t partition;
+        int64_t offset;
+        int64_t due_ms;
+        int released;
 };
 
 void consumer_log_cb(const rd_kafka_t *rk, int level, const char *fac,
@@ -69,6 +97,19 @@ static void consumer_error_cb(rd_kafka_t *rk, int e, const char *reason,
         (void)rk;
         (void)opaque;
         log_warn("kafka", "%s: %s", rd_kafka_err2name(e), reason);
+}
+
+/* librdkafka's statistics (statistics.interval.ms), served by
+ * rd_kafka_consumer_poll on the loop thread: lag and group state for
+ * /metrics and /readyz. json stays librdkafka's (return 0). */
+static int consumer_stats_cb(rd_kafka_t *rk, char *json, size_t len,
+                             void *opaque)
+{
+        struct consumer *c = opaque;
+
+        (void)rk;
+        metrics_kafka_stats(c->metrics, json, len);
+        return 0;
 }
 
 int consumer_conf_apply(rd_kafka_conf_t *conf, const struct config *cfg,
@@ -115,6 +156,106 @@ void consumer_done(struct consumer *c, const char *topic, int32_t partition,
 
         if (point >= 0)
                 consumer_store(c, topic, partition, point);
+}
+
+static struct hold *consumer_hold_find(struct consumer *c, const char *topic,
+                                       int32_t partition)
+{
+        for (size_t i = 0; i < c->holds_n; i++)
+                if (c->holds[i].partition == partition &&
+                    strcmp(c->holds[i].topic, topic) == 0)
+                        return &c->holds[i];
+        return NULL;
+}
+
+static void consumer_hold_drop(struct consumer *c, struct hold *h)
+{
+        free(h->topic);
+        *h = c->holds[--c->holds_n];
+}
+
+static void consumer_on_hold_timer(uv_timer_t *t);
+
+/* Sets the timer for the earliest hold, or stops it. */
+static void consumer_hold_timer(struct consumer *c)
+{
+        int64_t next = INT64_MAX, now = requeue_now_ms();
+
+        for (size_t i = 0; i < c->holds_n; i++)
+                if (!c->holds[i].released && c->holds[i].due_ms < next)
+                        next = c->holds[i].due_ms;
+        if (next == INT64_MAX)
+                uv_timer_stop(&c->hold_timer);
+        else
+                uv_timer_start(&c->hold_timer, consumer_on_hold_timer,
+                               next > now ? (uint64_t)(next - now) : 0, 0);
+}
+
+/* Resumes the partitions whose hold is due (unless the worker is paused
+ * or stopping: backpressure resumes them later). */
+static void consumer_on_hold_timer(uv_timer_t *t)
+{
+        struct consumer *c = t->data;
+        int64_t now = requeue_now_ms();
+
+        for (size_t i = 0; i < c->holds_n; i++) {
+                struct hold *h = &c->holds[i];
+
+                if (h->released || h->due_ms > now)
+                        continue;
+                log_info("kafka", "%s/%d@%lld due: resumed", h->topic,
+                         (int)h->partition, (long long)h->offset);
+                h->released = 1;
+                if (!c->paused && !c->stopped) {
+                        rd_kafka_topic_partition_list_t *parts =
+                                rd_kafka_topic_partition_list_new(1);
+                        rd_kafka_topic_partition_list_add(parts, h->topic,
+                                                          h->partition);
+                        rd_kafka_resume_partitions(c->rk, parts);
+                        rd_kafka_topic_partition_list_destroy(parts);
+                }
+        }
+        consumer_hold_timer(c);
+}
+
+/* rkm, of a retry topic, is due at due_ms only: its partition waits
+ * without blocking the others. Paused first, then sought back to rkm
+ * (which resets librdkafka's fetch position, so that rkm is fetched again
+ * on resume, whatever was fetched after it). */
+static void consumer_hold(struct consumer *c, const rd_kafka_message_t *rkm,
+                          int64_t due_ms)
+{
+        const char *topic = rd_kafka_topic_name(rkm->rkt);
+        rd_kafka_topic_partition_list_t *parts;
+        rd_kafka_error_t *error;
+        struct hold *h;
+
+        parts = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(parts, topic, rkm->partition)
+                ->offset = rkm->offset;
+        rd_kafka_pause_partitions(c->rk, parts);
+        error = rd_kafka_seek_partitions(c->rk, parts, 0);
+        if (error) {
+                log_warn("kafka", "%s/%d: seek to %lld: %s", topic,
+                         (int)rkm->partition, (long long)rkm->offset,
+                         rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+        }
+        rd_kafka_topic_partition_list_destroy(parts);
+        if (c->holds_n == c->holds_cap) {
+                c->holds_cap = c->holds_cap ? c->holds_cap * 2 : 8;
+                c->holds = xrealloc(c->holds, c->holds_cap * sizeof(*c->holds));
+        }
+        h = &c->holds[c->holds_n++];
+        h->topic = xstrdup(topic);
+        h->partition = rkm->partition;
+        h->offset = rkm->offset;
+        h->due_ms = due_ms;
+        h->released = 0;
+        log_info("kafka", "%s/%d@%lld not due for %lld ms: partition held",
+                 topic, (int)rkm->partition, (long long)rkm->offset,
+                 (long long)(due_ms - requeue_now_ms()));
+        consumer_hold_timer(c);
 }
 
 static void consumer_on_assign(struct consumer *c, int coop,
@@ -233,11 +374,17 @@ static void consumer_on_revoke(struct consumer *c, int coop,
                          rd_kafka_err2str(e), points->cnt);
         rd_kafka_topic_partition_list_destroy(points);
         for (int i = 0; i < parts->cnt; i++) {
+                struct hold *h = consumer_hold_find(c, parts->elems[i].topic,
+                                                    parts->elems[i].partition);
+                /* Derived again from the head message if it comes back. */
+                if (h)
+                        consumer_hold_drop(c, h);
                 offsets_revoke(c->offsets, parts->elems[i].topic,
                                parts->elems[i].partition);
                 log_info("kafka", "revoked %s/%d", parts->elems[i].topic,
                          (int)parts->elems[i].partition);
         }
+        consumer_hold_timer(c);
         if (coop)
                 error = rd_kafka_incremental_unassign(c->rk, parts);
         else
@@ -264,6 +411,39 @@ static void consumer_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
 
 static void consumer_on_tick(uv_timer_t *t);
 
+/* Is rkm of a held partition (fetched before the hold took effect; the
+ * seek fetches it again), or a retry topic's message not due yet (its
+ * partition is held now)? Either way it is not taken. */
+static int consumer_not_due(struct consumer *c, const rd_kafka_message_t *rkm)
+{
+        const char *topic = rd_kafka_topic_name(rkm->rkt);
+        rd_kafka_headers_t *hdrs = NULL;
+        struct hold *h;
+        int64_t now, due;
+
+        if (c->cfg->retry_n == 0 || requeue_tier_of(c->cfg, topic) < 0)
+                return 0;
+        h = consumer_hold_find(c, topic, rkm->partition);
+        if (h && !h->released)
+                return 1;
+        if (h) {
+                /* Back after its hold: due, by our clock. */
+                int taken = h->offset == rkm->offset;
+                consumer_hold_drop(c, h);
+                if (taken)
+                        return 0;
+        }
+        now = requeue_now_ms();
+        if (rd_kafka_message_headers(rkm, &hdrs))
+                hdrs = NULL;
+        due = requeue_due(c->cfg, topic, hdrs,
+                          rd_kafka_message_timestamp(rkm, NULL), now);
+        if (due <= now)
+                return 0;
+        consumer_hold(c, rkm, due);
+        return 1;
+}
+
 /* Serves the consumer queue: messages, rebalances, errors. */
 static void consumer_drain(struct consumer *c)
 {
@@ -277,6 +457,10 @@ static void consumer_drain(struct consumer *c)
                         if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
                                 log_warn("kafka", "consume: %s",
                                          rd_kafka_message_errstr(rkm));
+                        rd_kafka_message_destroy(rkm);
+                        continue;
+                }
+                if (!c->stopped && consumer_not_due(c, rkm)) {
                         rd_kafka_message_destroy(rkm);
                         continue;
                 }
@@ -339,10 +523,16 @@ struct consumer *consumer_new(uv_loop_t *loop, const struct config *cfg,
         rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", NULL, 0);
         rd_kafka_conf_set(conf, "enable.auto.commit", "true", NULL, 0);
         rd_kafka_conf_set(conf, "enable.partition.eof", "false", NULL, 0);
+        /* Consumer lag and the group's state for the metrics listener;
+         * kafka.statistics.interval.ms may say otherwise. */
+        if (cfg->metrics_addr && cfg->metrics_addr[0])
+                rd_kafka_conf_set(conf, "statistics.interval.ms", "5000", NULL,
+                                  0);
         if (consumer_conf_apply(conf, cfg, err) < 0)
                 goto fail;
         rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", NULL, 0);
         rd_kafka_conf_set_rebalance_cb(conf, consumer_rebalance_cb);
+        rd_kafka_conf_set_stats_cb(conf, consumer_stats_cb);
         rd_kafka_conf_set_opaque(conf, c);
 
         c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
@@ -360,9 +550,13 @@ struct consumer *consumer_new(uv_loop_t *loop, const struct config *cfg,
         }
         rd_kafka_queue_io_event_enable(c->rkqu, c->pipefd[1], "1", 1);
 
-        topics = rd_kafka_topic_partition_list_new(1);
+        /* The jobs topic and the retry topics, one group. */
+        topics = rd_kafka_topic_partition_list_new(1 + (int)cfg->retry_n);
         rd_kafka_topic_partition_list_add(topics, cfg->topic_jobs,
                                           RD_KAFKA_PARTITION_UA);
+        for (size_t i = 0; i < cfg->retry_n; i++)
+                rd_kafka_topic_partition_list_add(topics, cfg->retry[i].topic,
+                                                  RD_KAFKA_PARTITION_UA);
         e = rd_kafka_subscribe(c->rk, topics);
         rd_kafka_topic_partition_list_destroy(topics);
         if (e) {
@@ -378,8 +572,11 @@ struct consumer *consumer_new(uv_loop_t *loop, const struct config *cfg,
         c->tick.data = c;
         uv_timer_start(&c->tick, consumer_on_tick, CONSUMER_TICK_MS,
                        CONSUMER_TICK_MS);
-        c->handles_open = 2;
-        log_info("kafka", "subscribed to %s as group %s", cfg->topic_jobs,
+        uv_timer_init(loop, &c->hold_timer);
+        c->hold_timer.data = c;
+        c->handles_open = 3;
+        log_info("kafka", "subscribed to %s and %zu retry topics as group %s",
+                 cfg->topic_jobs, cfg->retry_n,
                  config_kafka_get(cfg, "group.id")
                          ? config_kafka_get(cfg, "group.id")
                          : "(none)");
@@ -407,6 +604,13 @@ static void consumer_set_paused(struct consumer *c, int pause)
 
         if (rd_kafka_assignment(c->rk, &parts) || !parts)
                 return;
+        /* Held partitions stay paused until due; pausing them again would
+         * move their fetch position past the held message. */
+        for (size_t i = 0; i < c->holds_n; i++)
+                if (!c->holds[i].released)
+                        rd_kafka_topic_partition_list_del(
+                                parts, c->holds[i].topic,
+                                c->holds[i].partition);
         if (parts->cnt > 0) {
                 if (pause)
                         rd_kafka_pause_partitions(c->rk, parts);
@@ -436,6 +640,11 @@ void consumer_stop(struct consumer *c)
 rd_kafka_t *consumer_handle(struct consumer *c)
 {
         return c->rk;
+}
+
+void consumer_set_metrics(struct consumer *c, struct metrics *m)
+{
+        c->metrics = m;
 }
 
 static void consumer_on_close(uv_handle_t *h)
@@ -544,8 +753,12 @@ void consumer_close(struct consumer *c)
         rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
         offsets_free(c->offsets);
         rd_kafka_topic_partition_list_destroy(c->pending);
+        while (c->holds_n > 0)
+                consumer_hold_drop(c, &c->holds[0]);
+        free(c->holds);
         close(c->pipefd[0]);
         close(c->pipefd[1]);
         uv_close((uv_handle_t *)&c->poll, consumer_on_close);
         uv_close((uv_handle_t *)&c->tick, consumer_on_close);
+        uv_close((uv_handle_t *)&c->hold_timer, consumer_on_close);
 }

@@ -50,6 +50,11 @@ void consumer_close(struct consumer *c);
 /* The librdkafka handle, borrowed (for producing dead letters). */
 rd_kafka_t *consumer_handle(struct consumer *c);
 
+/* librdkafka's statistics go to m (borrowed; metrics_kafka_stats) from
+ * the next poll on. Call before the loop runs. */
+struct metrics;
+void consumer_set_metrics(struct consumer *c, struct metrics *m);
+
 /* Applies the kafka.* properties of cfg to conf; returns -1 with err on an
  * unknown or invalid property. Shared by every Kafka client of docpipe. */
 int consumer_conf_apply(rd_kafka_conf_t *conf, const struct config *cfg,

@@ -4,6 +4,7 @@
  */
 #include "doc.h"
 
+#include <librdkafka/rdkafka.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,9 @@ struct doc *doc_new(void)
         doc->partition = -1;
         doc->offset = -1;
         doc->stages = STAGE_ALL;
+        doc->msg.timestamp = -1;
+        doc->msg.dlq_partition = -1;
+        doc->msg.dlq_offset = -1;
         return doc;
 }
 
@@ -142,6 +146,12 @@ void doc_free(struct doc *doc)
                 json_decref(doc->metadata);
         free(doc->job_json);
         free(doc->topic);
+        free(doc->msg.value);
+        free(doc->msg.key);
+        if (doc->msg.hdrs)
+                rd_kafka_headers_destroy(doc->msg.hdrs);
+        free(doc->msg.dlq_headers);
+        free(doc->msg.own_headers);
         free(doc->bytes);
         free(doc->text);
         free(doc->title);

@@ -37,6 +37,8 @@ struct model_call {
                           the document once added (doc_add_call steals) */
         int shadow;    /* a shadow call (models.shadow): paid for, only
                           compared, never the result */
+        long http_status; /* the reply's last HTTP status; 0: none (no
+                             reply, or the builtin model) */
 };
 
 /* One shadow comparison: the answer of a stage against the reference
@@ -51,6 +53,31 @@ struct shadow_cmp {
         json_t *primary;   /* the primary answer, or NULL */
         json_t *reference; /* the reference answer, or NULL */
         json_t *details;   /* how they differ, or NULL */
+};
+
+struct rd_kafka_headers_s;
+
+/* The Kafka message a document came in, kept as it came so that a retry
+ * topic or the dead-letter topic gets it unchanged (requeue.c), and what
+ * became of it there. */
+struct doc_msg {
+        void *value; /* the payload, NULL when empty */
+        size_t len;
+        void *key; /* NULL when none */
+        size_t keylen;
+        struct rd_kafka_headers_s *hdrs; /* a copy of its headers, or NULL */
+        int64_t timestamp;  /* ms since the epoch, -1 when unknown */
+        int attempts;       /* tries before this delivery (docpipe-attempts
+                               of a retry topic's message) */
+        int replay;         /* a replayed dead letter (docpipe-replay): a
+                               dead document is processed again */
+        /* Once the dead-letter topic has it (requeue_send): */
+        char *dlq_headers; /* JSON object of the headers it got */
+        char *own_headers; /* JSON array of the message's own headers,
+                              [[name, value], ...], docpipe-* left out */
+        const char *dlq_topic; /* borrowed from the config */
+        int32_t dlq_partition;
+        int64_t dlq_offset; /* -1: not in the topic (see dlq_headers) */
 };
 
 struct doc {
@@ -68,6 +95,8 @@ struct doc {
         int32_t partition;
         int64_t offset;
         int64_t generation; /* consumer assignment generation */
+        struct doc_msg msg; /* the message itself, for retries and dead
+                               letters */
 
         /* The source bytes (after fetch) and their SHA-256, hex. */
         unsigned char *bytes;

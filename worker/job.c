@@ -6,7 +6,9 @@
  * key and their type from the header or the bytes. Envelopes are checked
  * against the schema of schemas/job.schema.json by hand, field by field, so
  * that each mistake gets its own message; size (limits.max_job_bytes) and
- * nesting depth (JOB_MAX_DEPTH) are capped before jansson sees the bytes.
+ * nesting depth (JOB_MAX_DEPTH) are capped before jansson sees the bytes,
+ * and metadata, which is stored with the document, to JOB_METADATA_MAX
+ * bytes of compact JSON.
  * Every failure is ERR_INPUT: a bad message stays bad. doc->job_json, for
  * dead letters, describes the job without its document bytes. Owns the
  * parsed JSON of one call; thread-safe.
@@ -19,12 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define JOB_MAX_DEPTH 32     /* nesting of [ and { in an envelope */
-#define JOB_ID_MAX 200       /* bytes of an id or tenant */
-#define JOB_TYPE_MAX 127     /* bytes of a content type */
-#define JOB_URI_MAX 4096     /* bytes of a source uri */
-#define JOB_SNIFF_PDF 1024   /* "%PDF-" must start within this */
-#define JOB_SNIFF_TEXT 65536 /* text sniffing looks at this much */
+#define JOB_MAX_DEPTH 32       /* nesting of [ and { in an envelope */
+#define JOB_METADATA_MAX 65536 /* bytes of metadata as compact JSON */
+#define JOB_ID_MAX 200         /* bytes of an id or tenant */
+#define JOB_TYPE_MAX 127       /* bytes of a content type */
+#define JOB_URI_MAX 4096       /* bytes of a source uri */
+#define JOB_SNIFF_PDF 1024     /* "%PDF-" must start within this */
+#define JOB_SNIFF_TEXT 65536   /* text sniffing looks at this much */
 
 static const char *const job_stage_names[] = {"classify", "fields",
                                               "summarize"};
@@ -439,7 +442,7 @@ static int job_parse_envelope(struct doc *doc, const char *payload, size_t len,
         json_error_t jerr;
         const char *id, *tenant = "default", *uri = NULL, *key;
         unsigned char *bytes = NULL;
-        size_t blen = 0, k;
+        size_t blen = 0, mlen, k;
         unsigned mask = STAGE_ALL;
         char *ct = NULL, shown[68];
         int rc = -1;
@@ -530,6 +533,15 @@ static int job_parse_envelope(struct doc *doc, const char *payload, size_t len,
         meta = json_object_get(root, "metadata");
         if (meta && !json_is_object(meta)) {
                 err_set(err, ERR_INPUT, "field 'metadata' must be an object");
+                goto out;
+        }
+        /* json_dumpb without a buffer only measures. */
+        mlen = meta ? json_dumpb(meta, NULL, 0, JSON_COMPACT) : 0;
+        if (mlen > JOB_METADATA_MAX) {
+                err_set(err, ERR_INPUT,
+                        "field 'metadata' is %zu bytes of JSON, over the cap "
+                        "of %d",
+                        mlen, JOB_METADATA_MAX);
                 goto out;
         }
 

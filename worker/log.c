@@ -1,7 +1,8 @@
 /*
  * log: JSON-lines logging to stderr (see log.h). Each line is written with a
- * single write(2) so lines from threads and processes do not interleave.
- * Owns the process-wide level.
+ * single write(2) so lines from threads and processes do not interleave;
+ * a line about a document (log_doc) carries its id, stage and Kafka
+ * coordinates as fields of their own. Owns the process-wide level.
  */
 #include "log.h"
 
@@ -57,20 +58,28 @@ static size_t log_escape(char *buf, size_t len, size_t cap, const char *s)
         return len;
 }
 
-void log_msg(enum log_level lvl, const char *subject, const char *fmt, ...)
+/* Appends ,"name":"value" (value escaped) to line. */
+static size_t log_field(char *line, size_t len, size_t cap, const char *name,
+                        const char *value)
+{
+        if (len + 8 + strlen(name) >= cap)
+                return len;
+        len += (size_t)snprintf(line + len, cap - len, "\"%s\":\"", name);
+        len = log_escape(line, len, cap - 32, value);
+        len += (size_t)snprintf(line + len, cap - len, "\",");
+        return len < cap ? len : cap - 1;
+}
+
+/* Writes one line: time, level, pid, the subject and the fields of a (both
+ * may be NULL), the message. */
+static void log_emit(enum log_level lvl, const char *subject,
+                     const struct log_about *a, const char *msg)
 {
         static const char *names[] = {"debug", "info", "warn", "error"};
-        char msg[2048], line[4096], ts[40];
+        char line[4096], ts[40];
         struct timespec now;
         struct tm tm;
         size_t len;
-        va_list ap;
-
-        if (!log_enabled(lvl))
-                return;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
 
         clock_gettime(CLOCK_REALTIME, &now);
         gmtime_r(&now.tv_sec, &tm);
@@ -81,12 +90,27 @@ void log_msg(enum log_level lvl, const char *subject, const char *fmt, ...)
                                "\"pid\":%d,",
                                ts, now.tv_nsec / 1000000, names[lvl],
                                (int)getpid());
-        if (subject) {
+        if (subject)
+                len = log_field(line, len, sizeof(line) - 32, "subject",
+                                subject);
+        if (a && a->doc)
+                len = log_field(line, len, sizeof(line) - 32, "document",
+                                a->doc);
+        if (a && a->stage)
+                len = log_field(line, len, sizeof(line) - 32, "stage",
+                                a->stage);
+        if (a && a->topic)
+                len = log_field(line, len, sizeof(line) - 32, "topic",
+                                a->topic);
+        if (a && a->topic && a->partition >= 0)
                 len += (size_t)snprintf(line + len, sizeof(line) - len,
-                                        "\"subject\":\"");
-                len = log_escape(line, len, sizeof(line) - 32, subject);
-                len += (size_t)snprintf(line + len, sizeof(line) - len, "\",");
-        }
+                                        "\"partition\":%d,", (int)a->partition);
+        if (a && a->topic && a->offset >= 0)
+                len += (size_t)snprintf(line + len, sizeof(line) - len,
+                                        "\"offset\":%lld,",
+                                        (long long)a->offset);
+        if (len > sizeof(line) - 32)
+                len = sizeof(line) - 32;
         len += (size_t)snprintf(line + len, sizeof(line) - len, "\"msg\":\"");
         len = log_escape(line, len, sizeof(line) - 4, msg);
         line[len++] = '"';
@@ -95,4 +119,55 @@ void log_msg(enum log_level lvl, const char *subject, const char *fmt, ...)
         if (write(STDERR_FILENO, line, len) < 0) {
                 /* Nowhere left to report it. */
         }
+}
+
+void log_msg(enum log_level lvl, const char *subject, const char *fmt, ...)
+{
+        char msg[2048];
+        va_list ap;
+
+        if (!log_enabled(lvl))
+                return;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        log_emit(lvl, subject, NULL, msg);
+}
+
+void log_doc(enum log_level lvl, struct log_about a, const char *fmt, ...)
+{
+        char msg[2048], subj[512];
+        const char *subject = a.subject;
+        va_list ap;
+
+        if (!log_enabled(lvl))
+                return;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        if (!subject) {
+                /* The same words the plain subjects use, for grep. */
+                size_t n = 0;
+
+                subj[0] = '\0';
+                if (a.doc)
+                        n += (size_t)snprintf(subj + n, sizeof(subj) - n,
+                                              "doc=%.300s ", a.doc);
+                if (a.stage && n < sizeof(subj))
+                        n += (size_t)snprintf(subj + n, sizeof(subj) - n,
+                                              "stage=%.40s ", a.stage);
+                if (a.topic && n < sizeof(subj)) {
+                        n += (size_t)snprintf(subj + n, sizeof(subj) - n,
+                                              "%.120s/%d", a.topic,
+                                              (int)a.partition);
+                        if (a.offset >= 0 && n < sizeof(subj))
+                                n += (size_t)snprintf(subj + n,
+                                                      sizeof(subj) - n, "@%lld",
+                                                      (long long)a.offset);
+                }
+                if (n > 0 && n < sizeof(subj) && subj[n - 1] == ' ')
+                        subj[n - 1] = '\0';
+                subject = subj[0] ? subj : NULL;
+        }
+        log_emit(lvl, subject, &a, msg);
 }

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../stages/sandbox.h"
+#include "../stages/sandbox_proto.h"
 #include "cmd.h"
 
 static const struct command {
@@ -22,6 +24,7 @@ static const struct command {
         {"demo", cmd_demo, "run the whole pipeline on the sample documents"},
         {"lag", cmd_lag, "show a group's committed offsets and lag"},
         {"config", cmd_config, "check a configuration file, print settings"},
+        {"dlq", cmd_dlq, "list, show and replay dead letters"},
 };
 
 static void usage(FILE *f)
@@ -52,6 +55,10 @@ int cmd_wants_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
         signal(SIGPIPE, SIG_IGN);
+        /* An extraction child, exec'd by the worker's sandbox: a hidden
+         * command, and nothing else of the worker is set up in it. */
+        if (argc >= 2 && strcmp(argv[1], SANDBOX_CHILD_CMD) == 0)
+                return sandbox_child_main(argc - 1, argv + 1);
         /* Before any thread: libcurl's global init is not thread-safe. */
         curl_global_init(CURL_GLOBAL_DEFAULT);
         if (argc < 2) {

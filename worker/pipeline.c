@@ -16,6 +16,8 @@
 #include "doc.h"
 #include "job.h"
 #include "log.h"
+#include "metrics.h"
+#include "requeue.h"
 #include "store.h"
 
 static const struct stage *const stages[] = {
@@ -28,6 +30,8 @@ struct pipeline {
         uv_loop_t *loop;
         const struct config *cfg;
         struct consumer *consumer;
+        struct requeue *requeue; /* NULL: dead letters to the table only */
+        struct metrics *metrics; /* NULL: nothing counted */
         struct store *store;
         struct stage_env env;
         void *state[N_STAGES];
@@ -47,16 +51,23 @@ struct slot {
         uint64_t start_ns;
         uv_timer_t retry;  /* backoff timer, initialized on first use */
         int retry_init;
+        int tier;          /* sent to this retry topic; -1: not */
+        uint64_t stage_ns; /* the current stage's attempt (or the store
+                              write) began */
 };
 
 static void pipeline_run(struct doc *doc);
 
-static char *pipeline_subject(const struct doc *doc, char *buf, size_t n)
+/* What a log line about doc names (log_doc): its id, the stage (may be
+ * NULL), where it came from. Borrows from doc. */
+static struct log_about pipeline_about(const struct doc *doc, const char *stage)
 {
-        snprintf(buf, n, "doc=%s %s/%d@%lld", doc->id ? doc->id : "?",
-                 doc->topic ? doc->topic : "?", (int)doc->partition,
-                 (long long)doc->offset);
-        return buf;
+        struct log_about a = {.doc = doc->id ? doc->id : "?",
+                              .stage = stage,
+                              .topic = doc->topic ? doc->topic : "?",
+                              .partition = doc->partition,
+                              .offset = doc->offset};
+        return a;
 }
 
 static void slot_free_cb(uv_handle_t *h)
@@ -93,35 +104,50 @@ static void pipeline_finish(struct doc *doc, int durable)
 {
         struct slot *slot = doc->owner;
         struct pipeline *p = slot->p;
-        char subj[300];
+        struct log_about about = pipeline_about(doc, doc->failed_stage);
 
-        pipeline_subject(doc, subj, sizeof(subj));
+        metrics_doc_finished(p->metrics, doc, durable,
+                             durable && slot->tier >= 0
+                                     ? p->cfg->retry[slot->tier].topic
+                                     : NULL,
+                             (double)(uv_hrtime() - slot->start_ns) / 1e9);
         if (durable && p->consumer)
                 consumer_done(p->consumer, doc->topic, doc->partition,
                               doc->generation, doc->offset);
         if (!durable) {
                 p->st.abandoned++;
-                log_warn(subj, "abandoned: outcome not stored, offset kept "
-                               "for redelivery");
+                log_doc(LOG_WARN, about,
+                        "abandoned: outcome not stored, offset kept for "
+                        "redelivery");
         } else if (doc->skipped) {
                 p->st.skipped++;
-                log_info(subj, "already has an outcome: skipped");
+                log_doc(LOG_INFO, about, "already has an outcome: skipped");
+        } else if (slot->tier >= 0) {
+                p->st.requeued++;
+                log_doc(LOG_WARN, about,
+                        "to retry topic %s (in %lld ms), attempts=%d: "
+                        "stage=%s: %s",
+                        p->cfg->retry[slot->tier].topic,
+                        (long long)p->cfg->retry[slot->tier].delay_ms,
+                        doc->msg.attempts + doc->attempts + 1,
+                        doc->failed_stage ? doc->failed_stage : "?",
+                        doc->err.msg);
         } else if (doc->err.cls != ERR_OK) {
                 p->st.dead++;
-                log_warn(subj, "dead letter: stage=%s class=%s: %s",
-                         doc->failed_stage ? doc->failed_stage : "?",
-                         err_class_name(doc->err.cls), doc->err.msg);
+                log_doc(LOG_WARN, about, "dead letter: stage=%s class=%s: %s",
+                        doc->failed_stage ? doc->failed_stage : "?",
+                        err_class_name(doc->err.cls), doc->err.msg);
         } else {
                 p->st.done++;
                 if (doc->reused)
                         p->st.reused++;
-                log_info(subj,
-                         "done: class=%s confidence=%.2f pages=%d "
-                         "tokens=%ld cost=%.6f ms=%.1f%s",
-                         doc->class ? doc->class : "-", doc->confidence,
-                         doc->pages, doc_tokens(doc), doc_cost(doc),
-                         (double)(uv_hrtime() - slot->start_ns) / 1e6,
-                         doc->reused ? " (reused)" : "");
+                log_doc(LOG_INFO, about,
+                        "done: class=%s confidence=%.2f pages=%d "
+                        "tokens=%ld cost=%.6f ms=%.1f%s",
+                        doc->class ? doc->class : "-", doc->confidence,
+                        doc->pages, doc_tokens(doc), doc_cost(doc),
+                        (double)(uv_hrtime() - slot->start_ns) / 1e6,
+                        doc->reused ? " (reused)" : "");
         }
         doc_free(doc);
         if (slot->retry_init)
@@ -133,15 +159,20 @@ static void pipeline_finish(struct doc *doc, int durable)
         pipeline_check_drained(p);
 }
 
+static void pipeline_requeue(struct doc *doc);
+
 static void pipeline_stored(struct doc *doc, const struct err *err)
 {
+        struct slot *slot = doc->owner;
+
+        metrics_stage(slot->p->metrics, "store",
+                      (double)(uv_hrtime() - slot->stage_ns) / 1e9);
         if (err && err->cls == ERR_INPUT && doc->err.cls == ERR_OK) {
                 /* Postgres refused this result (bad data): keep the
                  * document as a dead letter instead. */
                 doc->err = *err;
                 doc->failed_stage = "store";
-                store_put(((struct slot *)doc->owner)->p->store, doc,
-                          pipeline_stored);
+                pipeline_requeue(doc);
                 return;
         }
         pipeline_finish(doc, err == NULL);
@@ -151,6 +182,7 @@ static void pipeline_store(struct doc *doc)
 {
         struct slot *slot = doc->owner;
 
+        slot->stage_ns = uv_hrtime();
         store_put(slot->p->store, doc, pipeline_stored);
 }
 
@@ -164,15 +196,51 @@ static void pipeline_fail(struct doc *doc, const char *stage,
         doc->err = *err;
         doc->failed_stage = stage;
         if (err->cls == ERR_FATAL) {
-                char subj[300];
-                log_error(pipeline_subject(doc, subj, sizeof(subj)),
-                          "fatal in %s: %s", stage, err->msg);
+                struct log_about about = pipeline_about(doc, stage);
+                log_doc(LOG_ERROR, about, "fatal in %s: %s", stage, err->msg);
                 p->fatal = 1;
                 pipeline_finish(doc, 0);
                 pipeline_drain(p);
                 return;
         }
-        pipeline_store(doc);
+        pipeline_requeue(doc);
+}
+
+/* Kafka has the failed job: on a retry topic (tier >= 0), and it is done
+ * here; or on the dead-letter topic, and the table comes next. */
+static void pipeline_requeued(struct doc *doc, int tier, const struct err *err)
+{
+        struct slot *slot = doc->owner;
+
+        if (err && err->cls == ERR_FATAL) {
+                pipeline_fail(doc, "requeue", err);
+                return;
+        }
+        if (err) {
+                pipeline_finish(doc, 0);
+                return;
+        }
+        slot->tier = tier;
+        if (tier >= 0)
+                pipeline_finish(doc, 1);
+        else
+                pipeline_store(doc);
+}
+
+/* A failed job leaves this delivery: to the next retry topic (transient,
+ * a tier left), else to the dead-letter topic and then the table. Its
+ * offset is stored only once all of that is durable. */
+static void pipeline_requeue(struct doc *doc)
+{
+        struct slot *slot = doc->owner;
+        struct pipeline *p = slot->p;
+
+        if (!p->requeue) {
+                pipeline_store(doc);
+                return;
+        }
+        requeue_send(p->requeue, doc, requeue_next_tier(p->cfg, doc),
+                     pipeline_requeued);
 }
 
 static uint64_t pipeline_rand(struct pipeline *p)
@@ -222,19 +290,21 @@ static void pipeline_stage_done(struct doc *doc, const struct err *err)
         struct pipeline *p = slot->p;
         const struct stage *st = stages[slot->stage];
 
+        metrics_stage(p->metrics, st->name,
+                      (double)(uv_hrtime() - slot->stage_ns) / 1e9);
         if (err && err->cls == ERR_RETRY && doc->attempts < p->cfg->retries &&
             !p->draining) {
                 /* Full jitter: uniform in [0, base * 2^attempts]. */
                 uint64_t cap = (uint64_t)p->cfg->retry_backoff_ms
                                << (doc->attempts < 16 ? doc->attempts : 16);
                 uint64_t ms = cap ? pipeline_rand(p) % (cap + 1) : 0;
-                char subj[300];
+                struct log_about about = pipeline_about(doc, st->name);
 
                 doc->attempts++;
-                log_info(pipeline_subject(doc, subj, sizeof(subj)),
-                         "%s: %s; retry %d/%d in %llu ms", st->name, err->msg,
-                         doc->attempts, p->cfg->retries,
-                         (unsigned long long)ms);
+                metrics_retry(p->metrics, st->name);
+                log_doc(LOG_INFO, about, "%s: %s; retry %d/%d in %llu ms",
+                        st->name, err->msg, doc->attempts, p->cfg->retries,
+                        (unsigned long long)ms);
                 if (!slot->retry_init) {
                         uv_timer_init(p->loop, &slot->retry);
                         slot->retry.data = slot;
@@ -264,10 +334,24 @@ static void pipeline_run(struct doc *doc)
         while (slot->stage < N_STAGES && stages[slot->stage]->mask &&
                !(doc->stages & stages[slot->stage]->mask))
                 slot->stage++;
+        if (slot->stage < N_STAGES && stages[slot->stage] == &stage_extract &&
+            doc->text) {
+                /* The lookup found the text a failed document of the same
+                 * content had extracted (a replay, say). */
+                struct log_about about = pipeline_about(doc, "extract");
+                log_doc(LOG_INFO, about,
+                        "extract: reused the text of an earlier try "
+                        "(%zu bytes)",
+                        doc->text_len);
+                slot->stage++;
+                pipeline_run(doc);
+                return;
+        }
         if (slot->stage == N_STAGES) {
                 pipeline_store(doc);
                 return;
         }
+        slot->stage_ns = uv_hrtime();
         stages[slot->stage]->start(p->state[slot->stage], doc,
                                    pipeline_stage_done);
 }
@@ -292,21 +376,32 @@ void pipeline_on_message(void *arg, rd_kafka_message_t *rkm,
         struct pipeline *p = arg;
         struct doc *doc = doc_new();
         struct slot *slot = xcalloc(1, sizeof(*slot));
-        char id[300], *ctype;
+        char id[300], origin[256], *ctype;
+        int32_t opart;
+        int64_t ooff;
         struct err err;
         int rc;
 
         slot->p = p;
         slot->doc = doc;
         slot->start_ns = uv_hrtime();
+        slot->tier = -1;
         doc->owner = slot;
         doc->topic = xstrdup(rd_kafka_topic_name(rkm->rkt));
         doc->partition = rkm->partition;
         doc->offset = rkm->offset;
         doc->generation = generation;
-        /* A message that names no document is known by where it is. */
-        snprintf(id, sizeof(id), "%s-%d-%lld", doc->topic,
-                 (int)doc->partition, (long long)doc->offset);
+        /* Kept for a retry topic or the dead-letter topic. */
+        requeue_keep(doc, rkm);
+        /* A message that names no document is known by where it is, or
+         * was first, when it came back from a retry topic or a replay. */
+        if (requeue_origin(doc->msg.hdrs, origin, sizeof(origin), &opart,
+                           &ooff) == 0)
+                snprintf(id, sizeof(id), "%s-%d-%lld", origin, (int)opart,
+                         (long long)ooff);
+        else
+                snprintf(id, sizeof(id), "%s-%d-%lld", doc->topic,
+                         (int)doc->partition, (long long)doc->offset);
         doc->id = xstrdup(id);
 
         ctype = pipeline_header(rkm, "content-type");
@@ -317,6 +412,7 @@ void pipeline_on_message(void *arg, rd_kafka_message_t *rkm,
         rd_kafka_message_destroy(rkm);
 
         p->st.inflight++;
+        metrics_doc_started(p->metrics);
         pipeline_backpressure(p);
         if (rc < 0) {
                 pipeline_fail(doc, "job", &err);
@@ -343,6 +439,7 @@ void pipeline_drain(struct pipeline *p)
         if (p->draining)
                 return;
         p->draining = 1;
+        metrics_draining(p->metrics);
         log_info("pipeline", "draining: %zu documents in flight",
                  p->st.inflight);
         if (p->consumer)
@@ -385,6 +482,16 @@ struct pipeline *pipeline_new(uv_loop_t *loop, const struct config *cfg,
 void pipeline_set_consumer(struct pipeline *p, struct consumer *c)
 {
         p->consumer = c;
+}
+
+void pipeline_set_requeue(struct pipeline *p, struct requeue *rq)
+{
+        p->requeue = rq;
+}
+
+void pipeline_set_metrics(struct pipeline *p, struct metrics *m)
+{
+        p->metrics = m;
 }
 
 void pipeline_stats(const struct pipeline *p, struct pipeline_stats *st)

@@ -4,8 +4,9 @@
  * done is skipped; the same content done before is reused without model
  * calls), then extract, classify, fields and summarize as the job asks,
  * then one store write of the result or the dead letter, then the offset.
- * Transient errors retry in place with exponential backoff and full jitter;
- * permanent ones become dead letters at once. It bounds documents in
+ * Transient errors retry in place with exponential backoff and full jitter,
+ * then go to the next retry topic; permanent ones, and transient ones past
+ * the last retry topic, become dead letters (topic, then table) at once. It bounds documents in
  * flight by pausing the consumer. Owns the documents in flight and the
  * stages' states; borrows the consumer, store and model.
  */
@@ -21,9 +22,11 @@
 #include "err.h"
 
 struct consumer;
+struct requeue;
 struct store;
 struct model;
 struct pipeline;
+struct metrics;
 
 /* Called once, on the loop thread, when a drain ends: timed_out is 1 when
  * documents were still in flight at the deadline; fatal is 1 when the
@@ -32,6 +35,7 @@ typedef void (*pipeline_drained_fn)(void *arg, int timed_out, int fatal);
 
 struct pipeline_stats {
         uint64_t done, dead, skipped, reused, abandoned;
+        uint64_t requeued; /* sent to a retry topic */
         size_t inflight;
 };
 
@@ -44,6 +48,14 @@ struct pipeline *pipeline_new(uv_loop_t *loop, const struct config *cfg,
 
 /* The consumer is created after the pipeline (it delivers to it). */
 void pipeline_set_consumer(struct pipeline *p, struct consumer *c);
+
+/* Failed jobs go to retry topics and the dead-letter topic through rq
+ * (borrowed); without one, dead letters go to PostgreSQL only. */
+void pipeline_set_requeue(struct pipeline *p, struct requeue *rq);
+
+/* Documents, stages, retries and model calls are counted in m (borrowed;
+ * metrics.h); without, nothing is. */
+void pipeline_set_metrics(struct pipeline *p, struct metrics *m);
 
 /* consumer_msg_fn: takes one message into the pipeline (steals rkm). */
 void pipeline_on_message(void *arg, rd_kafka_message_t *rkm,

@@ -45,6 +45,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,7 @@
 
 #define STORE_BACKOFF_MIN_MS 100u
 #define STORE_BACKOFF_MAX_MS 5000u
-#define STORE_ARGS_MAX 24
+#define STORE_ARGS_MAX 40
 /* store_free cancels a statement still running this long after its
  * deadline. */
 #define STORE_CANCEL_GRACE_MS 1000
@@ -120,7 +121,9 @@ struct store {
         PGconn *pg;
         PGcancel *cancel;
         unsigned backoff_ms;
-        int troubled; /* a problem was logged and is not over yet */
+        int troubled;           /* a problem was logged and is not over yet */
+        atomic_int unreachable; /* troubled, for any thread to read
+                                   (store_reachable) */
         uint64_t rand;
 };
 
@@ -193,6 +196,61 @@ static const char *store_line(const char *msg, char *buf, size_t n)
         return buf;
 }
 
+/* Writes libpq's message msg about dsn to buf (size n), one line as
+ * store_line, without the password: a DSN that cannot be parsed is quoted
+ * back in pieces, the whole URI even ("invalid percent-encoded token:
+ * "pa%zzss"", "... in URI: "postgresql://app:secret@[::1/db""), so there
+ * every quoted piece of the DSN is masked; otherwise any quoted piece
+ * holding the password is, and the password itself wherever it shows.
+ * Returns buf. */
+const char *store_dsn_line(const char *msg, const char *dsn, char *buf,
+                           size_t n)
+{
+        PQconninfoOption *opts = PQconninfoParse(dsn, NULL);
+        const char *pw = NULL, *p;
+        char line[400];
+        size_t o = 0;
+
+        for (PQconninfoOption *opt = opts; opt && opt->keyword; opt++)
+                if (strcmp(opt->keyword, "password") == 0 && opt->val &&
+                    *opt->val)
+                        pw = opt->val;
+        store_line(msg, line, sizeof(line));
+        for (p = line; *p && o + 1 < n;) {
+                const char *end = *p == '"' ? strchr(p + 1, '"') : NULL;
+                size_t len = end ? (size_t)(end - p - 1) : 0;
+                char *piece = end ? xstrndup(p + 1, len) : NULL;
+                int mask = piece && strcmp(piece, "=") != 0 &&
+                           ((!opts && len && strstr(dsn, piece)) ||
+                            (pw && strstr(piece, pw)));
+
+                free(piece);
+                if (!mask) {
+                        buf[o++] = *p++;
+                        continue;
+                }
+                o += (size_t)snprintf(buf + o, n - o, "\"***\"");
+                if (o >= n)
+                        o = n - 1;
+                p = end + 1;
+        }
+        buf[o] = '\0';
+        /* Anywhere else too (a password that is also the user name). */
+        for (char *at = pw ? strstr(buf, pw) : NULL; at; at = strstr(at, pw)) {
+                size_t pl = strlen(pw);
+
+                if (pl >= 3) {
+                        memcpy(at, "***", 3);
+                        memmove(at + 3, at + pl, strlen(at + pl) + 1);
+                } else {
+                        memset(at, '*', pl);
+                }
+                at += pl < 3 ? pl : 3;
+        }
+        PQconninfoFree(opts);
+        return buf;
+}
+
 /* Server notices ("relation already exists, skipping") are debug lines. */
 static void store_on_notice(void *arg, const char *msg)
 {
@@ -262,6 +320,26 @@ static enum pg_outcome store_outcome(PGconn *pg, const PGresult *res,
         }
         err_set(err, ERR_FATAL, "postgres: %s (%s)", line, state);
         return PG_FATAL;
+}
+
+/* Runs sql with n parameters (NULL means SQL NULL), text unless formats
+ * (may be NULL) says 1 for binary, of lengths. On PG_OK, *out (may be
+ * NULL) gets the new result; otherwise err is set. */
+static enum pg_outcome store_exec_bin(PGconn *pg, const char *sql, int n,
+                                      const char *const *values,
+                                      const int *lengths, const int *formats,
+                                      PGresult **out, struct err *err)
+{
+        PGresult *res =
+                PQexecParams(pg, sql, n, NULL, values, lengths, formats, 0);
+        enum pg_outcome o = store_outcome(pg, res, err);
+
+        if (o == PG_OK && out) {
+                *out = res;
+                return o;
+        }
+        PQclear(res);
+        return o;
 }
 
 /* Runs sql with n text parameters (NULL means SQL NULL). On PG_OK, *out
@@ -338,7 +416,8 @@ int store_migrate(const char *dsn, struct err *err)
 
         if (PQstatus(pg) != CONNECTION_OK) {
                 err_set(err, ERR_RETRY, "postgres: cannot connect: %s",
-                        store_line(PQerrorMessage(pg), line, sizeof(line)));
+                        store_dsn_line(PQerrorMessage(pg), dsn ? dsn : "", line,
+                                       sizeof(line)));
                 goto out;
         }
         /* Blocks while another process migrates; released by PQfinish
@@ -428,6 +507,8 @@ static const char SQL_PUT_RESULT[] =
         " RETURNING x.document_id"
         "), gone AS ("
         " DELETE FROM dead_letters WHERE document_id IN (SELECT id FROM doc)"
+        "), unext AS ("
+        " DELETE FROM extractions WHERE sha256 = $5"
         "), calls AS ("
         " INSERT INTO model_calls (document_id, seq, stage, provider, model,"
         "  input_tokens, cached_input_tokens, output_tokens, cost_usd,"
@@ -463,7 +544,12 @@ static const char SQL_PUT_RESULT[] =
         " SELECT count(*) FROM res";
 
 /* A dead letter: $15 stage, $16 error class, $17 message, $18 attempts,
- * $19 job. Nothing at all when the document is already done. */
+ * $19 job; the message as it came: $20 key and $21 payload (binary), $22
+ * its own headers; $23 the headers the dead-letter topic has it with, and
+ * $24..$26 where; $27..$31 the extraction (text, subject, creator,
+ * producer, modified) when the document got that far, kept for a replay
+ * (extractions). Nothing at all when the document is already done. A new
+ * failure after a replay makes the dead letter pending again. */
 static const char SQL_PUT_DEAD[] =
         "WITH doc AS ("
         " INSERT INTO documents AS d (" SQL_DOC_COLUMNS ")"
@@ -471,13 +557,29 @@ static const char SQL_PUT_DEAD[] =
         " ON CONFLICT (id) DO UPDATE SET " SQL_DOC_UPDATE("dead")
         " WHERE d.status <> 'done'"
         " RETURNING d.id"
+        "), ext AS ("
+        " INSERT INTO extractions (sha256, text, pages, title, author,"
+        "  subject, creator, producer, created, modified)"
+        " SELECT $5, $27::text, $7::integer, $8, $9, $28::text, $29::text,"
+        "  $30::text, $10, $31::text"
+        " FROM doc WHERE $5 IS NOT NULL AND $27::text IS NOT NULL"
+        " ON CONFLICT (sha256) DO NOTHING"
         ")"
         " INSERT INTO dead_letters AS l (document_id, stage, error_class,"
-        "  message, attempts, job)"
-        " SELECT doc.id, $15, $16, $17, $18::integer, $19::jsonb FROM doc"
+        "  message, attempts, job, msg_key, msg_value, msg_headers,"
+        "  dlq_headers, dlq_topic, dlq_partition, dlq_offset)"
+        " SELECT doc.id, $15, $16, $17, $18::integer, $19::jsonb,"
+        "  $20::bytea, $21::bytea, $22::jsonb, $23::jsonb, $24,"
+        "  $25::integer, $26::bigint FROM doc"
         " ON CONFLICT (document_id) DO UPDATE SET stage = EXCLUDED.stage,"
         "  error_class = EXCLUDED.error_class, message = EXCLUDED.message,"
         "  attempts = EXCLUDED.attempts, job = EXCLUDED.job,"
+        "  msg_key = EXCLUDED.msg_key, msg_value = EXCLUDED.msg_value,"
+        "  msg_headers = EXCLUDED.msg_headers,"
+        "  dlq_headers = EXCLUDED.dlq_headers,"
+        "  dlq_topic = EXCLUDED.dlq_topic,"
+        "  dlq_partition = EXCLUDED.dlq_partition,"
+        "  dlq_offset = EXCLUDED.dlq_offset, replayed_at = NULL,"
         "  updated_at = now()";
 
 /* A reservation: $1 tenant, $2 nano-dollars, $3 the cap in nano-dollars.
@@ -503,20 +605,27 @@ static const char SQL_SETTLE[] =
         "  updated_at = now()"
         " WHERE tenant = $1 AND day = $2::date";
 
-/* $1 id, $2 sha256 (NULL: only the id counts). Rank 0: the id has an
- * outcome; rank 1: a result to copy. */
+/* $1 id, $2 sha256 (NULL: only the id counts), $3 a replay (a dead
+ * document is processed again). Rank 0: the id has an outcome; rank 1: a
+ * result to copy; rank 2: an extraction to take (columns 7 to 15). */
 static const char SQL_LOOKUP[] =
         "SELECT 0, NULL::text, NULL::double precision, NULL::text, NULL::text,"
         " NULL::text, NULL::text, NULL::integer, NULL::text, NULL::text,"
+        " NULL::text, NULL::text, NULL::text, NULL::text, NULL::text,"
         " NULL::text"
-        " FROM documents WHERE id = $1 AND status IN ('done', 'dead')"
+        " FROM documents WHERE id = $1 AND (status = 'done'"
+        "  OR (status = 'dead' AND NOT $3::boolean))"
         " UNION ALL "
         "(SELECT 1, r.class, r.confidence, r.fields::text, r.summary,"
         "  r.language, r.model, d.pages, d.title, d.author,"
-        "  to_json(d.created_at_doc) #>> '{}'"
+        "  to_json(d.created_at_doc) #>> '{}', NULL, NULL, NULL, NULL, NULL"
         " FROM documents d JOIN results r ON r.document_id = d.id"
         " WHERE d.sha256 = $2 AND d.status = 'done' AND d.id <> $1"
         " " SQL_REUSE_ORDER " LIMIT 1)"
+        " UNION ALL "
+        "(SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, e.pages, e.title,"
+        "  e.author, e.created, e.text, e.subject, e.creator, e.producer,"
+        "  e.modified FROM extractions e WHERE e.sha256 = $2)"
         " ORDER BY 1 LIMIT 1";
 /* clang-format on */
 
@@ -525,6 +634,8 @@ static const char SQL_LOOKUP[] =
 /* The text parameters of one statement. */
 struct args {
         const char *v[STORE_ARGS_MAX];
+        int len[STORE_ARGS_MAX]; /* of binary parameters */
+        int fmt[STORE_ARGS_MAX]; /* 0 text, 1 binary */
         int n;
         char num[STORE_ARGS_MAX][32];
         char *owned[STORE_ARGS_MAX]; /* freed by args_cleanup */
@@ -542,6 +653,14 @@ static void args_own(struct args *a, char *s)
         if (s)
                 a->owned[a->owned_n++] = s;
         a->v[a->n++] = s;
+}
+
+/* A binary parameter (bytea): p (NULL: SQL NULL), borrowed. */
+static void args_bin(struct args *a, const void *p, size_t len)
+{
+        a->len[a->n] = p ? (int)len : 0;
+        a->fmt[a->n] = 1;
+        a->v[a->n++] = p;
 }
 
 static void args_int(struct args *a, long long x)
@@ -825,8 +944,7 @@ static enum pg_outcome store_put_one(PGconn *pg, const struct op *op, int fix,
         struct args a;
         enum pg_outcome o;
 
-        a.n = 0;
-        a.owned_n = 0;
+        memset(&a, 0, sizeof(a));
         args_doc(&a, doc, fix);
         if (doc->err.cls == ERR_OK) {
                 args_str(&a, doc->class);
@@ -845,9 +963,28 @@ static enum pg_outcome store_put_one(PGconn *pg, const struct op *op, int fix,
                 args_text(&a, doc->failed_stage, fix);
                 args_str(&a, err_class_name(doc->err.cls));
                 args_text(&a, doc->err.msg, fix);
-                args_int(&a, (long long)doc->attempts + 1);
+                args_int(&a, (long long)doc->msg.attempts + doc->attempts + 1);
                 args_job(&a, doc->job_json, fix);
-                o = store_exec(pg, SQL_PUT_DEAD, a.n, a.v, NULL, err);
+                args_bin(&a, doc->msg.key, doc->msg.keylen);
+                args_bin(&a, doc->msg.value, doc->msg.len);
+                args_str(&a, doc->msg.own_headers);
+                args_str(&a, doc->msg.dlq_headers);
+                if (doc->msg.dlq_offset >= 0) {
+                        args_str(&a, doc->msg.dlq_topic);
+                        args_int(&a, doc->msg.dlq_partition);
+                        args_int(&a, (long long)doc->msg.dlq_offset);
+                } else {
+                        args_str(&a, NULL);
+                        args_str(&a, NULL);
+                        args_str(&a, NULL);
+                }
+                args_text(&a, doc->text, fix);
+                args_text(&a, doc->subject, fix);
+                args_text(&a, doc->creator, fix);
+                args_text(&a, doc->producer, fix);
+                args_text(&a, doc->modified, fix);
+                o = store_exec_bin(pg, SQL_PUT_DEAD, a.n, a.v, a.len, a.fmt,
+                                   NULL, err);
         }
         args_cleanup(&a);
         return o;
@@ -926,6 +1063,7 @@ static void store_trouble(struct store *s, const struct err *err)
         if (s->troubled)
                 return;
         s->troubled = 1;
+        atomic_store(&s->unreachable, 1);
         log_warn("postgres", "%s; retrying with backoff", err->msg);
 }
 
@@ -936,6 +1074,7 @@ static void store_fine(struct store *s)
         if (s->troubled)
                 log_info("postgres", "reachable again");
         s->troubled = 0;
+        atomic_store(&s->unreachable, 0);
 }
 
 /* Sets (or, with NULL, closes) the store thread's connection. */
@@ -993,7 +1132,8 @@ static int store_connect_until(struct store *s, uint64_t until_ns,
                         return 0;
                 }
                 err_set(err, ERR_RETRY, "postgres: cannot connect: %s",
-                        store_line(PQerrorMessage(pg), line, sizeof(line)));
+                        store_dsn_line(PQerrorMessage(pg), s->dsn, line,
+                                       sizeof(line)));
                 PQfinish(pg);
                 store_trouble(s, err);
                 if (store_now_ns() >= until_ns)
@@ -1027,7 +1167,8 @@ static void store_finish(struct store *s, struct op *op)
 static void store_serve_lookup(struct store *s, struct op *op)
 {
         const struct doc *doc = op->doc;
-        const char *v[2] = {doc->id, doc->sha256[0] ? doc->sha256 : NULL};
+        const char *v[3] = {doc->id, doc->sha256[0] ? doc->sha256 : NULL,
+                            doc->msg.replay ? "true" : "false"};
 
         if (!doc->id) {
                 err_set(&op->err, ERR_INPUT, "store: document without id");
@@ -1041,7 +1182,7 @@ static void store_serve_lookup(struct store *s, struct op *op)
                         store_closed_err(&op->err);
                         return;
                 }
-                o = store_exec(s->pg, SQL_LOOKUP, 2, v, &res, &op->err);
+                o = store_exec(s->pg, SQL_LOOKUP, 3, v, &res, &op->err);
                 if (o == PG_OK) {
                         store_fine(s);
                         err_clear(&op->err);
@@ -1050,7 +1191,12 @@ static void store_serve_lookup(struct store *s, struct op *op)
                         } else if (strcmp(PQgetvalue(res, 0, 0), "0") == 0) {
                                 op->found = STORE_DONE;
                         } else {
-                                op->found = STORE_REUSED;
+                                /* A result to copy, or (rank 2, still
+                                 * STORE_NEW) an extraction to take. */
+                                op->found =
+                                        strcmp(PQgetvalue(res, 0, 0), "1") == 0
+                                                ? STORE_REUSED
+                                                : STORE_NEW;
                                 op->res = res;
                                 res = NULL;
                         }
@@ -1434,6 +1580,33 @@ static void store_reuse(struct doc *doc, const PGresult *res)
         doc->reused = 1;
 }
 
+/* A column of res's first row as a new string into *dst, unless *dst
+ * has one already or the column is NULL. */
+static void store_fill(char **dst, const PGresult *res, int col)
+{
+        if (!*dst && !PQgetisnull(res, 0, col))
+                *dst = xstrdup(PQgetvalue(res, 0, col));
+}
+
+/* Takes the text an earlier, failed document of the same content had
+ * extracted (SQL_LOOKUP's rank 2): the extract stage is then skipped. */
+static void store_take_extraction(struct doc *doc, const PGresult *res)
+{
+        if (doc->text)
+                return;
+        doc->text = xstrdup(PQgetvalue(res, 0, 11));
+        doc->text_len = (size_t)PQgetlength(res, 0, 11);
+        if (!PQgetisnull(res, 0, 7))
+                doc->pages = atoi(PQgetvalue(res, 0, 7));
+        store_fill(&doc->title, res, 8);
+        store_fill(&doc->author, res, 9);
+        store_fill(&doc->created, res, 10);
+        store_fill(&doc->subject, res, 12);
+        store_fill(&doc->creator, res, 13);
+        store_fill(&doc->producer, res, 14);
+        store_fill(&doc->modified, res, 15);
+}
+
 /* Calls op's callback and frees op. */
 static void store_complete(struct op *op)
 {
@@ -1442,6 +1615,8 @@ static void store_complete(struct op *op)
         if (op->kind == OP_LOOKUP) {
                 if (!err && op->found == STORE_REUSED)
                         store_reuse(op->doc, op->res);
+                else if (!err && op->found == STORE_NEW && op->res)
+                        store_take_extraction(op->doc, op->res);
                 PQclear(op->res);
                 op->lookup_cb(op->doc, err ? STORE_NEW : op->found, err);
         } else if (op->kind == OP_RESERVE) {
@@ -1574,6 +1749,11 @@ void store_spend_settle(struct store *s, const char *tenant, const char *day,
         store_queue(s, op);
 }
 
+int store_reachable(struct store *s)
+{
+        return !atomic_load(&s->unreachable);
+}
+
 struct store *store_new(uv_loop_t *loop, const struct config *cfg,
                         struct err *err)
 {
@@ -1590,8 +1770,8 @@ struct store *store_new(uv_loop_t *loop, const struct config *cfg,
         if (!opts) {
                 char line[400];
                 err_set(err, ERR_FATAL, "postgres.dsn: %s",
-                        store_line(msg ? msg : "cannot parse it", line,
-                                   sizeof(line)));
+                        store_dsn_line(msg ? msg : "cannot parse it", dsn, line,
+                                       sizeof(line)));
                 PQfreemem(msg);
                 return NULL;
         }

@@ -23,6 +23,13 @@
  * twice and from two processes at once. Returns 0 or -1 with err. */
 int store_migrate(const char *dsn, struct err *err);
 
+/* Writes libpq's message msg (PQerrorMessage of a connection to dsn, or
+ * the error of PQconninfoParse(dsn)) to buf (size n) as one line without
+ * the DSN's password: libpq quotes a DSN it cannot parse back, the whole
+ * URI at times. Use it for every message about connecting. Returns buf. */
+const char *store_dsn_line(const char *msg, const char *dsn, char *buf,
+                           size_t n);
+
 enum store_found {
         STORE_NEW,    /* nothing known: process the document */
         STORE_DONE,   /* doc->id already has an outcome: nothing to do */
@@ -76,6 +83,12 @@ void store_spend_reserve(struct store *s, const char *tenant, long long usd,
  * are copied. */
 void store_spend_settle(struct store *s, const char *tenant, const char *day,
                         long long delta);
+
+/* 0 while the store thread is retrying a statement PostgreSQL did not
+ * answer (a lost connection, a server gone) and has not succeeded since;
+ * 1 otherwise, also before any statement (store_new's caller migrated).
+ * What the store already knows: no query is made. Any thread. */
+int store_reachable(struct store *s);
 
 /* Stops taking work, lets the store thread write what is queued (for at
  * most deadline_ms), joins it and closes the connection. Before it returns,

@@ -51,6 +51,20 @@ test_env() {
         export DOCPIPE_KAFKA_SESSION_TIMEOUT_MS=6000
         export DOCPIPE_POSTGRES_DSN="$DSN"
         export DOCPIPE_WORKER_LOG_LEVEL="${LOG_LEVEL:-info}"
+        # Several workers on one host: each its own free metrics port.
+        export DOCPIPE_WORKER_METRICS_ADDR="${METRICS_ADDR:-127.0.0.1:0}"
+}
+
+# metrics_port NAME: the port worker NAME's metrics listener took (from
+# its log), waiting for it at most 10 s.
+metrics_port() {
+        for _ in $(seq 1 100); do
+                p=$(sed -n 's/.*"msg":"listening on [^"]*:\([0-9]*\): \/metrics.*/\1/p' \
+                        "$WORK/worker-$1.log" 2>/dev/null | tail -n 1)
+                [ -n "$p" ] && { echo "$p"; return 0; }
+                sleep 0.1
+        done
+        return 1
 }
 
 # start_worker NAME [CONFIG]: a worker in the background; its pid in
@@ -76,6 +90,21 @@ stop_fake() {
 }
 
 ctl() { curl -s -X POST -d "$1" "http://$FAKE/_control" >/dev/null; }
+
+# start_files DIR: a plain HTTP server of DIR's files on loopback
+# (tests/integration/files.pl); sets FILES (127.0.0.1:port) and FILES_PID.
+start_files() {
+        rm -f "$WORK/files.port"
+        perl tests/integration/files.pl "$1" "$WORK/files.port" 2>"$WORK/files.log" &
+        FILES_PID=$!
+        for _ in $(seq 1 100); do [ -s "$WORK/files.port" ] && break; sleep 0.05; done
+        FILES="127.0.0.1:$(cat "$WORK/files.port")"
+}
+
+stop_files() {
+        kill "$FILES_PID" 2>/dev/null
+        wait "$FILES_PID" 2>/dev/null
+}
 
 # stop_worker NAME: SIGTERM and wait; returns the worker's exit status.
 stop_worker() {

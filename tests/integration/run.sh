@@ -11,6 +11,7 @@ cd "$TOP"
 WORK=$(mktemp -d /tmp/docpipe-it.XXXXXX)
 chmod 755 "$WORK"
 . tests/integration/lib.sh
+. tests/integration/ops.sh
 
 own_pg=""
 PG_DSN=${TEST_PG_DSN:-}
@@ -189,6 +190,12 @@ t_bad() {
         expect dotdot 'input: .*(outside the allowed root|\.\.)'
         check "dead letters" 10 "$(q 'SELECT count(*) FROM dead_letters')"
         check "dead letters keep their job" 10 "$(q "SELECT count(*) FROM dead_letters WHERE job IS NOT NULL")"
+        # Each also on the dead-letter topic, once, with the headers that
+        # say why; the table knows where the topic has it.
+        kcat -C -b "$BROKERS" -t docpipe.jobs.dlq -o beginning -e -q -f '%k %h\n' >"$WORK/dlq.txt" 2>>"$WORK/kcat.log"
+        check "dead-letter topic: one message each" 10 "$(wc -l <"$WORK/dlq.txt" | tr -d ' ')"
+        check "dead-letter topic: permanent, first try, named" 10 "$(grep -cE '^([a-z-]+) .*docpipe-document-id=\1,.*docpipe-error-class=input,.*docpipe-attempts=1,' "$WORK/dlq.txt")"
+        check "dead letters know where the topic has them" 10 "$(q "SELECT count(*) FROM dead_letters WHERE dlq_topic = 'docpipe.jobs.dlq' AND dlq_offset >= 0 AND dlq_headers->>'docpipe-error-class' = 'input'")"
         check "good documents done" 3 "$(q "SELECT count(*) FROM documents WHERE status = 'done'")"
         check "same bytes reused, not paid twice" 2 "$(q "SELECT count(*) FROM results WHERE reused_from IS NOT NULL")"
         check "model calls only for the first copy" 3 "$(q 'SELECT count(*) FROM model_calls')"
@@ -671,7 +678,244 @@ YAML
         stop_broker
 }
 
-tests=${IT_TESTS:-"t_bad t_many t_kill t_sigterm t_remote t_budget t_http2 t_outage"}
+# ---------------------------------------------------------------------------
+# Sandboxed parsing (stages/sandbox.c): the test hooks of the children
+# (DOCPIPE_SANDBOX_TEST=1 and a marker in a PDF comment) crash one, hang
+# one, blow one's memory, and probe one's confinement.
+t_sandbox() {
+        say "sandbox: a crash, a hang, a memory blow-up: one retry in a fresh child each, then a dead letter; no network; children recycled; the worker goes on"
+        new_db t_sandbox; start_broker 2; LOG_LEVEL=debug test_env
+        export DOCPIPE_SANDBOX_TEST=1 DOCPIPE_SANDBOX_RECYCLE_AFTER=5 \
+                DOCPIPE_LIMITS_EXTRACT_TIMEOUT_MS=3000 DOCPIPE_LIMITS_EXTRACT_MEMORY=256MiB
+        d="$WORK/sandbox"; mkdir -p "$d"
+        i=300
+        for hook in crash hang oom probe; do
+                i=$((i + 1))
+                { cat "$(ls "$WORK"/corpus/*.pdf | sed -n "${i}p")"
+                  printf '\n%%DOCPIPE-SANDBOX-TEST:%s\n' "$hook"; } >"$d/$hook.pdf"
+        done
+        start_worker a
+        "$B/docpipe" submit --uri --id-prefix sb- "$d"/*.pdf 2>>"$WORK/submit.log"
+        ls "$WORK"/corpus/*.pdf | sed -n 311,330p |
+                xargs "$B/docpipe" submit --uri --id-prefix sbgood- 2>>"$WORK/submit.log"
+        wait_count "SELECT count(*) FROM documents" 24 180 || not_ok "timed out at $(q 'SELECT count(*) FROM documents') documents"
+        stop_worker a; check "worker exit status" 0 $?
+        sb_expect() { # ID PATTERN
+                m=$(q "SELECT stage || ': ' || error_class || ': ' || message FROM dead_letters WHERE document_id = '$1'")
+                if echo "$m" | grep -qE "$2"; then ok "$1 -> $m"; else not_ok "$1: expected /$2/, got '$m'"; fi
+        }
+        sb_expect sb-crash '^extract: input: extraction crashed \(signal 11, SIGSEGV\) twice$'
+        sb_expect sb-hang '^extract: input: extraction timed out after 3 s \(limits\.extract_timeout_ms\) twice$'
+        sb_expect sb-oom '^extract: input: extraction ran out of memory \(limits\.extract_memory, 256 MiB\) twice$'
+        sb_expect sb-probe '^extract: input: probe: socket: Operation not permitted; exec: Operation not permitted; open for writing: Operation not permitted; signal the worker: Operation not permitted; shared memory: Operation not permitted; worker settings: hidden$'
+        check "dead letters" 4 "$(q 'SELECT count(*) FROM dead_letters')"
+        check "the other documents done" 20 "$(q "SELECT count(*) FROM documents WHERE status = 'done' AND id LIKE 'sbgood-%'")"
+        check "one retry in a fresh child for the crash, the hang and the blow-up" 3 \
+                "$(grep -c 'trying again in a fresh child' "$WORK/worker-a.log")"
+        # 2 children at start, 2 more for each document that killed two,
+        # one for each child recycled after 5 documents.
+        recycled=$(grep -c 'documents, recycled' "$WORK/worker-a.log")
+        started=$(grep -c '"child [0-9]* started in slot' "$WORK/worker-a.log")
+        if [ "$recycled" -ge 2 ]; then ok "children recycled after 5 documents ($recycled times)"; else not_ok "children recycled $recycled times"; fi
+        check "children started: 2 + 6 replacements + 1 per recycling" $((2 + 6 + recycled)) "$started"
+        check "consumer group lag" 0 "$(lag)"
+        unset DOCPIPE_SANDBOX_TEST DOCPIPE_SANDBOX_RECYCLE_AFTER DOCPIPE_LIMITS_EXTRACT_TIMEOUT_MS \
+                DOCPIPE_LIMITS_EXTRACT_MEMORY
+        stop_broker
+}
+
+# ---------------------------------------------------------------------------
+# Every PDF of the shared robustness corpus (damaged, looping, encrypted,
+# odd), extraction only: each a result or a dead letter that says why,
+# the worker up throughout and its memory bounded. Skipped without the
+# corpus (ROBUST_DIR, default ../shared/corpus/robustness).
+t_robust() {
+        R=${ROBUST_DIR:-$TOP/../shared/corpus/robustness}
+        say "robustness: every PDF under $R through the sandbox, a result or a clear dead letter each"
+        if [ ! -d "$R" ]; then
+                say "  skip: $R does not exist"
+                return 0
+        fi
+        R=$(cd "$R" && pwd -P)
+        total=$(find "$R" -type f -iname '*.pdf' | wc -l)
+        new_db t_robust; start_broker 2; test_env
+        export DOCPIPE_SOURCES_FILE_ROOT="$R" DOCPIPE_LIMITS_EXTRACT_TIMEOUT_MS=20000
+        start_worker a
+        # One id prefix per folder: two folders may hold the same name.
+        i=0
+        while IFS= read -r dir; do
+                i=$((i + 1))
+                find "$dir" -maxdepth 1 -type f -iname '*.pdf' -print0 |
+                        xargs -0 -r "$B/docpipe" submit --uri --stages none \
+                                --content-type application/pdf --id-prefix "robust-$i-" 2>>"$WORK/submit.log"
+        done < <(find "$R" -type d | sort)
+        wait_count "SELECT count(*) FROM documents" "$total" 900 || not_ok "timed out at $(q 'SELECT count(*) FROM documents') of $total documents"
+        if kill -0 "$PID_a" 2>/dev/null; then ok "worker alive after $total files"; else not_ok "worker died"; fi
+        rss=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$PID_a/status" 2>/dev/null)
+        stop_worker a; check "worker exit status" 0 $?
+        check "every file has one outcome" "$total 0" "$(q "SELECT count(*), count(*) FILTER (WHERE (r.document_id IS NULL) = (l.document_id IS NULL)) FROM documents d LEFT JOIN results r ON r.document_id = d.id LEFT JOIN dead_letters l ON l.document_id = d.id" | tr '|' ' ')"
+        check "every dead letter says why" 0 "$(q "SELECT count(*) FROM dead_letters WHERE coalesce(message, '') = ''")"
+        done_=$(q "SELECT count(*) FROM documents WHERE status = 'done'")
+        dead=$(q "SELECT count(*) FROM documents WHERE status = 'dead'")
+        lost=$(q "SELECT count(*) FROM dead_letters WHERE message ~ 'extraction (crashed|timed out|ran out|child)'")
+        say "  $done_ results, $dead dead letters ($lost of them children lost twice), worker peak RSS ${rss:-?} MB"
+        say "  dead letters by reason: $(q "SELECT string_agg(n || ' ' || m, '; ' ORDER BY n DESC) FROM (SELECT count(*) AS n, left(regexp_replace(message, '[0-9]+', 'N', 'g'), 60) AS m FROM dead_letters GROUP BY 2) s")"
+        if [ "${rss:-0}" -le 1024 ]; then ok "worker memory bounded (${rss:-?} MB)"; else not_ok "worker peak RSS ${rss} MB"; fi
+        check "consumer group lag" 0 "$(lag)"
+        export DOCPIPE_SOURCES_FILE_ROOT="$WORK"
+        unset DOCPIPE_LIMITS_EXTRACT_TIMEOUT_MS
+        stop_broker
+}
+
+# ---------------------------------------------------------------------------
+# Retry topics and dead letters, with tiers of seconds: a job whose model
+# endpoint fails for a while goes through both retry topics and is done,
+# each time no sooner than due; the jobs topic flows while a job waits on a
+# retry topic; a job held by a worker that stops is held again by the next
+# one; a permanently bad job and a job still failing after the last tier
+# end on the dead-letter topic (headers checked) and in dead_letters; `dlq
+# list | show | replay` bring the second back (one result, the text
+# extracted before reused) and the first back to the dead letters.
+t_retry() {
+        say "retry topics and dead letters: two tiers, held partitions, the DLQ topic and table, dlq replay"
+        export DOCPIPE_TOPICS_RETRY="docpipe.jobs.retry.a:5s,docpipe.jobs.retry.b:2s"
+        new_db t_retry; start_broker 2; start_fake
+        cat >"$WORK/retry.yaml" <<YAML
+worker:
+  retries: 1
+  retry_backoff_ms: 10
+models:
+  price_map: $TOP/deploy/prices/model_prices.json
+  endpoints:
+    - name: fake
+      base_url: http://$FAKE/v1
+      model: deepseek-v4-flash
+      price_key: deepseek/deepseek-v4-flash
+      context_window: 4096
+      retries: 0
+      breaker_failures: 1000
+  routes:
+    classify: [fake]
+    fields: [builtin]
+    summarize: [builtin]
+YAML
+        test_env
+        d="$WORK/retry"; mkdir -p "$d"
+        mkdoc() { printf 'Invoice INV-%s\nDate: 2024-03-01\nTotal: %s.00 EUR\n' "$1" "$1" >"$d/$1.txt"; }
+        S="$B/docpipe submit --raw --content-type text/plain"
+        wait_log() { # FILE PATTERN SECONDS
+                for _ in $(seq 1 $(($3 * 10))); do
+                        grep -qE -- "$2" "$1" 2>/dev/null && return 0
+                        sleep 0.1
+                done
+                return 1
+        }
+        # When the message of KEY on TOPIC was due (ms), and when the
+        # document was done (ms).
+        due_of() { kcat -C -b "$BROKERS" -t "$1" -o beginning -e -q -f '%k %h\n' 2>>"$WORK/kcat.log" | grep "^$2 " | sed -n 's/.*docpipe-due=\([0-9]*\).*/\1/p' | tail -n 1; }
+        done_ms() { q "SELECT (extract(epoch FROM processed_at) * 1000)::bigint FROM documents WHERE id = '$1'"; }
+        start_worker a "$WORK/retry.yaml"
+        wait_log "$WORK/worker-a.log" '"assigned docpipe.jobs.retry.b' 60 || not_ok "worker a not assigned"
+
+        # 1. The endpoint fails four requests: the first delivery (two
+        # tries) and the one from retry topic a (two tries) fail, the one
+        # from retry topic b is done.
+        ctl '{"fail_next":4}'
+        mkdoc 101; $S --id flaky "$d/101.txt" 2>>"$WORK/submit.log"
+        wait_count "SELECT count(*) FROM documents WHERE id = 'flaky'" 1 60 || not_ok "flaky timed out"
+        check "flaky: done" "done" "$(q "SELECT status FROM documents WHERE id = 'flaky'")"
+        check "flaky: by way of both retry topics" "docpipe.jobs.retry.a docpipe.jobs.retry.b" \
+                "$(grep '"doc=flaky ' "$WORK/worker-a.log" | sed -n 's/.*to retry topic \([^ ]*\) .*/\1/p' | tr '\n' ' ' | sed 's/ $//')"
+        check "flaky: done from retry topic b, answered by the endpoint" "docpipe.jobs.retry.b 1" \
+                "$(q "SELECT kafka_topic, (SELECT count(*) FROM model_calls WHERE document_id = 'flaky' AND endpoint = 'fake' AND outcome = 'ok') FROM documents WHERE id = 'flaky'" | tr '|' ' ')"
+        due_a=$(due_of docpipe.jobs.retry.a flaky); due_b=$(due_of docpipe.jobs.retry.b flaky)
+        if [ -n "$due_a" ] && [ -n "$due_b" ] && [ "$due_b" -ge $((due_a + 2000)) ] && [ "$(done_ms flaky)" -ge "$due_b" ]; then
+                ok "flaky: each retry no sooner than due (retry b due $((due_b - due_a)) ms after a, done $(($(done_ms flaky) - due_b)) ms after due)"
+        else not_ok "flaky: due a=$due_a b=$due_b, done $(done_ms flaky)"; fi
+        n=$(grep -cE 'docpipe.jobs.retry.[ab]/[0-9]+@[0-9]+ not due for [0-9]+ ms: partition held' "$WORK/worker-a.log")
+        check "flaky: a retry partition held each time, then resumed" "2 2" "$n $(grep -c 'due: resumed' "$WORK/worker-a.log")"
+
+        # 2. While a job waits on retry topic a, the jobs topic flows.
+        ctl '{"fail_next":2}'
+        mkdoc 102; $S --id waiting "$d/102.txt" 2>>"$WORK/submit.log"
+        wait_log "$WORK/worker-a.log" '"doc=waiting .*to retry topic docpipe.jobs.retry.a' 60 || not_ok "waiting not sent to retry topic a"
+        for i in 1 2 3 4 5 6; do mkdoc "20$i"; $S --id "flow-$i" "$d/20$i.txt" 2>>"$WORK/submit.log"; done
+        wait_count "SELECT count(*) FROM documents WHERE id = 'waiting'" 1 60 || not_ok "waiting timed out"
+        wait_count "SELECT count(*) FROM documents WHERE id LIKE 'flow-%'" 6 60 || not_ok "flow timed out"
+        check "the jobs topic flowed while 'waiting' waited: done before it" "6 0" \
+                "$(q "SELECT count(*), count(*) FILTER (WHERE f.processed_at > w.processed_at) FROM documents f, documents w WHERE f.id LIKE 'flow-%' AND w.id = 'waiting'" | tr '|' ' ')"
+        if [ "$(done_ms waiting)" -ge "$(due_of docpipe.jobs.retry.a waiting)" ]; then ok "waiting: done no sooner than due"; else not_ok "waiting done before due"; fi
+
+        # 3. A worker stops while a job is held: the next one holds it
+        # again from its head message and does it when due.
+        ctl '{"fail_next":2}'
+        mkdoc 103; $S --id moved "$d/103.txt" 2>>"$WORK/submit.log"
+        wait_log "$WORK/worker-a.log" '"doc=moved .*to retry topic docpipe.jobs.retry.a' 60 || not_ok "moved not sent to retry topic a"
+        wait_log "$WORK/worker-a.log" 'docpipe.jobs.retry.a/[0-9]+@[0-9]+ not due for [0-9]+ ms: partition held' 30
+        stop_worker a; check "worker a exit status" 0 $?
+        start_worker b "$WORK/retry.yaml"
+        wait_count "SELECT count(*) FROM documents WHERE id = 'moved'" 1 60 || not_ok "moved timed out"
+        check "moved: done by the next worker" 1 "$(grep -c '"doc=moved .*"done: ' "$WORK/worker-b.log")"
+        if [ "$(done_ms moved)" -ge "$(due_of docpipe.jobs.retry.a moved)" ]; then ok "moved: done no sooner than due"; else not_ok "moved done before due"; fi
+
+        # 4. Permanently bad: straight to the dead letters.
+        head -c 4000 /dev/urandom >"$d/random.bin"
+        "$B/docpipe" submit --raw --id perm "$d/random.bin" 2>>"$WORK/submit.log"
+        # 5. The endpoint down for good: both retry topics, then the dead
+        # letters, as transient.
+        ctl '{"fail_next":1000000}'
+        mkdoc 104; $S --id down "$d/104.txt" 2>>"$WORK/submit.log"
+        wait_count "SELECT count(*) FROM dead_letters" 2 60 || not_ok "dead letters timed out at $(q 'SELECT count(*) FROM dead_letters')"
+        check "perm: a dead letter at once" "job|input|1|docpipe.jobs.dlq" "$(q "SELECT stage, error_class, attempts, dlq_topic FROM dead_letters WHERE document_id = 'perm'")"
+        check "perm: on no retry topic" 0 "$(grep -c '"doc=perm .*to retry topic' "$WORK/worker-b.log")"
+        check "down: a dead letter after three deliveries of two tries" "classify|retry|6|docpipe.jobs.dlq" "$(q "SELECT stage, error_class, attempts, dlq_topic FROM dead_letters WHERE document_id = 'down'")"
+        check "down: its extraction kept for a replay" 1 "$(q "SELECT count(*) FROM extractions e JOIN documents d ON d.sha256 = e.sha256 WHERE d.id = 'down'")"
+        # The dead-letter topic: the message as it came, and why.
+        kcat -C -b "$BROKERS" -t docpipe.jobs.dlq -o beginning -e -q -f '%k %S %h\n' >"$WORK/dlq.txt" 2>>"$WORK/kcat.log"
+        check "dead-letter topic: one message each" "1 1 2" "$(grep -c '^perm ' "$WORK/dlq.txt") $(grep -c '^down ' "$WORK/dlq.txt") $(wc -l <"$WORK/dlq.txt" | tr -d ' ')"
+        h() { grep "^$1 " "$WORK/dlq.txt" | grep -o "docpipe-$2=[^,]*" | head -n 1 | cut -d= -f2-; }
+        orig=$(kcat -C -b "$BROKERS" -t docpipe.jobs -o beginning -e -q -f '%k %p %o %T\n' 2>>"$WORK/kcat.log" | grep '^down ')
+        check "down: original topic, partition, offset, timestamp" "down $(echo "$orig" | cut -d' ' -f2-4)" \
+                "down $(h down original-partition) $(h down original-offset) $(h down original-timestamp)"
+        check "down: original topic, group, stage, class, attempts" "docpipe.jobs docpipe-test classify retry 6" \
+                "$(h down original-topic) $(h down group) $(h down stage) $(h down error-class) $(h down attempts)"
+        check "down: the error" "endpoint fake: HTTP 500: The fake server failed this request on purpose (after 1 attempts)" "$(h down error)"
+        check "down: model, provider, HTTP status, tokens and cost so far" "deepseek-v4-flash deepseek 500 0 0.000000000" \
+                "$(h down model) $(h down provider) $(h down http-status) $(h down tokens) $(h down cost-usd)"
+        check "perm: the message as it came, and why" "4000 job input 1" \
+                "$(grep '^perm ' "$WORK/dlq.txt" | cut -d' ' -f2) $(h perm stage) $(h perm error-class) $(h perm attempts)"
+        check "the table has the same headers" "retry|6|500" \
+                "$(q "SELECT dlq_headers->>'docpipe-error-class', dlq_headers->>'docpipe-attempts', dlq_headers->>'docpipe-http-status' FROM dead_letters WHERE document_id = 'down'")"
+        check "the table keeps the message as it came" "4000 $(sha256sum <"$d/random.bin" | cut -d' ' -f1)" \
+                "$(q "SELECT length(msg_value) || ' ' || encode(sha256(msg_value), 'hex') FROM dead_letters WHERE document_id = 'perm'")"
+
+        # 6. docpipe dlq: list, show, replay.
+        "$B/docpipe" dlq list >"$WORK/dlq-list.txt" 2>&1
+        check "dlq list: both" "2 dead letters" "$(sed -n 's/^(\(.*\))$/\1/p' "$WORK/dlq-list.txt")"
+        check "dlq list --class retry: down" "down" "$("$B/docpipe" dlq list --class retry | awk 'NR == 2 { print $2 }')"
+        check "dlq show down" "error class: retry" "$("$B/docpipe" dlq show down | grep '^error class: ')"
+        ctl '{"fail_next":0}'
+        check "dlq replay --class retry" "docpipe dlq: 1 replayed, 0 skipped" "$("$B/docpipe" dlq replay --class retry 2>&1 | tail -n 1)"
+        check "dlq replay --class retry again: not twice" "docpipe dlq: 0 replayed, 0 skipped" "$("$B/docpipe" dlq replay --class retry 2>&1 | tail -n 1)"
+        wait_count "SELECT count(*) FROM documents WHERE id = 'down' AND status = 'done'" 1 60 || not_ok "replay of down timed out"
+        check "down: one result, no dead letter" "1 0" "$(q "SELECT (SELECT count(*) FROM results WHERE document_id = 'down'), (SELECT count(*) FROM dead_letters WHERE document_id = 'down')" | tr '|' ' ')"
+        check "down: the replay took the text extracted before" 1 "$(grep -c '"doc=down .*extract: reused the text' "$WORK/worker-b.log")"
+        check "extractions of done content removed" 0 "$(q 'SELECT count(*) FROM extractions')"
+        id=$(q "SELECT id FROM dead_letters WHERE document_id = 'perm'")
+        check "dlq replay --id (perm)" "docpipe dlq: 1 replayed, 0 skipped" "$("$B/docpipe" dlq replay --id "$id" 2>&1 | tail -n 1)"
+        wait_count "SELECT count(*) FROM dead_letters WHERE document_id = 'perm' AND replays = 1 AND replayed_at IS NULL" 1 60 ||
+                not_ok "perm: not dead again after its replay"
+        check "perm: one dead letter, pending again" "1 1" "$(q "SELECT count(*), count(*) FILTER (WHERE replayed_at IS NULL) FROM dead_letters WHERE document_id = 'perm'" | tr '|' ' ')"
+        stop_worker b; check "worker b exit status" 0 $?
+        check "every document: exactly one outcome" "11 0" "$(q "SELECT count(*), count(*) FILTER (WHERE (r.document_id IS NULL) = (l.document_id IS NULL)) FROM documents d LEFT JOIN results r ON r.document_id = d.id LEFT JOIN dead_letters l ON l.document_id = d.id" | tr '|' ' ')"
+        check "consumer group lag, retry topics included" 0 "$(lag)"
+        check "lag covers the retry topics" 2 "$(grep -c '^docpipe.jobs.retry.a ' "$WORK/lag.out")"
+        unset DOCPIPE_TOPICS_RETRY
+        stop_fake
+        stop_broker
+}
+
+tests=${IT_TESTS:-"t_bad t_many t_kill t_sigterm t_remote t_budget t_http2 t_outage t_hostile t_sandbox t_robust t_retry t_metrics t_scale"}
 for t in $tests; do
         rm -f "$WORK"/worker-*.log
         $t

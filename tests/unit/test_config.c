@@ -5,7 +5,8 @@
  * cross-key checks, the masked dump, the reference table and cleanup; the
  * remote-model settings under models: (endpoints, routes, budgets, shadow),
  * their errors, the api_key_env warning and the example files under
- * deploy/examples/.
+ * deploy/examples/; the hostile-input settings of sources.* and Kafka's TLS
+ * and SASL properties as librdkafka receives them.
  * Each test writes its YAML to a mkstemp file and removes it; the
  * environment is passed explicitly, the process environment is not touched.
  */
@@ -16,7 +17,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib.h>
+#include <librdkafka/rdkafka.h>
+
 #include "../../worker/config.h"
+#include "../../worker/consumer.h"
 
 static char *const no_env[] = {NULL};
 
@@ -769,6 +774,8 @@ START_TEST(test_dump_defaults)
         static const char want_fmt[] =
             "topics.jobs: docpipe.jobs\n"
             "topics.dlq: docpipe.jobs.dlq\n"
+            "topics.retry: [docpipe.jobs.retry.1m:60s, "
+            "docpipe.jobs.retry.10m:600s]\n"
             "postgres.dsn: host=/tmp port=5432 dbname=postgres\n"
             "postgres.batch_max: 64\n"
             "postgres.batch_ms: 20\n"
@@ -779,18 +786,29 @@ START_TEST(test_dump_defaults)
             "worker.retries: 3\n"
             "worker.retry_backoff_ms: 200\n"
             "worker.log_level: info\n"
+            "worker.metrics_addr: 0.0.0.0:9090\n"
             "limits.max_bytes: 52428800\n"
             "limits.max_pages: 2000\n"
             "limits.max_text_bytes: 16777216\n"
             "limits.max_job_bytes: 67108864\n"
+            "limits.max_page_text_bytes: 1048576\n"
+            "limits.extract_memory: 1073741824\n"
+            "limits.extract_timeout_ms: 60000\n"
+            "limits.extract_page_ms: 10000\n"
+            "sandbox.mode: process\n"
+            "sandbox.children: 0\n"
+            "sandbox.recycle_after: 200\n"
             "sources.file_root: \"\"\n"
             "sources.http_max_bytes: 52428800\n"
             "sources.http_timeout_ms: 30000\n"
+            "sources.http_allow_hosts: []\n"
+            "sources.http_allow_private: false\n"
             "model.classes: [invoice, receipt, bank_statement, "
             "annual_report, financial_report, contract, tax_form, other]\n"
             "model.summary_max_chars: 600\n"
             "model.language_data: \"\"\n"
             "model.languages: " CONFIG_LANGUAGES_DEFAULT "\n"
+            "models.reference_models: [gpt-5]\n"
             "models.price_map: %s\n"
             "models.endpoints: []\n"
             "models.routes.classify: [{endpoint: builtin}]\n"
@@ -1774,6 +1792,132 @@ START_TEST(test_models_examples)
 }
 END_TEST
 
+/* ---- security: http(s) sources, Kafka TLS and SASL, Postgres sslmode ---- */
+
+START_TEST(test_sources_security)
+{
+        char *env[] = {"DOCPIPE_SOURCES_HTTP_ALLOW_HOSTS=docs.example.com, "
+                       ".cdn.example.net",
+                       "DOCPIPE_SOURCES_HTTP_ALLOW_PRIVATE=true", NULL};
+        char *bad_bool[] = {"DOCPIPE_SOURCES_HTTP_ALLOW_PRIVATE=yes", NULL};
+        struct config cfg;
+        char *out;
+
+        /* Refused by default: no allowlist, no private addresses. */
+        load_ok(&cfg, NULL, no_env);
+        ck_assert_uint_eq(cfg.http_allow_hosts_n, 0);
+        ck_assert_int_eq(cfg.http_allow_private, 0);
+        config_cleanup(&cfg);
+
+        load_ok(&cfg,
+                "sources:\n"
+                "  http_allow_hosts:\n"
+                "    - .example.com\n"
+                "    - '[2001:db8::1]'\n"
+                "    - 10.0.0.7\n"
+                "  http_allow_private: true\n",
+                no_env);
+        ck_assert_uint_eq(cfg.http_allow_hosts_n, 3);
+        ck_assert_str_eq(cfg.http_allow_hosts[0], ".example.com");
+        ck_assert_str_eq(cfg.http_allow_hosts[1], "[2001:db8::1]");
+        ck_assert_int_eq(cfg.http_allow_private, 1);
+        out = dump(&cfg);
+        ck_assert_ptr_nonnull(strstr(
+            out, "\nsources.http_allow_hosts: [.example.com, \"[2001:db8::1]\","
+                 " 10.0.0.7]\n"));
+        ck_assert_ptr_nonnull(
+            strstr(out, "\nsources.http_allow_private: true\n"));
+        free(out);
+        config_cleanup(&cfg);
+
+        load_ok(&cfg, "sources.http_allow_hosts: a.example.com\n", env);
+        ck_assert_uint_eq(cfg.http_allow_hosts_n, 2);
+        ck_assert_str_eq(cfg.http_allow_hosts[0], "docs.example.com");
+        ck_assert_str_eq(cfg.http_allow_hosts[1], ".cdn.example.net");
+        ck_assert_int_eq(cfg.http_allow_private, 1);
+        config_cleanup(&cfg);
+
+        assert_fails("sources:\n  http_allow_private: maybe\n", no_env,
+                     "$:2: sources.http_allow_private: expected true or "
+                     "false, got 'maybe'");
+        assert_fails("sources:\n  http_allow_private: [true]\n", no_env,
+                     "$:2: sources.http_allow_private: expected true or "
+                     "false, got a list");
+        assert_fails(NULL, bad_bool,
+                     "env DOCPIPE_SOURCES_HTTP_ALLOW_PRIVATE: expected true "
+                     "or false, got 'yes'");
+        assert_fails("sources:\n  http_allow_hosts:\n    - ok.example.com\n"
+                     "    - 'evil.com/x'\n",
+                     no_env,
+                     "$:4: sources.http_allow_hosts: 'evil.com/x' is not a "
+                     "host name, a .domain or an IP address");
+        assert_fails("sources.http_allow_hosts: a..b, .\n", no_env,
+                     "$:1: sources.http_allow_hosts: 'a..b' is not a host "
+                     "name, a .domain or an IP address");
+}
+END_TEST
+
+/* TLS and SASL for Kafka reach librdkafka as they are, from the
+ * environment too; their secrets never reach the dump. sslmode stays in
+ * the DSN, which libpq reads. */
+START_TEST(test_kafka_security)
+{
+        char *env[] = {
+            "DOCPIPE_KAFKA_SECURITY_PROTOCOL=SASL_SSL",
+            "DOCPIPE_KAFKA_SASL_MECHANISMS=SCRAM-SHA-512",
+            "DOCPIPE_KAFKA_SASL_USERNAME=docpipe",
+            "DOCPIPE_KAFKA_SASL_PASSWORD=Mk-sasl-7c1e",
+            "DOCPIPE_KAFKA_SSL_CA_LOCATION=/etc/ssl/certs/ca-certificates.crt",
+            "DOCPIPE_KAFKA_SSL_KEY_PASSWORD=Mk-key-55aa",
+            "DOCPIPE_POSTGRES_DSN=host=db user=app password=Mk-pg-0b0b "
+            "sslmode=verify-full sslrootcert=/etc/docpipe/pg-ca.pem",
+            NULL};
+        static const struct {
+                const char *key, *value;
+        } want[] = {
+            {"security.protocol", "sasl_ssl"},
+            {"sasl.mechanisms", "SCRAM-SHA-512"},
+            {"sasl.username", "docpipe"},
+            {"sasl.password", "Mk-sasl-7c1e"},
+            {"ssl.ca.location", "/etc/ssl/certs/ca-certificates.crt"},
+            {"ssl.key.password", "Mk-key-55aa"},
+        };
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        struct config cfg;
+        struct err err;
+        char *out;
+
+        load_ok(&cfg, NULL, env);
+        ck_assert_str_eq(config_kafka_get(&cfg, "sasl.password"),
+                         "Mk-sasl-7c1e");
+        err_clear(&err);
+        ck_assert_int_eq(consumer_conf_apply(conf, &cfg, &err), 0);
+        for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+                char value[256];
+                size_t n = sizeof(value);
+                ck_assert_int_eq(
+                    rd_kafka_conf_get(conf, want[i].key, value, &n),
+                    RD_KAFKA_CONF_OK);
+                ck_assert_msg(g_ascii_strcasecmp(value, want[i].value) == 0,
+                              "%s: %s", want[i].key, value);
+        }
+        rd_kafka_conf_destroy(conf);
+
+        out = dump(&cfg);
+        ck_assert_ptr_null(strstr(out, "Mk-"));
+        ck_assert_ptr_nonnull(
+            strstr(out, "\nkafka.security.protocol: SASL_SSL\n"));
+        ck_assert_ptr_nonnull(strstr(out, "\nkafka.sasl.username: docpipe\n"));
+        ck_assert_ptr_nonnull(strstr(out, "\nkafka.sasl.password: \"***\"\n"));
+        ck_assert_ptr_nonnull(
+            strstr(out, "\npostgres.dsn: host=db user=app password=*** "
+                        "sslmode=verify-full "
+                        "sslrootcert=/etc/docpipe/pg-ca.pem\n"));
+        free(out);
+        config_cleanup(&cfg);
+}
+END_TEST
+
 /* ---- reference, example file, cleanup ---- */
 
 START_TEST(test_reference)
@@ -1790,8 +1934,8 @@ START_TEST(test_reference)
         ck_assert(strncmp(buf, head, strlen(head)) == 0);
         ck_assert_ptr_nonnull(
             strstr(buf, "\n| `worker.threads` | integer 1..256 | `2` | "
-                        "`DOCPIPE_WORKER_THREADS` | CPU thread pool (parsing, "
-                        "builtin model) |\n"));
+                        "`DOCPIPE_WORKER_THREADS` | CPU thread pool "
+                        "(fetching, plain text, builtin model) |\n"));
         ck_assert_ptr_nonnull(
             strstr(buf, "\n| `limits.max_bytes` | size 1KiB..1GiB | `50MiB` | "
                         "`DOCPIPE_LIMITS_MAX_BYTES` | largest document |\n"));
@@ -1835,11 +1979,15 @@ START_TEST(test_reference)
         /* The main table: header, keys, kafka; then the two others. */
         for (char *p = buf; *p && !(p[0] == '\n' && p[1] == '\n'); p++)
                 rows += *p == '\n';
-        ck_assert_uint_eq(rows + 1, 2 + 33 + 3);
+        /* (+ 2: sources.http_allow_hosts and http_allow_private; + 7:
+         * limits.max_page_text_bytes, extract_*, sandbox.*; + 1:
+         * topics.retry; + 2: worker.metrics_addr,
+         * models.reference_models) */
+        ck_assert_uint_eq(rows + 1, 2 + 33 + 2 + 7 + 1 + 3 + 2);
         rows = 0;
         for (char *p = buf; *p; p++)
                 rows += strncmp(p, "\n| `", 4) == 0;
-        ck_assert_uint_eq(rows, 33 + 3 + 27 + 5);
+        ck_assert_uint_eq(rows, 33 + 2 + 7 + 1 + 3 + 2 + 27 + 5);
         free(buf);
 }
 END_TEST
@@ -1918,6 +2066,7 @@ static Suite *config_suite(void)
               test_models_api_key_unset, test_models_examples}},
             {"sizes", {test_sizes}},
             {"kafka", {test_kafka_get_set}},
+            {"security", {test_sources_security, test_kafka_security}},
             {"dump",
              {test_dump_masks, test_dump_defaults, test_dump_round_trip}},
             {"reference", {test_reference, test_example_file}},

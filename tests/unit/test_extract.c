@@ -428,6 +428,40 @@ START_TEST(test_max_text)
 }
 END_TEST
 
+START_TEST(test_max_page_text)
+{
+        /* Pages of 15 and 17 bytes ("...\n"); the '\f' between them is
+         * no page's. */
+        cfg.max_page_text_bytes = 16;
+        expect_input(doc_pdf(2, 0), "page 2 has 17 bytes of text, over the "
+                                    "cap of 16 (limits.max_page_text_bytes)");
+}
+END_TEST
+
+static void count_page(void *arg, int page, int pages)
+{
+        int *seen = arg;
+
+        ck_assert_int_eq(page, seen[0]);
+        ck_assert_int_eq(pages, 3);
+        seen[0]++;
+}
+
+START_TEST(test_page_hook)
+{
+        struct doc *doc = doc_pdf(3, 0);
+        struct err err;
+        int seen[1] = {0};
+
+        err_clear(&err);
+        ck_assert_int_eq(
+            extract_document_paged(doc, &cfg, count_page, seen, &err), 0);
+        ck_assert_int_eq(seen[0], 3);
+        ck_assert_int_eq(doc->pages, 3);
+        doc_free(doc);
+}
+END_TEST
+
 START_TEST(test_text_plain)
 {
         static const char s[] = "Grüße\nzweite Zeile";
@@ -570,6 +604,8 @@ static Suite *extract_suite(void)
         add(s, "max_bytes_first", test_max_bytes_first);
         add(s, "max_pages", test_max_pages);
         add(s, "max_text", test_max_text);
+        add(s, "max_page_text", test_max_page_text);
+        add(s, "page_hook", test_page_hook);
         add(s, "text_plain", test_text_plain);
         add(s, "text_invalid", test_text_invalid);
         add(s, "text_cap", test_text_cap);

@@ -1,8 +1,8 @@
 /*
  * Unit tests of worker/job.c: raw messages (header, sniffed, key checks,
  * caps), JSON envelopes (inline, uri schemes, defaults, every schema
- * error, nesting depth, base64, stages), the dead-letter description in
- * doc->job_json, sniffing and job_envelope_new round trips.
+ * error, nesting depth, the metadata cap, base64, stages), the dead-letter
+ * description in doc->job_json, sniffing and job_envelope_new round trips.
  */
 #include <check.h>
 #include <glib.h>
@@ -557,6 +557,37 @@ START_TEST(test_envelope_cap)
 }
 END_TEST
 
+/* Metadata is stored with the document: at most 64 KiB of compact JSON,
+ * however the envelope spells it. */
+START_TEST(test_metadata_cap)
+{
+        GString *s = g_string_new(NULL);
+        struct doc *doc = new_doc();
+        struct err err;
+        /* {"m":"x...x"} is 65536 bytes compact: the largest allowed. */
+        size_t fill = 65536 - strlen("{\"m\":\"\"}");
+
+        g_string_append(s, "{\"id\":\"m\",\"source\":{\"uri\":\"http://h/\"},"
+                           "\"metadata\": {  \"m\" :  \"");
+        for (size_t i = 0; i < fill; i++)
+                g_string_append_c(s, 'x');
+        g_string_append(s, "\"  }}");
+        ck_assert_int_eq(parse(doc, s->str, NULL, NULL, &err), 0);
+        ck_assert_ptr_nonnull(doc->metadata);
+        doc_free(doc);
+
+        /* One byte more: the last 'x' as an escape, \n, two bytes. */
+        g_string_truncate(s, s->len - strlen("x\"  }}"));
+        g_string_append(s, "\\n\"}}");
+        doc = envelope_fails(s->str, "field 'metadata' is 65537 bytes of "
+                                     "JSON, over the cap of 65536");
+        ck_assert_ptr_null(doc->metadata);
+        ck_assert_str_eq(doc->id, "m");
+        doc_free(doc);
+        g_string_free(s, TRUE);
+}
+END_TEST
+
 START_TEST(test_envelope_new)
 {
         static const unsigned char pdf[] = "%PDF-1.4\n\x01\x02";
@@ -614,6 +645,7 @@ static Suite *job_suite(void)
         add(s, "unknown_field", test_unknown_field);
         add(s, "wrong_type", test_wrong_type);
         add(s, "deep_nesting", test_deep_nesting);
+        add(s, "metadata_cap", test_metadata_cap);
         add(s, "bad_base64", test_bad_base64);
         add(s, "bad_stage", test_bad_stage);
         add(s, "envelope_cap", test_envelope_cap);

@@ -631,6 +631,95 @@ START_TEST(test_lookup)
 }
 END_TEST
 
+/* A dead letter after extraction, with the message it came in: the row
+ * keeps the message and the dead-letter topic's side; a new document of
+ * the same content takes the text; the dead document itself is skipped
+ * unless it is a replay; once a document of that content is done the
+ * extraction goes. */
+START_TEST(test_dead_letter_kafka_and_extraction)
+{
+        static const char sha[] = "dd0000000000000000000000000000000000000000"
+                                  "0000000000000000000001";
+        static const unsigned char payload[] = {'%', 'P', 'D', 'F', 0, 0xff};
+        struct harness h;
+        struct doc *dead = doc_dead("x-dead");
+        struct doc *same = doc_new(), *again = doc_new();
+        struct doc *done = doc_result("x-done", sha);
+        char qbuf[512];
+        PGconn *pg;
+
+        harness_init(&h, test_dsn, 10, 20);
+        snprintf(dead->sha256, sizeof(dead->sha256), "%s", sha);
+        dead->failed_stage = "classify";
+        err_set(&dead->err, ERR_RETRY, "endpoint x: HTTP 503");
+        dead->attempts = 1;
+        dead->msg.attempts = 4;
+        dead->text = xstrdup("Invoice 9\fpage two");
+        dead->text_len = strlen(dead->text);
+        dead->pages = 2;
+        dead->title = xstrdup("Inv 9");
+        dead->subject = xstrdup("billing");
+        dead->msg.value = xmalloc(sizeof(payload));
+        memcpy(dead->msg.value, payload, sizeof(payload));
+        dead->msg.len = sizeof(payload);
+        dead->msg.key = xstrdup("x-dead");
+        dead->msg.keylen = 6;
+        dead->msg.own_headers = xstrdup("[[\"content-type\",\"app/x\"]]");
+        dead->msg.dlq_headers = xstrdup("{\"docpipe-http-status\":\"503\"}");
+        dead->msg.dlq_topic = "docpipe.jobs.dlq";
+        dead->msg.dlq_partition = 1;
+        dead->msg.dlq_offset = 17;
+        put_ok(&h, dead);
+
+        /* Same content, another id: new, with the text taken. */
+        doc_set_str(&same->id, "x-same");
+        snprintf(same->sha256, sizeof(same->sha256), "%s", sha);
+        ck_assert_int_eq(lookup_ok(&h, same), STORE_NEW);
+        ck_assert_str_eq(same->text, "Invoice 9\fpage two");
+        ck_assert_uint_eq(same->text_len, strlen(same->text));
+        ck_assert_int_eq(same->pages, 2);
+        ck_assert_str_eq(same->title, "Inv 9");
+        ck_assert_str_eq(same->subject, "billing");
+        ck_assert_ptr_null(same->author);
+        /* The dead document: skipped, unless replayed. */
+        doc_set_str(&again->id, "x-dead");
+        snprintf(again->sha256, sizeof(again->sha256), "%s", sha);
+        ck_assert_int_eq(lookup_ok(&h, again), STORE_DONE);
+        again->msg.replay = 1;
+        ck_assert_int_eq(lookup_ok(&h, again), STORE_NEW);
+        ck_assert_str_eq(again->text, "Invoice 9\fpage two");
+
+        pg = connect_or_die(test_dsn);
+        ck_assert_str_eq(
+                Q(pg, "SELECT concat_ws('|', stage, error_class, attempts, "
+                      "encode(msg_key, 'escape'), encode(msg_value, 'hex'), "
+                      "msg_headers->0->>1, dlq_headers->>'docpipe-http-status', "
+                      "dlq_topic, dlq_partition, dlq_offset, replays, "
+                      "replayed_at IS NULL) FROM dead_letters "
+                      "WHERE document_id = 'x-dead'"),
+                "classify|retry|6|x-dead|2550444600ff|app/x|503|"
+                "docpipe.jobs.dlq|1|17|0|t");
+        /* Replayed, then dead again: pending again. */
+        exec_ok(pg, "UPDATE dead_letters SET replayed_at = now(), "
+                    "replays = 1 WHERE document_id = 'x-dead'");
+        put_ok(&h, dead);
+        ck_assert_str_eq(Q(pg, "SELECT concat_ws('|', replays, replayed_at "
+                               "IS NULL) FROM dead_letters WHERE "
+                               "document_id = 'x-dead'"),
+                         "1|t");
+        ck_assert_int_eq(QL(pg, "SELECT count(*) FROM extractions"), 1);
+        /* Done: the extraction goes, and the result is what is reused. */
+        put_ok(&h, done);
+        ck_assert_int_eq(QL(pg, "SELECT count(*) FROM extractions"), 0);
+        PQfinish(pg);
+        harness_close(&h, 1000);
+        doc_free(dead);
+        doc_free(same);
+        doc_free(again);
+        doc_free(done);
+}
+END_TEST
+
 START_TEST(test_lookup_not_delayed_by_batch)
 {
         struct harness h;
@@ -1041,6 +1130,55 @@ START_TEST(test_bad_dsn)
 }
 END_TEST
 
+/* libpq quotes a DSN it cannot parse back, the whole URI at times: no
+ * message of the store may carry the password. */
+START_TEST(test_dsn_password_hidden)
+{
+        static const struct {
+                const char *dsn;
+                int parses;
+        } cases[] = {
+            {"postgresql://app:Mk-pw-1@[::1/db", 0},
+            {"postgresql://app:Mk%zz-pw-2@localhost/db", 0},
+            {"postgresql://app:Mk-pw-3@localhost/db?bogus=1", 0},
+            {"host=/tmp password=Mk pw-4", 0},
+            {"host=/tmp password='Mk-pw-5", 0},
+            {"host=/nonexistent/docpipe port=1 connect_timeout=2 "
+             "password=Mk-pw-6",
+             1},
+            {"postgresql://app:Mk-pw-7@/db?host=/nonexistent/docpipe&port=1",
+             1},
+        };
+        uv_loop_t loop;
+        struct config cfg;
+        struct err err;
+
+        ck_assert_int_eq(uv_loop_init(&loop), 0);
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                const char *dsn = cases[i].dsn;
+
+                err_clear(&err);
+                ck_assert_int_eq(store_migrate(dsn, &err), -1);
+                ck_assert_msg(!strstr(err.msg, "pw-"), "%s: %s", dsn,
+                              err.msg);
+                ck_assert_msg(strstr(err.msg, "cannot connect"), "%s",
+                              err.msg);
+                if (cases[i].parses)
+                        continue;
+                memset(&cfg, 0, sizeof(cfg));
+                cfg.pg_dsn = (char *)dsn;
+                cfg.pg_batch_max = 10;
+                err_clear(&err);
+                ck_assert_ptr_null(store_new(&loop, &cfg, &err));
+                ck_assert_int_eq(err.cls, ERR_FATAL);
+                ck_assert_msg(strstr(err.msg, "postgres.dsn"), "%s", err.msg);
+                ck_assert_msg(!strstr(err.msg, "pw-"), "%s: %s", dsn,
+                              err.msg);
+        }
+        ck_assert_int_eq(uv_loop_close(&loop), 0);
+}
+END_TEST
+
 /* ---- the tenant budget's ledger ---------------------------------------- */
 
 /* What a test knows about one reservation. */
@@ -1376,6 +1514,8 @@ static Suite *store_suite(void)
                 {"result and dead letter", test_put_result_and_dead_letter},
                 {"idempotent", test_idempotent},
                 {"lookup", test_lookup},
+                {"dead letter's Kafka side, extraction",
+                 test_dead_letter_kafka_and_extraction},
                 {"lookup not delayed", test_lookup_not_delayed_by_batch},
                 {"batch of 200", test_batch_200},
                 {"data error isolated", test_data_error_isolated},
@@ -1385,6 +1525,7 @@ static Suite *store_suite(void)
                 {"free unreachable", test_free_unreachable},
                 {"free cancels", test_free_cancels_stuck_statement},
                 {"bad dsn", test_bad_dsn},
+                {"dsn password hidden", test_dsn_password_hidden},
                 {"spend reserve and settle", test_spend_reserve_settle},
                 {"spend race", test_spend_race},
                 {"spend unreachable", test_spend_unreachable},

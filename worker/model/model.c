@@ -69,6 +69,18 @@ struct route {
 
 static void route_next(struct route *rt);
 
+/* What a log line about rt names (log_doc): the document, the stage and
+ * where the document came from. Borrows from rt. */
+static struct log_about route_about(const struct route *rt)
+{
+        struct log_about a = {.doc = rt->doc->id,
+                              .stage = model_task_name(rt->task),
+                              .topic = rt->doc->topic,
+                              .partition = rt->doc->partition,
+                              .offset = rt->doc->offset};
+        return a;
+}
+
 static int route_list_has(char *const *list, size_t n, const char *s)
 {
         if (n == 0)
@@ -160,9 +172,10 @@ static void route_settle(struct route *rt, const struct doc *doc)
         rt->spend.held = 0;
         for (size_t i = rt->spend.calls_at; i < doc->calls_n; i++)
                 cost += doc_usd_nano(doc->calls[i].cost_usd);
-        log_debug(rt->doc->id, "%s: tenant %s reserved $%.9f, spent $%.9f",
-                  model_task_name(rt->task), doc_tenant(rt->doc),
-                  (double)rt->spend.usd / 1e9, (double)cost / 1e9);
+        log_doc(LOG_DEBUG, route_about(rt),
+                "%s: tenant %s reserved $%.9f, spent $%.9f",
+                model_task_name(rt->task), doc_tenant(rt->doc),
+                (double)rt->spend.usd / 1e9, (double)cost / 1e9);
         store_spend_settle(rt->m->store, doc_tenant(rt->doc), rt->spend.day,
                            cost - rt->spend.usd);
 }
@@ -223,9 +236,10 @@ static void route_compare(struct route *rt, const struct doc *sc)
                 shadow_compare_summary(doc->summary, sc->summary, &cmp);
                 break;
         }
-        log_info(doc->id, "%s: %s %s the reference %s (score %.2f)", cmp.stage,
-                 cmp.primary_model, cmp.agree ? "agrees with" : "differs from",
-                 cmp.reference_model, cmp.score);
+        log_doc(LOG_INFO, route_about(rt),
+                "%s: %s %s the reference %s (score %.2f)", cmp.stage,
+                cmp.primary_model, cmp.agree ? "agrees with" : "differs from",
+                cmp.reference_model, cmp.score);
         doc_add_shadow(doc, &cmp);
 }
 
@@ -245,11 +259,10 @@ static void route_on_shadow_done(void *arg, const struct err *err)
                 sc->calls[i].usage = NULL; /* now doc's */
         }
         if (err)
-                log_info(doc->id,
-                         "%s: shadow call to %s failed, no "
-                         "comparison: %s",
-                         model_task_name(rt->task), rt->m->cfg->shadow_endpoint,
-                         err->msg);
+                log_doc(LOG_INFO, route_about(rt),
+                        "%s: shadow call to %s failed, no comparison: %s",
+                        model_task_name(rt->task), rt->m->cfg->shadow_endpoint,
+                        err->msg);
         else
                 route_compare(rt, sc);
         route_scratch_free(sc);
@@ -266,8 +279,8 @@ static void route_shadow_call(struct route *rt)
 /* The shadow call does not happen; the route's answer stands. */
 static void route_shadow_skip(struct route *rt, const char *why)
 {
-        log_info(rt->doc->id, "%s: shadow call to %s skipped: %s",
-                 model_task_name(rt->task), rt->m->cfg->shadow_endpoint, why);
+        log_doc(LOG_INFO, route_about(rt), "%s: shadow call to %s skipped: %s",
+                model_task_name(rt->task), rt->m->cfg->shadow_endpoint, why);
         route_scratch_free(rt->scratch);
         rt->scratch = NULL;
         route_finish(rt, NULL);
@@ -349,9 +362,9 @@ static void route_on_done(void *arg, const struct err *err)
 
         route_settle(rt, rt->doc);
         if (err) {
-                log_info(rt->doc->id, "%s on %s failed: %s; trying the next "
-                                      "step",
-                         model_task_name(rt->task), st->endpoint, err->msg);
+                log_doc(LOG_INFO, route_about(rt),
+                        "%s on %s failed: %s; trying the next step",
+                        model_task_name(rt->task), st->endpoint, err->msg);
                 rt->last = *err;
                 route_next(rt);
                 return;
@@ -362,10 +375,10 @@ static void route_on_done(void *arg, const struct err *err)
         if (builtin && rt->task == MODEL_CLASSIFY && st->escalate_below >= 0 &&
             rt->doc->confidence < st->escalate_below &&
             rt->next < rt->steps->n) {
-                log_info(rt->doc->id, "builtin says %s at %.2f, below %.2f: "
-                                      "escalating",
-                         rt->doc->class ? rt->doc->class : "?",
-                         rt->doc->confidence, st->escalate_below);
+                log_doc(LOG_INFO, route_about(rt),
+                        "builtin says %s at %.2f, below %.2f: escalating",
+                        rt->doc->class ? rt->doc->class : "?",
+                        rt->doc->confidence, st->escalate_below);
                 rt->have_answer = 1;
                 route_next(rt);
                 return;
@@ -447,12 +460,12 @@ static void route_on_reserved(void *arg, int granted, const char *day,
         }
         if (!granted) {
                 rt->over_tenant = 1;
-                log_info(rt->doc->id,
-                         "%s: step %s passed over: tenant %s "
-                         "is at its daily budget",
-                         model_task_name(rt->task),
-                         rt->steps->steps[rt->current].endpoint,
-                         doc_tenant(rt->doc));
+                log_doc(LOG_INFO, route_about(rt),
+                        "%s: step %s passed over: tenant %s is at its daily "
+                        "budget",
+                        model_task_name(rt->task),
+                        rt->steps->steps[rt->current].endpoint,
+                        doc_tenant(rt->doc));
                 route_next(rt);
                 return;
         }
@@ -472,9 +485,9 @@ static void route_next(struct route *rt)
 
                 rt->current = rt->next++;
                 if (!route_applies(rt, st, &ep, &why)) {
-                        log_debug(rt->doc->id, "%s: step %s passed over (%s)",
-                                  model_task_name(rt->task), st->endpoint,
-                                  why);
+                        log_doc(LOG_DEBUG, route_about(rt),
+                                "%s: step %s passed over (%s)",
+                                model_task_name(rt->task), st->endpoint, why);
                         continue;
                 }
                 if (!ep) {

@@ -158,6 +158,7 @@ static void remote_record(struct remote_call *call,
         snprintf(mc.outcome, sizeof(mc.outcome), "%s", outcome);
         if (reply) {
                 mc.latency_ms = reply->latency_ms;
+                mc.http_status = reply->status;
                 if (reply->usage)
                         mc.usage = json_deep_copy(reply->usage);
         }
