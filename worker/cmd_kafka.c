@@ -276,9 +276,40 @@ static void broker_usage(FILE *f)
               "are created "
               "with PARTITIONS partitions (default 4). Each mock\npartition "
               "keeps only about 5 MB: use file:// jobs for big corpora.\n"
-              "SIGUSR1 takes every broker down, SIGUSR2 brings them back "
-              "(tests).\n",
+              "SIGUSR1 takes every broker down, SIGUSR2 brings them back, "
+              "SIGHUP makes\nthe next fetch, commit and heartbeat requests "
+              "fail (tests).\n",
               f);
+}
+
+/* Kafka protocol API keys (the protocol's numbers; librdkafka does not
+ * install its names). */
+enum { API_FETCH = 1, API_OFFSET_COMMIT = 8, API_HEARTBEAT = 12 };
+
+/* The next requests of a few kinds fail with errors a client must ride
+ * out: fetches from a partition leader that moved, commits to a
+ * coordinator still loading, heartbeats during a rebalance (which makes
+ * the member rejoin). */
+static void broker_request_errors(rd_kafka_mock_cluster_t *mcluster)
+{
+        rd_kafka_mock_push_request_errors(
+                mcluster, API_FETCH, 5,
+                RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
+        rd_kafka_mock_push_request_errors(
+                mcluster, API_OFFSET_COMMIT, 3,
+                RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS,
+                RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
+                RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
+        rd_kafka_mock_push_request_errors(
+                mcluster, API_HEARTBEAT, 2,
+                RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS,
+                RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS);
+        log_info("broker", "request errors queued: 5 fetch, 3 commit, "
+                           "2 heartbeat");
 }
 
 int cmd_broker(int argc, char **argv)
@@ -341,6 +372,7 @@ int cmd_broker(int argc, char **argv)
         sigaddset(&set, SIGINT);
         sigaddset(&set, SIGUSR1);
         sigaddset(&set, SIGUSR2);
+        sigaddset(&set, SIGHUP);
         pthread_sigmask(SIG_BLOCK, &set, NULL);
 
         err_clear(&err);
@@ -359,8 +391,14 @@ int cmd_broker(int argc, char **argv)
                  partitions);
         /* Fault injection for the tests: SIGUSR1 takes every broker
          * down (connections closed, new ones refused), SIGUSR2 brings
-         * them back. */
-        while (sigwait(&set, &sig) == 0 && (sig == SIGUSR1 || sig == SIGUSR2)) {
+         * them back, SIGHUP makes the next requests fail (see
+         * broker_request_errors). */
+        while (sigwait(&set, &sig) == 0 &&
+               (sig == SIGUSR1 || sig == SIGUSR2 || sig == SIGHUP)) {
+                if (sig == SIGHUP) {
+                        broker_request_errors(mcluster);
+                        continue;
+                }
                 for (int id = 1; id <= brokers; id++) {
                         rd_kafka_resp_err_t e =
                                 sig == SIGUSR1

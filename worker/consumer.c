@@ -665,7 +665,10 @@ static int consumer_commit_retriable(rd_kafka_resp_err_t e)
                e == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE ||
                e == RD_KAFKA_RESP_ERR_NOT_COORDINATOR ||
                e == RD_KAFKA_RESP_ERR__WAIT_COORD ||
-               e == RD_KAFKA_RESP_ERR__TRANSPORT;
+               e == RD_KAFKA_RESP_ERR__TRANSPORT ||
+               /* no answer yet: brokers that just came back are still
+                * being reconnected to */
+               e == RD_KAFKA_RESP_ERR__TIMED_OUT;
 }
 
 /* The last commit before leaving. When other members leave at the same

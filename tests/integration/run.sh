@@ -510,12 +510,16 @@ YAML
 
 # ---------------------------------------------------------------------------
 t_outage() {
-        say "outages mid-run: PostgreSQL stopped and restarted, every broker down and up: nothing lost, nothing doubled"
+        say "outages mid-run: PostgreSQL stopped and restarted, every broker down and up, failing requests: nothing lost, nothing doubled"
         new_db t_outage; start_broker 4; test_env
         start_worker a
         ls "$WORK"/corpus/*.pdf | head -n 300 |
                 xargs "$B/docpipe" submit --uri --id-prefix out- 2>>"$WORK/submit.log"
-        wait_count "SELECT count(*) FROM documents" 40 300 || not_ok "no progress before the outages"
+        wait_count "SELECT count(*) FROM documents" 20 300 || not_ok "no progress before the outages"
+        # Requests that fail: fetches from a moved leader, commits to a
+        # loading coordinator, heartbeats during a rebalance.
+        kill -HUP "$BROKER_PID"; sleep 1; kill -HUP "$BROKER_PID"
+        wait_count "SELECT count(*) FROM documents" 60 300 || not_ok "no progress after failing requests"
         if [ -n "$PG_DIR" ]; then
                 sh tests/pg.sh stop "$PG_DIR" >/dev/null
                 sleep 4
@@ -531,6 +535,8 @@ t_outage() {
         if kill -0 "$PID_a" 2>/dev/null; then ok "worker alive without brokers"; else not_ok "worker died without brokers"; fi
         kill -USR2 "$BROKER_PID"
         wait_count "SELECT count(*) FROM documents" 300 600 || not_ok "timed out at $(q 'SELECT count(*) FROM documents') documents"
+        n=$(grep -c 'request errors queued' "$WORK/broker.log")
+        check "request error rounds injected" 2 "$n"
         stop_worker a; check "worker exit status" 0 $?
         check "documents" 300 "$(q 'SELECT count(*) FROM documents')"
         check "results" 300 "$(q 'SELECT count(*) FROM results')"
