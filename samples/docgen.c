@@ -1,17 +1,32 @@
 /*
- * docgen: synthetic financial documents for docpipe's demo, tests and
- * benchmarks.
+ * docgen: synthetic financial documents for docpipe's demo, tests,
+ * benchmarks and `docpipe eval`.
  *
  * It draws invoices, receipts, bank statements, annual and quarterly
- * reports, services agreements and tax forms as PDFs on cairo's PDF surface,
- * as real text in the DejaVu fonts so that Poppler extracts it, and writes
+ * reports, contracts, tax forms and other business documents (letters,
+ * delivery notes, quotations, purchase orders: the look-alikes a
+ * classifier must not call invoices) as PDFs on cairo's PDF surface, as
+ * real text in the DejaVu fonts so that Poppler extracts it, and writes
  * beside each NAME.pdf a NAME.json with the ground truth: the class, the
  * language, the normalized fields that schemas/fields/CLASS.json describes
  * and the number of pages. Everything comes from a seeded splitmix64
  * generator and the PDF dates are fixed, so a seed gives the same bytes.
+ *
+ * So that passing it means something, the documents vary the way real
+ * ones do: seven countries in five languages (English, German, French,
+ * Dutch, Spanish) with their number formats (1,234.56 / 1.234,56 /
+ * 1 234,56 / 1'234.56), numeric and written dates ("12. März 2024",
+ * "12 mars 2024", "March 12, 2024", "12 de marzo de 2024"), currency
+ * symbols before or after the amount or ISO codes; invoices in five
+ * layouts (letterhead with a label block, side band, monospaced, a header
+ * row of labels over a row of values, and a letter whose number and date
+ * sit in one sentence) with label synonyms, upper-case labels, and noise:
+ * order and customer numbers, order and delivery dates, register numbers,
+ * fees in the small print, copy stamps, page footers.
+ *
  * Paragraph text fills a document up to the page count asked for; a count
- * below what a type's fixed parts need (an annual report needs 6) comes out
- * longer, and "pages" always records the real count.
+ * below what a type's fixed parts need (an annual report needs 6) comes
+ * out longer, and "pages" always records the real count.
  *
  * Owns: the font faces shared by all documents and, for one document at a
  * time, its cairo surface and context and the ground truth being built.
@@ -116,17 +131,50 @@ static int rng_chance(struct rng *r, int percent)
         return rng_int(r, 0, 99) < percent;
 }
 
+/* ---- languages ---- */
+
+enum lang { LANG_EN, LANG_DE, LANG_FR, LANG_NL, LANG_ES, LANG_COUNT };
+
+static const char *const lang_code[LANG_COUNT] = {"en", "de", "fr", "nl",
+                                                  "es"};
+
+/* L(en, de, fr, nl, es): one string per language, in that order. */
+#define L5(en, de, fr, nl, es)                                                 \
+        {                                                                      \
+                en, de, fr, nl, es                                             \
+        }
+typedef const char *const l5[LANG_COUNT];
+
 /* ---- dates (proleptic Gregorian, days since 1970-01-01) ---- */
 
 struct date {
         int y, m, d;
 };
 
-enum datefmt { DF_ISO, DF_DE, DF_US, DF_GB, DF_NL, DF_LONG_US, DF_LONG_GB };
+/* Numeric forms, and the written form of the document's language. */
+enum datefmt {
+        DF_ISO,    /* 2024-03-12 */
+        DF_DE,     /* 12.03.2024 */
+        DF_DE_S,   /* 12.3.2024 */
+        DF_US,     /* 03/12/2024 */
+        DF_GB,     /* 12/03/2024 */
+        DF_NL,     /* 12-03-2024 */
+        DF_NL_S,   /* 12-3-2024 */
+        DF_LONG,   /* written, in the language (below) */
+        DF_LONG_US /* March 12, 2024 */
+};
 
-static const char *const month_names[12] = {
-    "January", "February", "March",     "April",   "May",      "June",
-    "July",    "August",   "September", "October", "November", "December"};
+static const char *const month_names[LANG_COUNT][12] = {
+    {"January", "February", "March", "April", "May", "June", "July", "August",
+     "September", "October", "November", "December"},
+    {"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
+     "September", "Oktober", "November", "Dezember"},
+    {"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+     "septembre", "octobre", "novembre", "décembre"},
+    {"januari", "februari", "maart", "april", "mei", "juni", "juli",
+     "augustus", "september", "oktober", "november", "december"},
+    {"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+     "septiembre", "octubre", "noviembre", "diciembre"}};
 
 static long date_days(struct date dt)
 {
@@ -175,9 +223,13 @@ static struct date date_random(struct rng *r, int year)
         return date_add(jan1, rng_int(r, 0, 364));
 }
 
-static void fmt_date(char *buf, size_t n, struct date dt, enum datefmt f)
+/* A date in format f; DF_LONG in language lang ("12 March 2024",
+ * "12. März 2024", "1er mars 2024", "12 maart 2024", "12 de marzo de
+ * 2024"). */
+static void fmt_date_l(char *buf, size_t n, struct date dt, enum datefmt f,
+                       enum lang lang)
 {
-        const char *mon = month_names[dt.m - 1];
+        const char *mon = month_names[lang][dt.m - 1];
 
         switch (f) {
         case DF_ISO:
@@ -185,6 +237,9 @@ static void fmt_date(char *buf, size_t n, struct date dt, enum datefmt f)
                 break;
         case DF_DE:
                 bprintf(buf, n, "%02d.%02d.%04d", dt.d, dt.m, dt.y);
+                break;
+        case DF_DE_S:
+                bprintf(buf, n, "%d.%d.%04d", dt.d, dt.m, dt.y);
                 break;
         case DF_US:
                 bprintf(buf, n, "%02d/%02d/%04d", dt.m, dt.d, dt.y);
@@ -195,52 +250,106 @@ static void fmt_date(char *buf, size_t n, struct date dt, enum datefmt f)
         case DF_NL:
                 bprintf(buf, n, "%02d-%02d-%04d", dt.d, dt.m, dt.y);
                 break;
-        case DF_LONG_US:
-                bprintf(buf, n, "%s %d, %d", mon, dt.d, dt.y);
+        case DF_NL_S:
+                bprintf(buf, n, "%d-%d-%04d", dt.d, dt.m, dt.y);
                 break;
-        case DF_LONG_GB:
-                bprintf(buf, n, "%d %s %d", dt.d, mon, dt.y);
+        case DF_LONG_US:
+                bprintf(buf, n, "%s %d, %d", month_names[LANG_EN][dt.m - 1],
+                        dt.d, dt.y);
+                break;
+        case DF_LONG:
+                switch (lang) {
+                case LANG_DE:
+                        bprintf(buf, n, "%d. %s %d", dt.d, mon, dt.y);
+                        break;
+                case LANG_FR:
+                        bprintf(buf, n, "%d%s %s %d", dt.d,
+                                dt.d == 1 ? "er" : "", mon, dt.y);
+                        break;
+                case LANG_ES:
+                        bprintf(buf, n, "%d de %s de %d", dt.d, mon, dt.y);
+                        break;
+                default:
+                        bprintf(buf, n, "%d %s %d", dt.d, mon, dt.y);
+                        break;
+                }
                 break;
         }
 }
 
+static void fmt_date(char *buf, size_t n, struct date dt, enum datefmt f)
+{
+        fmt_date_l(buf, n, dt, f, LANG_EN);
+}
+
 /* ---- amounts: always integers (cents, or whole units in statements) ---- */
 
-static void group_digits(char *out, size_t n, unsigned long long v, char sep)
+/* How a country writes 1234.56. */
+enum numfmt {
+        NUM_DOT,   /* 1,234.56 */
+        NUM_COMMA, /* 1.234,56 */
+        NUM_SPACE, /* 1 234,56 with no-break spaces */
+        NUM_APOS   /* 1'234.56 */
+};
+
+static void group_digits(char *out, size_t n, unsigned long long v,
+                         const char *sep)
 {
         char digits[32];
-        size_t len, i, o = 0;
+        size_t len, i, o = 0, sl = strlen(sep);
 
         bprintf(digits, sizeof(digits), "%llu", v);
         len = strlen(digits);
-        for (i = 0; i < len && o + 2 < n; i++) {
-                if (i > 0 && (len - i) % 3 == 0)
-                        out[o++] = sep;
+        for (i = 0; i < len && o + sl + 2 < n; i++) {
+                if (i > 0 && (len - i) % 3 == 0) {
+                        memcpy(out + o, sep, sl);
+                        o += sl;
+                }
                 out[o++] = digits[i];
         }
         out[o] = '\0';
 }
 
-/* "1,234.56", or "1.234,56" when german; a minus sign when negative. */
-static void fmt_money(char *buf, size_t n, long long cents, int german)
+static const char *num_group(enum numfmt f)
+{
+        switch (f) {
+        case NUM_COMMA:
+                return ".";
+        case NUM_SPACE:
+                return "\xc2\xa0"; /* U+00A0 */
+        case NUM_APOS:
+                return "'";
+        default:
+                return ",";
+        }
+}
+
+/* "1,234.56" in format f; a minus sign when negative. */
+static void fmt_money_f(char *buf, size_t n, long long cents, enum numfmt f)
 {
         unsigned long long a = cents < 0 ? 0ull - (unsigned long long)cents
                                          : (unsigned long long)cents;
-        char whole[48];
+        char whole[64];
 
-        group_digits(whole, sizeof(whole), a / 100, german ? '.' : ',');
+        group_digits(whole, sizeof(whole), a / 100, num_group(f));
         bprintf(buf, n, "%s%s%c%02llu", cents < 0 ? "-" : "", whole,
-                german ? ',' : '.', a % 100);
+                f == NUM_COMMA || f == NUM_SPACE ? ',' : '.', a % 100);
+}
+
+/* "1,234.56", or "1.234,56" when german. */
+static void fmt_money(char *buf, size_t n, long long cents, int german)
+{
+        fmt_money_f(buf, n, cents, german ? NUM_COMMA : NUM_DOT);
 }
 
 /* Whole units as statements print them: "48,123,456", "(1,234)". */
-static void fmt_units(char *buf, size_t n, long long units)
+static void fmt_units_f(char *buf, size_t n, long long units, enum numfmt f)
 {
         unsigned long long a = units < 0 ? 0ull - (unsigned long long)units
                                          : (unsigned long long)units;
-        char whole[48];
+        char whole[64];
 
-        group_digits(whole, sizeof(whole), a, ',');
+        group_digits(whole, sizeof(whole), a, num_group(f));
         bprintf(buf, n, units < 0 ? "(%s)" : "%s", whole);
 }
 
@@ -254,57 +363,89 @@ static void fmt_plain(char *buf, size_t n, long long cents)
                 a % 100);
 }
 
-/* A rate in basis points as people write it: "20", "8.25". */
-static void fmt_rate(char *buf, size_t n, int bp, int german)
+/* A rate in basis points as people write it: "20", "8.25", "8,25". */
+static void fmt_rate(char *buf, size_t n, int bp, int comma)
 {
         if (bp % 100 == 0)
                 bprintf(buf, n, "%d", bp / 100);
         else
-                bprintf(buf, n, "%d%c%02d", bp / 100, german ? ',' : '.',
+                bprintf(buf, n, "%d%c%02d", bp / 100, comma ? ',' : '.',
                         bp % 100);
 }
 
 /* ---- countries: language, currency, formats, names ---- */
 
-enum loc { LOC_US, LOC_GB, LOC_DE, LOC_NL, LOC_COUNT };
+enum loc { LOC_US, LOC_GB, LOC_DE, LOC_NL, LOC_FR, LOC_ES, LOC_CH, LOC_COUNT };
+
+/* Where an amount's currency goes. */
+enum curstyle {
+        CUR_SYM_BEFORE, /* $1,234.56 */
+        CUR_SYM_AFTER,  /* 1.234,56 € */
+        CUR_CODE_BEFORE, /* EUR 1.234,56 */
+        CUR_CODE_AFTER  /* 1.234,56 EUR */
+};
 
 struct locale {
         enum loc id;
+        enum lang lang;
         const char *currency, *symbol; /* ISO 4217, and as printed */
-        int german;                    /* German text, 1.234,56, 12.03.2024 */
-        int tax_bp;                    /* VAT or sales tax, basis points */
-        enum datefmt short_date, long_date;
+        enum numfmt num;
+        enum curstyle cur;
+        int tax_bp; /* VAT or sales tax, basis points */
+        enum datefmt short_date;
         double page_w, page_h;
         const char *tld;
         const char *law;      /* governing law, normalized */
-        const char *law_text; /* the same as a contract words it */
+        const char *law_text; /* the same as an English contract words it */
         const char *courts, *incorporated;
+        const char *law_local; /* the governing-law sentence of a contract in
+                                * the country's language */
 };
 
 static const struct locale locales[LOC_COUNT] = {
-    {LOC_US, "USD", "$", 0, 825, DF_US, DF_LONG_US, LETTER_W, LETTER_H, "com",
-     "New York", "the laws of the State of New York",
+    {LOC_US, LANG_EN, "USD", "$", NUM_DOT, CUR_SYM_BEFORE, 825, DF_US,
+     LETTER_W, LETTER_H, "com", "New York", "the laws of the State of New York",
      "the state and federal courts located in New York County, New York",
-     "a Delaware corporation"},
-    {LOC_GB, "GBP", "£", 0, 2000, DF_GB, DF_LONG_GB, A4_W, A4_H, "co.uk",
-     "England and Wales", "the laws of England and Wales",
+     "a Delaware corporation", NULL},
+    {LOC_GB, LANG_EN, "GBP", "£", NUM_DOT, CUR_SYM_BEFORE, 2000, DF_GB, A4_W,
+     A4_H, "co.uk", "England and Wales", "the laws of England and Wales",
      "the courts of England and Wales",
-     "a company registered in England and Wales"},
-    {LOC_DE, "EUR", "€", 1, 1900, DF_DE, DF_LONG_GB, A4_W, A4_H, "de",
-     "Germany", "the laws of the Federal Republic of Germany",
+     "a company registered in England and Wales", NULL},
+    {LOC_DE, LANG_DE, "EUR", "€", NUM_COMMA, CUR_SYM_AFTER, 1900, DF_DE, A4_W,
+     A4_H, "de", "Germany", "the laws of the Federal Republic of Germany",
      "the courts of Frankfurt am Main",
-     "a company organised under the laws of Germany"},
-    {LOC_NL, "EUR", "€", 0, 2100, DF_NL, DF_LONG_GB, A4_W, A4_H, "nl",
-     "Netherlands", "the laws of the Netherlands",
+     "a company organised under the laws of Germany",
+     "Dieser Vertrag unterliegt dem Recht der Bundesrepublik Deutschland. "
+     "Gerichtsstand ist Frankfurt am Main."},
+    {LOC_NL, LANG_NL, "EUR", "€", NUM_COMMA, CUR_SYM_BEFORE, 2100, DF_NL, A4_W,
+     A4_H, "nl", "Netherlands", "the laws of the Netherlands",
      "the competent courts of Amsterdam",
-     "a company organised under the laws of the Netherlands"}};
+     "a company organised under the laws of the Netherlands",
+     "Op deze overeenkomst is Nederlands recht van toepassing. Geschillen "
+     "worden voorgelegd aan de bevoegde rechter te Amsterdam."},
+    {LOC_FR, LANG_FR, "EUR", "€", NUM_SPACE, CUR_SYM_AFTER, 2000, DF_GB, A4_W,
+     A4_H, "fr", "France", "the laws of France", "the courts of Paris",
+     "a société anonyme organised under the laws of France",
+     "Le présent contrat est régi par le droit français. Tout litige relève "
+     "de la compétence exclusive des tribunaux de Paris."},
+    {LOC_ES, LANG_ES, "EUR", "€", NUM_COMMA, CUR_SYM_AFTER, 2100, DF_GB, A4_W,
+     A4_H, "es", "Spain", "the laws of Spain", "the courts of Madrid",
+     "a company organised under the laws of Spain",
+     "El presente contrato se rige por la legislación española. Las partes "
+     "se someten a los juzgados y tribunales de Madrid."},
+    {LOC_CH, LANG_DE, "CHF", "CHF", NUM_APOS, CUR_CODE_BEFORE, 810, DF_DE,
+     A4_W, A4_H, "ch", "Switzerland", "the laws of Switzerland",
+     "the courts of Zurich", "a company organised under the laws of "
+     "Switzerland",
+     "Dieser Vertrag untersteht schweizerischem Recht. Gerichtsstand ist "
+     "Zürich."}};
 
 /* Per locale: legal forms of companies, streets, postcode and town. */
 static const char *const loc_suffix[LOC_COUNT][3] = {
-    {"Inc.", "LLC", "Corp."},
-    {"Ltd", "plc", "LLP"},
-    {"GmbH", "AG", "GmbH & Co. KG"},
-    {"B.V.", "N.V.", "B.V."}};
+    {"Inc.", "LLC", "Corp."},       {"Ltd", "plc", "LLP"},
+    {"GmbH", "AG", "GmbH & Co. KG"}, {"B.V.", "N.V.", "B.V."},
+    {"SAS", "SARL", "S.A."},        {"S.L.", "S.A.", "S.L."},
+    {"AG", "GmbH", "SA"}};
 static const char *const loc_streets[LOC_COUNT][5] = {
     {"Madison Avenue", "Market Street", "Congress Avenue", "Wacker Drive",
      "Boylston Street"},
@@ -312,7 +453,13 @@ static const char *const loc_streets[LOC_COUNT][5] = {
     {"Friedrichstraße", "Hauptstraße", "Schillerstraße", "Industriestraße",
      "Am Sandtorkai"},
     {"Keizersgracht", "Herengracht", "Coolsingel", "Stationsplein",
-     "Gustav Mahlerlaan"}};
+     "Gustav Mahlerlaan"},
+    {"rue de Rivoli", "avenue des Champs-Élysées", "boulevard Haussmann",
+     "rue de la République", "quai Claude Bernard"},
+    {"Calle de Alcalá", "Gran Vía", "Paseo de Gracia", "Calle Mayor",
+     "Avenida Diagonal"},
+    {"Bahnhofstrasse", "Seefeldstrasse", "Limmatquai", "Marktgasse",
+     "Rue du Rhône"}};
 static const char *const loc_cities[LOC_COUNT][5] = {
     {"New York, NY 10017", "San Francisco, CA 94105", "Austin, TX 78701",
      "Chicago, IL 60606", "Boston, MA 02116"},
@@ -321,27 +468,47 @@ static const char *const loc_cities[LOC_COUNT][5] = {
     {"10117 Berlin", "80331 München", "20457 Hamburg", "50667 Köln",
      "60311 Frankfurt am Main"},
     {"1017 EG Amsterdam", "3011 AD Rotterdam", "3511 LX Utrecht",
-     "2511 CV Den Haag", "5611 AZ Eindhoven"}};
+     "2511 CV Den Haag", "5611 AZ Eindhoven"},
+    {"75001 Paris", "69002 Lyon", "13001 Marseille", "31000 Toulouse",
+     "33000 Bordeaux"},
+    {"28014 Madrid", "08008 Barcelona", "46002 Valencia", "41001 Sevilla",
+     "48001 Bilbao"},
+    {"8001 Zürich", "3011 Bern", "4051 Basel", "1204 Genève", "6003 Luzern"}};
 
 static const char *const name_stems[] = {
     "Northwind", "Bluepeak",  "Hartmann",   "Aldridge",    "Vantage",
     "Kestrel",   "Meridian",  "Ostwald",    "Brightwater", "Calloway",
     "Fenwick",   "Lindqvist", "Harborview", "Summit",      "Ironbridge",
     "Redwood",   "Crescent",  "Granite",    "Silverline",  "Westbrook",
-    "Elmhurst",  "Corvid",    "Halden",     "Pinecrest"};
-static const char *const name_kinds[] = {
-    "Logistics",   "Software",  "Consulting",    "Industries", "Systems",
-    "Trading",     "Analytics", "Manufacturing", "Energy",     "Foods",
-    "Engineering", "Capital",   "Health",        "Media",      "Materials"};
+    "Elmhurst",  "Corvid",    "Halden",     "Pinecrest",   "Beaumont",
+    "Vandermeer", "Castellano", "Lefèvre",  "Zurbriggen",  "Moreau",
+    "Van Dijk",  "Navarro",   "Brandt",     "Delacroix",   "Ortega"};
+static const char *const name_kinds[LANG_COUNT][12] = {
+    {"Logistics", "Software", "Consulting", "Industries", "Systems", "Trading",
+     "Analytics", "Manufacturing", "Energy", "Foods", "Engineering",
+     "Capital"},
+    {"Logistik", "Software", "Beratung", "Industrie", "Systeme", "Handel",
+     "Analytik", "Maschinenbau", "Energie", "Lebensmittel", "Technik",
+     "Kapital"},
+    {"Logistique", "Logiciels", "Conseil", "Industries", "Systèmes",
+     "Négoce", "Analytique", "Fabrication", "Énergie", "Alimentation",
+     "Ingénierie", "Capital"},
+    {"Logistiek", "Software", "Advies", "Industrie", "Systemen", "Handel",
+     "Analyse", "Productie", "Energie", "Voeding", "Techniek", "Kapitaal"},
+    {"Logística", "Software", "Consultoría", "Industrias", "Sistemas",
+     "Comercial", "Analítica", "Fabricación", "Energía", "Alimentación",
+     "Ingeniería", "Capital"}};
 static const char *const first_names[] = {
     "James", "Emma",   "Oliver", "Sophia",  "Lukas", "Anna",  "Daniel",
     "Mia",   "Thomas", "Laura",  "Michael", "Sarah", "Jan",   "Eva",
-    "David", "Hannah", "Robert", "Julia",   "Peter", "Claire"};
+    "David", "Hannah", "Robert", "Julia",   "Peter", "Claire", "Camille",
+    "Lucía", "Pablo",  "Sanne",  "Bram",    "Chloé", "Javier", "Élodie"};
 static const char *const last_names[] = {
-    "Smith",    "Müller", "Johnson", "Schneider", "Williams",
-    "de Vries", "Brown",  "Fischer", "Taylor",    "Jansen",
-    "Wilson",   "Becker", "Clarke",  "Visser",    "Walker",
-    "Hoffmann", "Wright", "Bakker",  "Turner",    "Wagner"};
+    "Smith",    "Müller", "Johnson", "Schneider", "Williams", "de Vries",
+    "Brown",    "Fischer", "Taylor", "Jansen",    "Wilson",   "Becker",
+    "Clarke",   "Visser", "Walker",  "Hoffmann",  "Wright",   "Bakker",
+    "Turner",   "Wagner", "Dubois",  "García",    "Martínez", "Lefebvre",
+    "Bernard",  "van den Berg", "Fernández", "Roux"};
 static const char *const job_titles[] = {
     "Chief Executive Officer", "Chief Financial Officer",
     "Managing Director",       "General Counsel",
@@ -354,6 +521,7 @@ struct party {
         char vat[32];
         char phone[32];
         char domain[64];
+        char reg[48];    /* company register: "HRB 12345", "KvK 12345678" */
         char person[64]; /* a contact or signatory */
         const char *title;
 };
@@ -366,8 +534,20 @@ static void make_person(struct rng *r, char *buf, size_t n)
 static void make_company(struct rng *r, const struct locale *lc, char *buf,
                          size_t n)
 {
-        bprintf(buf, n, "%s %s %s", PICK(r, name_stems), PICK(r, name_kinds),
-                loc_suffix[lc->id][rng_int(r, 0, 2)]);
+        const char *stem = PICK(r, name_stems);
+        const char *kind = PICK(r, name_kinds[lc->lang]);
+        const char *sfx = loc_suffix[lc->id][rng_int(r, 0, 2)];
+
+        /* "Logistique Moreau SAS" reads as French; "Moreau Logistique"
+         * does too. */
+        if (lc->lang == LANG_FR || lc->lang == LANG_ES) {
+                if (rng_chance(r, 50))
+                        bprintf(buf, n, "%s %s %s", kind, stem, sfx);
+                else
+                        bprintf(buf, n, "%s %s %s", stem, kind, sfx);
+        } else {
+                bprintf(buf, n, "%s %s %s", stem, kind, sfx);
+        }
 }
 
 /* The web domain of a company: its first two words, lowercase ASCII. */
@@ -397,10 +577,12 @@ static void make_party(struct rng *r, const struct locale *lc, struct party *p,
                 make_company(r, lc, p->name, sizeof(p->name));
         else
                 make_person(r, p->name, sizeof(p->name));
-        if (lc->id == LOC_DE || lc->id == LOC_NL)
-                bprintf(p->street, sizeof(p->street), "%s %d", street, num);
-        else
+        if (lc->id == LOC_US || lc->id == LOC_GB)
                 bprintf(p->street, sizeof(p->street), "%d %s", num, street);
+        else if (lc->id == LOC_FR || lc->id == LOC_ES)
+                bprintf(p->street, sizeof(p->street), "%d, %s", num, street);
+        else
+                bprintf(p->street, sizeof(p->street), "%s %d", street, num);
         bprintf(p->city, sizeof(p->city), "%s", PICK(r, loc_cities[lc->id]));
         switch (lc->id) {
         case LOC_US:
@@ -408,6 +590,8 @@ static void make_party(struct rng *r, const struct locale *lc, struct party *p,
                         rng_int(r, 10, 99), rng_int(r, 0, 9999999));
                 bprintf(p->phone, sizeof(p->phone), "+1 (%d) 555-%04d",
                         rng_int(r, 201, 989), rng_int(r, 100, 199));
+                bprintf(p->reg, sizeof(p->reg), "File No. %07d",
+                        rng_int(r, 1000000, 9999999));
                 break;
         case LOC_GB:
                 bprintf(p->vat, sizeof(p->vat), "GB %03d %04d %02d",
@@ -415,12 +599,46 @@ static void make_party(struct rng *r, const struct locale *lc, struct party *p,
                         rng_int(r, 0, 99));
                 bprintf(p->phone, sizeof(p->phone), "+44 20 7946 %04d",
                         rng_int(r, 0, 9999));
+                bprintf(p->reg, sizeof(p->reg), "Company No. %08d",
+                        rng_int(r, 1000000, 99999999));
                 break;
         case LOC_DE:
                 bprintf(p->vat, sizeof(p->vat), "DE%09d",
                         rng_int(r, 100000000, 999999999));
                 bprintf(p->phone, sizeof(p->phone), "+49 30 %07d",
                         rng_int(r, 1000000, 9999999));
+                bprintf(p->reg, sizeof(p->reg), "Amtsgericht Berlin HRB %d",
+                        rng_int(r, 10000, 199999));
+                break;
+        case LOC_FR:
+                bprintf(p->vat, sizeof(p->vat), "FR%02d %09d",
+                        rng_int(r, 10, 99), rng_int(r, 100000000, 999999999));
+                bprintf(p->phone, sizeof(p->phone), "+33 1 %02d %02d %02d %02d",
+                        rng_int(r, 10, 99), rng_int(r, 10, 99),
+                        rng_int(r, 10, 99), rng_int(r, 10, 99));
+                bprintf(p->reg, sizeof(p->reg), "RCS Paris B %03d %03d %03d",
+                        rng_int(r, 100, 999), rng_int(r, 100, 999),
+                        rng_int(r, 100, 999));
+                break;
+        case LOC_ES:
+                bprintf(p->vat, sizeof(p->vat), "ESB%08d",
+                        rng_int(r, 10000000, 99999999));
+                bprintf(p->phone, sizeof(p->phone), "+34 91 %03d %02d %02d",
+                        rng_int(r, 100, 999), rng_int(r, 10, 99),
+                        rng_int(r, 10, 99));
+                bprintf(p->reg, sizeof(p->reg), "CIF B%08d",
+                        rng_int(r, 10000000, 99999999));
+                break;
+        case LOC_CH:
+                bprintf(p->vat, sizeof(p->vat), "CHE-%03d.%03d.%03d MWST",
+                        rng_int(r, 100, 999), rng_int(r, 100, 999),
+                        rng_int(r, 100, 999));
+                bprintf(p->phone, sizeof(p->phone), "+41 44 %03d %02d %02d",
+                        rng_int(r, 100, 999), rng_int(r, 10, 99),
+                        rng_int(r, 10, 99));
+                bprintf(p->reg, sizeof(p->reg), "UID CHE-%03d.%03d.%03d",
+                        rng_int(r, 100, 999), rng_int(r, 100, 999),
+                        rng_int(r, 100, 999));
                 break;
         case LOC_NL:
         case LOC_COUNT:
@@ -428,6 +646,8 @@ static void make_party(struct rng *r, const struct locale *lc, struct party *p,
                         rng_int(r, 100000000, 999999999));
                 bprintf(p->phone, sizeof(p->phone), "+31 20 %03d %04d",
                         rng_int(r, 100, 999), rng_int(r, 0, 9999));
+                bprintf(p->reg, sizeof(p->reg), "KvK %08d",
+                        rng_int(r, 10000000, 99999999));
                 break;
         }
         make_domain(p->name, lc->tld, p->domain, sizeof(p->domain));
@@ -446,27 +666,59 @@ static void make_iban(struct rng *r, enum loc id, char *iban, size_t n,
         static const char *const nl_banks[] = {"INGB", "ABNA", "RABO", "TRIO"};
         static const char *const de_bics[] = {"DEUTDEBB", "COBADEFF",
                                               "BYLADEM1", "HASPDEHH"};
-        const char *cc = id == LOC_GB ? "GB" : id == LOC_NL ? "NL" : "DE";
+        const char *cc;
         char bban[40], check[48];
         unsigned rem = 0;
         size_t i;
 
-        if (id == LOC_GB) {
+        switch (id) {
+        case LOC_GB: {
                 const char *bank = PICK(r, gb_banks);
+                cc = "GB";
                 bprintf(bban, sizeof(bban), "%s%06d%08d", bank,
                         rng_int(r, 100000, 999999),
                         rng_int(r, 10000000, 99999999));
                 bprintf(bic, bn, "%sGB2L", bank);
-        } else if (id == LOC_NL) {
+                break;
+        }
+        case LOC_NL: {
                 const char *bank = PICK(r, nl_banks);
+                cc = "NL";
                 bprintf(bban, sizeof(bban), "%s%010lld", bank,
                         rng_ll(r, 100000000LL, 9999999999LL));
                 bprintf(bic, bn, "%sNL2A", bank);
-        } else {
+                break;
+        }
+        case LOC_FR:
+                cc = "FR";
+                bprintf(bban, sizeof(bban), "%05d%05d%011lld%02d",
+                        rng_int(r, 10000, 30000), rng_int(r, 10000, 99999),
+                        rng_ll(r, 10000000000LL, 99999999999LL),
+                        rng_int(r, 10, 97));
+                bprintf(bic, bn, "BNPAFRPP");
+                break;
+        case LOC_ES:
+                cc = "ES";
+                bprintf(bban, sizeof(bban), "%04d%04d%02d%010lld",
+                        rng_int(r, 1000, 9999), rng_int(r, 1000, 9999),
+                        rng_int(r, 10, 99),
+                        rng_ll(r, 1000000000LL, 9999999999LL));
+                bprintf(bic, bn, "CAIXESBB");
+                break;
+        case LOC_CH:
+                cc = "CH";
+                bprintf(bban, sizeof(bban), "%05d%012lld",
+                        rng_int(r, 10000, 99999),
+                        rng_ll(r, 100000000000LL, 999999999999LL));
+                bprintf(bic, bn, "UBSWCHZH80A");
+                break;
+        default:
+                cc = "DE";
                 bprintf(bban, sizeof(bban), "%08d%010lld",
                         rng_int(r, 10000000, 89999999),
                         rng_ll(r, 100000000LL, 9999999999LL));
                 bprintf(bic, bn, "%s", PICK(r, de_bics));
+                break;
         }
         bprintf(check, sizeof(check), "%s%s00", bban, cc);
         for (i = 0; check[i]; i++) {
@@ -492,19 +744,37 @@ static void fmt_iban(char *buf, size_t n, const char *iban)
         buf[o] = '\0';
 }
 
-/* An amount with its currency as the locale prints it: "£1,481.47". */
+/* An amount with a currency, in number format f and currency style s:
+ * "£1,481.47", "1.481,47 €", "EUR 1.481,47", "1 481,47 EUR". */
+static void fmt_cur_s(char *buf, size_t n, long long cents, enum numfmt f,
+                      enum curstyle s, const char *code, const char *symbol)
+{
+        char num[64];
+
+        fmt_money_f(num, sizeof(num), cents, f);
+        switch (s) {
+        case CUR_SYM_BEFORE:
+                bprintf(buf, n, "%s%s%s", symbol,
+                        strlen(symbol) > 2 ? " " : "", num);
+                break;
+        case CUR_SYM_AFTER:
+                bprintf(buf, n, "%s %s", num, symbol);
+                break;
+        case CUR_CODE_BEFORE:
+                bprintf(buf, n, "%s %s", code, num);
+                break;
+        case CUR_CODE_AFTER:
+                bprintf(buf, n, "%s %s", num, code);
+                break;
+        }
+}
+
+/* As the locale prints it. */
 static void fmt_cur(char *buf, size_t n, long long cents,
                     const struct locale *lc)
 {
-        char num[48];
-
-        fmt_money(num, sizeof(num), cents, lc->german);
-        if (lc->german)
-                bprintf(buf, n, "%s %s", num, lc->symbol);
-        else
-                bprintf(buf, n, "%s%s", lc->symbol, num);
+        fmt_cur_s(buf, n, cents, lc->num, lc->cur, lc->currency, lc->symbol);
 }
-
 /* ---- running text: sentences from financial, legal and tax vocabulary ---- */
 
 struct vocab {
@@ -648,8 +918,6 @@ static const char *const tax_tmpl[] = {
     "If this form shows an amount in box %N, %s %V %O.",
     "See Pub. 5%N for more information on %O.", "%S %V %O, and %s %V %O %Q."};
 
-static const struct vocab vocab_fin =
-    VOCAB(fin_subj, fin_verb, fin_obj, fin_qual, fin_tmpl);
 static const struct vocab vocab_law =
     VOCAB(law_subj, law_verb, law_obj, law_qual, law_tmpl);
 static const struct vocab vocab_tax =
@@ -716,6 +984,278 @@ static const char *const tax_heads[] = {
     "Corrections",          "Penalties",           "Privacy Act Notice",
     "Specific Instructions"};
 
+
+/* The same kinds of running text in German, French, Dutch and Spanish:
+ * subject, verb, object, qualifier, in that order, which each of these
+ * languages reads as a plain main clause. */
+static const char *const fin_subj_de[] = {
+    "Der Konzern", "Der Vorstand", "Der Aufsichtsrat", "Die Gesellschaft",
+    "Der Prüfungsausschuss", "Das Segment Industrie"};
+static const char *const fin_verb_de[] = {"überprüft", "steigert", "senkt",
+                                          "überwacht", "bewertet",
+                                          "refinanziert"};
+static const char *const fin_obj_de[] = {
+    "die Umsatzerlöse", "das Nettoumlaufvermögen",
+    "die Rückstellungen für Pensionen", "die latenten Steueransprüche",
+    "die Investitionen in Sachanlagen", "das Währungsrisiko",
+    "die Werthaltigkeit des Geschäftswerts", "die Leasingverbindlichkeiten",
+    "den freien Cashflow", "die Bruttomarge"};
+static const char *const fin_qual_de[] = {
+    "im Geschäftsjahr", "im Vergleich zum Vorjahr", "gemäß IFRS 9",
+    "in allen Segmenten", "trotz höherer Rohstoffkosten",
+    "im zweiten Halbjahr", "im Rahmen des Effizienzprogramms"};
+static const char *const fin_tmpl_de[] = {
+    "%S %V %O %Q.", "%S %V %O um %P Prozent %Q.",
+    "Wie in Anhangangabe %N erläutert, %V %s %O.",
+    "%S erwartet, dass %O %Q stabil bleiben."};
+
+static const char *const fin_subj_fr[] = {
+    "Le Groupe", "La direction", "Le conseil d'administration", "La Société",
+    "Le comité d'audit", "La division industrielle"};
+static const char *const fin_verb_fr[] = {"a examiné", "a augmenté",
+                                          "a réduit", "surveille",
+                                          "a réévalué", "a refinancé"};
+static const char *const fin_obj_fr[] = {
+    "le chiffre d'affaires", "le besoin en fonds de roulement",
+    "les provisions pour retraites", "les impôts différés actifs",
+    "les investissements corporels", "le risque de change",
+    "la valeur de l'écart d'acquisition", "les dettes locatives",
+    "le flux de trésorerie disponible", "la marge brute"};
+static const char *const fin_qual_fr[] = {
+    "au cours de l'exercice", "par rapport à l'exercice précédent",
+    "conformément à la norme IFRS 9", "dans tous les secteurs",
+    "malgré la hausse des coûts", "au second semestre",
+    "dans le cadre du programme d'efficacité"};
+static const char *const fin_tmpl_fr[] = {
+    "%S %V %O %Q.", "%S %V %O de %P pour cent %Q.",
+    "Comme indiqué dans la note %N, %s %V %O.",
+    "%S prévoit que %O restera stable %Q."};
+
+static const char *const fin_subj_nl[] = {
+    "De groep", "De directie", "De raad van commissarissen",
+    "De vennootschap", "De auditcommissie", "Het segment industrie"};
+static const char *const fin_verb_nl[] = {"beoordeelt", "verhoogt",
+                                          "verlaagt", "bewaakt",
+                                          "herwaardeert", "herfinanciert"};
+static const char *const fin_obj_nl[] = {
+    "de netto-omzet", "het werkkapitaal", "de pensioenvoorzieningen",
+    "de latente belastingvorderingen", "de investeringen in materiële vaste "
+    "activa", "het valutarisico", "de waardering van de goodwill",
+    "de leaseverplichtingen", "de vrije kasstroom", "de brutomarge"};
+static const char *const fin_qual_nl[] = {
+    "in het boekjaar", "ten opzichte van vorig jaar", "in overeenstemming met "
+    "IFRS 9", "in alle segmenten", "ondanks hogere kosten",
+    "in de tweede helft van het jaar", "als onderdeel van het "
+    "efficiencyprogramma"};
+static const char *const fin_tmpl_nl[] = {
+    "%S %V %O %Q.", "%S %V %O met %P procent %Q.",
+    "Zoals toegelicht in noot %N, %V %s %O.",
+    "%S verwacht dat %O %Q stabiel blijft."};
+
+static const char *const fin_subj_es[] = {
+    "El Grupo", "La dirección", "El consejo de administración", "La Sociedad",
+    "La comisión de auditoría", "El segmento industrial"};
+static const char *const fin_verb_es[] = {"revisó", "aumentó", "redujo",
+                                          "supervisa", "reevaluó",
+                                          "refinanció"};
+static const char *const fin_obj_es[] = {
+    "el importe neto de la cifra de negocios", "el capital circulante",
+    "las provisiones para pensiones", "los activos por impuestos diferidos",
+    "las inversiones en inmovilizado", "el riesgo de tipo de cambio",
+    "el valor del fondo de comercio", "los pasivos por arrendamiento",
+    "el flujo de caja libre", "el margen bruto"};
+static const char *const fin_qual_es[] = {
+    "durante el ejercicio", "en comparación con el ejercicio anterior",
+    "de acuerdo con la NIIF 9", "en todos los segmentos",
+    "a pesar del aumento de los costes", "en el segundo semestre",
+    "dentro del programa de eficiencia"};
+static const char *const fin_tmpl_es[] = {
+    "%S %V %O %Q.", "%S %V %O un %P por ciento %Q.",
+    "Como se describe en la nota %N, %s %V %O.",
+    "%S espera que %O se mantenga estable %Q."};
+
+static const char *const law_subj_de[] = {"Der Auftragnehmer",
+                                          "Der Auftraggeber", "Jede Partei",
+                                          "Die empfangende Partei"};
+static const char *const law_verb_de[] = {"verpflichtet sich,",
+                                          "ist berechtigt,", "wird"};
+static const char *const law_obj_de[] = {
+    "die Leistungen gemäß Leistungsbeschreibung zu erbringen",
+    "alle vertraulichen Informationen geheim zu halten",
+    "die geltenden Datenschutzvorschriften einzuhalten",
+    "qualifiziertes Personal einzusetzen",
+    "vollständige Aufzeichnungen zu führen"};
+static const char *const law_qual_de[] = {
+    "innerhalb von dreißig (30) Tagen nach schriftlicher Mitteilung",
+    "soweit gesetzlich zulässig", "auf eigene Kosten",
+    "während der Vertragslaufzeit"};
+static const char *const law_tmpl_de[] = {"%S %V %Q %O.",
+                                          "Vorbehaltlich § %N %V %s %Q %O."};
+
+static const char *const law_subj_fr[] = {"Le Prestataire", "Le Client",
+                                          "Chaque Partie",
+                                          "La Partie destinataire"};
+static const char *const law_verb_fr[] = {"s'engage à", "peut", "devra"};
+static const char *const law_obj_fr[] = {
+    "fournir les prestations conformément au cahier des charges",
+    "préserver la confidentialité des informations",
+    "respecter la réglementation applicable en matière de données",
+    "affecter un personnel qualifié",
+    "tenir des registres complets et exacts"};
+static const char *const law_qual_fr[] = {
+    "dans un délai de trente (30) jours après notification écrite",
+    "dans la mesure permise par la loi", "à ses propres frais",
+    "pendant toute la durée du contrat"};
+static const char *const law_tmpl_fr[] = {
+    "%S %V %O %Q.", "Sous réserve de l'article %N, %s %V %O %Q."};
+
+static const char *const law_subj_nl[] = {"De Opdrachtnemer",
+                                          "De Opdrachtgever", "Elke Partij",
+                                          "De ontvangende Partij"};
+static const char *const law_verb_nl[] = {"zal", "is gerechtigd om",
+                                          "verplicht zich om"};
+static const char *const law_obj_nl[] = {
+    "de diensten conform de opdrachtomschrijving te leveren",
+    "alle vertrouwelijke informatie geheim te houden",
+    "de toepasselijke privacywetgeving na te leven",
+    "gekwalificeerd personeel in te zetten",
+    "een volledige administratie bij te houden"};
+static const char *const law_qual_nl[] = {
+    "binnen dertig (30) dagen na schriftelijke kennisgeving",
+    "voor zover wettelijk toegestaan", "op eigen kosten",
+    "gedurende de looptijd van de overeenkomst"};
+static const char *const law_tmpl_nl[] = {
+    "%S %V %Q %O.", "Onverminderd artikel %N %V %s %Q %O."};
+
+static const char *const law_subj_es[] = {"El Proveedor", "El Cliente",
+                                          "Cada Parte",
+                                          "La Parte receptora"};
+static const char *const law_verb_es[] = {"se compromete a", "podrá",
+                                          "deberá"};
+static const char *const law_obj_es[] = {
+    "prestar los servicios conforme al pliego de condiciones",
+    "mantener la confidencialidad de la información",
+    "cumplir la normativa de protección de datos",
+    "asignar personal cualificado",
+    "llevar registros completos y exactos"};
+static const char *const law_qual_es[] = {
+    "en un plazo de treinta (30) días desde la notificación escrita",
+    "en la medida permitida por la ley", "por su propia cuenta",
+    "durante la vigencia del contrato"};
+static const char *const law_tmpl_es[] = {
+    "%S %V %O %Q.", "Sin perjuicio de la cláusula %N, %s %V %O %Q."};
+
+static const char *const tax_subj_de[] = {"Der Steuerpflichtige",
+                                          "Das Finanzamt", "Der Arbeitgeber"};
+static const char *const tax_verb_de[] = {"erklärt", "berücksichtigt",
+                                          "prüft"};
+static const char *const tax_obj_de[] = {
+    "die Einkünfte aus nichtselbständiger Arbeit", "die Werbungskosten",
+    "die Sonderausgaben", "die einbehaltene Lohnsteuer",
+    "die Kapitalerträge"};
+static const char *const tax_qual_de[] = {"für das Kalenderjahr",
+                                          "in der Anlage N",
+                                          "nach den gesetzlichen Vorgaben"};
+static const char *const tax_tmpl_de[] = {"%S %V %O %Q."};
+
+static const char *const tax_subj_fr[] = {"Le contribuable",
+                                          "L'administration fiscale",
+                                          "L'employeur"};
+static const char *const tax_verb_fr[] = {"déclare", "prend en compte",
+                                          "vérifie"};
+static const char *const tax_obj_fr[] = {
+    "les traitements et salaires", "les frais réels",
+    "les revenus de capitaux mobiliers", "le prélèvement à la source",
+    "les pensions et retraites"};
+static const char *const tax_qual_fr[] = {"au titre de l'année",
+                                          "sur la déclaration en ligne",
+                                          "selon la notice explicative"};
+static const char *const tax_tmpl_fr[] = {"%S %V %O %Q."};
+
+static const char *const tax_subj_nl[] = {"De belastingplichtige",
+                                          "De Belastingdienst",
+                                          "De werkgever"};
+static const char *const tax_verb_nl[] = {"vermeldt", "verrekent",
+                                          "controleert"};
+static const char *const tax_obj_nl[] = {
+    "het inkomen uit werk en woning", "de aftrekposten",
+    "de ingehouden loonheffing", "het vermogen in box 3",
+    "de hypotheekrente"};
+static const char *const tax_qual_nl[] = {"over het belastingjaar",
+                                          "in de aangifte",
+                                          "volgens de toelichting"};
+static const char *const tax_tmpl_nl[] = {"%S %V %O %Q."};
+
+static const char *const tax_subj_es[] = {"El contribuyente",
+                                          "La Agencia Tributaria",
+                                          "El pagador"};
+static const char *const tax_verb_es[] = {"declara", "deduce", "comprueba"};
+static const char *const tax_obj_es[] = {
+    "los rendimientos del trabajo", "las retenciones practicadas",
+    "los rendimientos del capital mobiliario", "las deducciones "
+    "autonómicas", "las ganancias patrimoniales"};
+static const char *const tax_qual_es[] = {"en el ejercicio",
+                                          "en la declaración",
+                                          "según las instrucciones"};
+static const char *const tax_tmpl_es[] = {"%S %V %O %Q."};
+
+static const struct vocab vocab_fin_l[LANG_COUNT] = {
+    VOCAB(fin_subj, fin_verb, fin_obj, fin_qual, fin_tmpl),
+    VOCAB(fin_subj_de, fin_verb_de, fin_obj_de, fin_qual_de, fin_tmpl_de),
+    VOCAB(fin_subj_fr, fin_verb_fr, fin_obj_fr, fin_qual_fr, fin_tmpl_fr),
+    VOCAB(fin_subj_nl, fin_verb_nl, fin_obj_nl, fin_qual_nl, fin_tmpl_nl),
+    VOCAB(fin_subj_es, fin_verb_es, fin_obj_es, fin_qual_es, fin_tmpl_es)};
+static const struct vocab vocab_law_l[LANG_COUNT] = {
+    VOCAB(law_subj, law_verb, law_obj, law_qual, law_tmpl),
+    VOCAB(law_subj_de, law_verb_de, law_obj_de, law_qual_de, law_tmpl_de),
+    VOCAB(law_subj_fr, law_verb_fr, law_obj_fr, law_qual_fr, law_tmpl_fr),
+    VOCAB(law_subj_nl, law_verb_nl, law_obj_nl, law_qual_nl, law_tmpl_nl),
+    VOCAB(law_subj_es, law_verb_es, law_obj_es, law_qual_es, law_tmpl_es)};
+static const struct vocab vocab_tax_l[LANG_COUNT] = {
+    VOCAB(tax_subj, tax_verb, tax_obj, tax_qual, tax_tmpl),
+    VOCAB(tax_subj_de, tax_verb_de, tax_obj_de, tax_qual_de, tax_tmpl_de),
+    VOCAB(tax_subj_fr, tax_verb_fr, tax_obj_fr, tax_qual_fr, tax_tmpl_fr),
+    VOCAB(tax_subj_nl, tax_verb_nl, tax_obj_nl, tax_qual_nl, tax_tmpl_nl),
+    VOCAB(tax_subj_es, tax_verb_es, tax_obj_es, tax_qual_es, tax_tmpl_es)};
+
+static const char *const mgmt_heads_l[LANG_COUNT][6] = {
+    {"Business overview", "Market environment", "Results of operations",
+     "Financial position", "Risk management", "Outlook"},
+    {"Geschäftsmodell", "Wirtschaftliches Umfeld", "Ertragslage",
+     "Finanzlage", "Risikobericht", "Prognosebericht"},
+    {"Présentation de l'activité", "Environnement de marché",
+     "Résultats de l'exercice", "Situation financière",
+     "Gestion des risques", "Perspectives"},
+    {"Profiel", "Marktomstandigheden", "Resultaten", "Financiële positie",
+     "Risicobeheer", "Vooruitzichten"},
+    {"Modelo de negocio", "Entorno de mercado", "Resultados",
+     "Situación financiera", "Gestión de riesgos", "Perspectivas"}};
+static const char *const note_heads_l[LANG_COUNT][6] = {
+    {"Basis of preparation", "Significant accounting policies", "Revenue",
+     "Income taxes", "Leases", "Events after the reporting period"},
+    {"Grundlagen der Rechnungslegung", "Bilanzierungs- und "
+     "Bewertungsmethoden", "Umsatzerlöse", "Ertragsteuern", "Leasing",
+     "Ereignisse nach dem Bilanzstichtag"},
+    {"Base de préparation", "Principes comptables", "Chiffre d'affaires",
+     "Impôts sur le résultat", "Contrats de location",
+     "Événements postérieurs à la clôture"},
+    {"Grondslagen", "Waarderingsgrondslagen", "Netto-omzet",
+     "Winstbelastingen", "Leases", "Gebeurtenissen na balansdatum"},
+    {"Bases de presentación", "Políticas contables", "Ingresos",
+     "Impuesto sobre beneficios", "Arrendamientos",
+     "Hechos posteriores al cierre"}};
+static const char *const clause_heads_l[LANG_COUNT][6] = {
+    {"Confidentiality", "Intellectual Property", "Data Protection",
+     "Limitation of Liability", "Termination", "Force Majeure"},
+    {"Vertraulichkeit", "Geistiges Eigentum", "Datenschutz",
+     "Haftungsbeschränkung", "Kündigung", "Höhere Gewalt"},
+    {"Confidentialité", "Propriété intellectuelle",
+     "Protection des données", "Limitation de responsabilité",
+     "Résiliation", "Force majeure"},
+    {"Geheimhouding", "Intellectueel eigendom", "Gegevensbescherming",
+     "Beperking van aansprakelijkheid", "Beëindiging", "Overmacht"},
+    {"Confidencialidad", "Propiedad intelectual", "Protección de datos",
+     "Limitación de responsabilidad", "Resolución", "Fuerza mayor"}};
 /* Appends a word with its first letter lowercased ("The Group" reads "the
  * Group" mid-sentence) unless it is an acronym. */
 static void append_lower(GString *out, const char *w)
@@ -1319,13 +1859,75 @@ struct job {
         struct doc doc;
         struct truth truth;
         GString *buf; /* paragraph scratch */
+        int upper;    /* labels in capitals */
+        int colon;    /* labels end in ':' */
+        char lab[8][128]; /* label scratch, used in turn */
+        int lab_next;
 };
 
+/* The document's country: j->loc, or one picked (not the US when
+ * allow_us is 0: no IBAN there). Also sets the truth's language. */
 static const struct locale *job_locale(struct job *j, int allow_us)
 {
         if (j->loc < 0 || (!allow_us && j->loc == LOC_US))
                 j->loc = rng_int(&j->rng, allow_us ? 0 : 1, LOC_COUNT - 1);
+        j->truth.language = lang_code[locales[j->loc].lang];
         return &locales[j->loc];
+}
+
+/* A label as this document writes them: in capitals or not, with a colon
+ * or not. Returns one of a few scratch buffers of j, used in turn. */
+static const char *job_label(struct job *j, const char *s)
+{
+        char *out = j->lab[j->lab_next];
+        gchar *up = NULL;
+
+        j->lab_next = (j->lab_next + 1) % (int)G_N_ELEMENTS(j->lab);
+        if (j->upper)
+                up = g_utf8_strup(s, -1);
+        bprintf(out, sizeof(j->lab[0]), "%s%s", up ? up : s,
+                j->colon && s[strlen(s) - 1] != ':' ? ":" : "");
+        g_free(up);
+        return out;
+}
+
+/*
+ * Fills tmpl into buf: each directive (%s, %d, %06X, ...) takes the next
+ * string of the NULL-terminated argument list, formatted by the caller;
+ * "%%" is a percent sign. The templates are per-language data, which
+ * printf's format checking cannot see, so they never reach printf.
+ */
+static void tfill(char *buf, size_t n, const char *tmpl, ...)
+{
+        size_t o = 0;
+        int done = 0;
+        va_list ap;
+
+        va_start(ap, tmpl);
+        for (const char *p = tmpl; *p && o + 1 < n; p++) {
+                const char *arg;
+
+                if (*p != '%') {
+                        buf[o++] = *p;
+                        continue;
+                }
+                if (p[1] == '%') {
+                        buf[o++] = '%';
+                        p++;
+                        continue;
+                }
+                while (p[1] && (g_ascii_isdigit(p[1]) || p[1] == '.'))
+                        p++;
+                if (p[1])
+                        p++;
+                arg = done ? NULL : va_arg(ap, const char *);
+                done = arg == NULL;
+                for (; arg && *arg && o + 1 < n; arg++)
+                        buf[o++] = *arg;
+        }
+        va_end(ap);
+        buf[o] = '\0';
+        utf8_trim(buf);
 }
 
 /* Creates the PDF; the date stamps are the document's own, for
@@ -1402,83 +2004,955 @@ static int job_close(struct job *j)
         return 0;
 }
 
-/* ---- invoice ---- */
+/* A short date format the country uses, now and then the written form. */
+static enum datefmt job_datefmt(struct job *j, const struct locale *lc)
+{
+        int p = rng_int(&j->rng, 0, 99);
 
-struct inv_text {
-        const char *title, *number, *date, *due, *custno, *terms, *bill_to;
-        const char *cols[5];
-        const char *subtotal, *total, *bank, *vat_id, *thanks, *currency;
+        if (p < 22)
+                return lc->id == LOC_US ? DF_LONG_US : DF_LONG;
+        if (p < 27)
+                return DF_ISO;
+        if (p < 40 && lc->short_date == DF_DE)
+                return DF_DE_S;
+        if (p < 40 && lc->short_date == DF_NL)
+                return DF_NL_S;
+        return lc->short_date;
+}
+
+/* Amounts of one document: its currency and how it is written. */
+struct money {
+        const char *code, *symbol;
+        enum numfmt num;
+        enum curstyle style;
 };
 
-static const struct inv_text inv_en = {
-    "INVOICE",
-    "Invoice No.",
-    "Invoice date",
-    "Due date",
-    "Customer No.",
-    "Payment terms",
-    "Bill to",
-    {"#", "Description", "Qty", "Unit price", "Amount"},
-    "Subtotal",
-    "Total",
-    "Bank details",
-    "VAT ID",
-    "Thank you for your business.",
-    "All amounts in"};
-static const struct inv_text inv_de = {
-    "RECHNUNG",
-    "Rechnungsnummer",
-    "Rechnungsdatum",
-    "Fällig am",
-    "Kundennummer",
-    "Zahlungsbedingungen",
-    "Rechnungsempfänger",
-    {"Pos.", "Beschreibung", "Menge", "Einzelpreis", "Betrag"},
-    "Zwischensumme",
-    "Gesamtbetrag",
-    "Bankverbindung",
-    "USt-IdNr.",
-    "Vielen Dank für Ihren Auftrag.",
-    "Alle Beträge in"};
+static void job_money(struct job *j, const struct locale *lc,
+                      struct money *m)
+{
+        static const struct {
+                const char *code, *symbol;
+        } others[] = {{"EUR", "€"}, {"USD", "$"}, {"GBP", "£"}, {"CHF", "CHF"}};
+        int k;
+
+        m->code = lc->currency;
+        m->symbol = lc->symbol;
+        m->num = lc->num;
+        m->style = lc->cur;
+        if (rng_chance(&j->rng, 15)) {
+                k = rng_int(&j->rng, 0, (int)G_N_ELEMENTS(others) - 1);
+                m->code = others[k].code;
+                m->symbol = others[k].symbol;
+        }
+        if (rng_chance(&j->rng, 30))
+                m->style = (enum curstyle)rng_int(&j->rng, 0, 3);
+}
+
+static void money_fmt(char *buf, size_t n, long long cents,
+                      const struct money *m)
+{
+        fmt_cur_s(buf, n, cents, m->num, m->style, m->code, m->symbol);
+}
+/* ---- what documents say, per language ---- */
+
+/* Invoices: labels with their synonyms (one is picked per document). */
+struct inv_text {
+        const char *title[3];
+        const char *number[4], *date[4], *due[3];
+        const char *custno[2], *orderno[2], *orderdate[2], *delivery[2];
+        const char *terms, *terms_fmt; /* "Payment terms", "Net %d days" */
+        const char *bill_to[3];
+        const char *cols[5];
+        const char *subtotal[3];
+        const char *tax_fmt[2]; /* "VAT %s%%" */
+        const char *total[5];
+        const char *bank, *vat_id, *thanks;
+        const char *cur_note_fmt; /* "All amounts in %s." */
+        const char *pay_fmt;      /* due date, number */
+        const char *inline_fmt;   /* number, date: the letter layout */
+        const char *page_fmt;     /* "Page %d of %d" */
+        const char *late_fmt;     /* a fee */
+        const char *copy;         /* "COPY" */
+        const char *dear, *intro; /* the letter layout's salutation */
+};
+
+static const struct inv_text inv_text[LANG_COUNT] = {
+    {{"INVOICE", "Invoice", "TAX INVOICE"},
+     {"Invoice No.", "Invoice Number", "Invoice #", "Invoice ID"},
+     {"Invoice date", "Date", "Date of issue", "Issue date"},
+     {"Due date", "Payment due", "Due by"},
+     {"Customer No.", "Account No."},
+     {"Order No.", "PO Number"},
+     {"Order date", "PO date"},
+     {"Delivery date", "Ship date"},
+     "Payment terms",
+     "Net %d days",
+     {"Bill to", "Billed to", "Invoice to"},
+     {"#", "Description", "Qty", "Unit price", "Amount"},
+     {"Subtotal", "Net amount", "Total excl. VAT"},
+     {"VAT %s%%", "Tax (%s%%)"},
+     {"Total", "Total due", "Amount due", "Grand total", "Balance due"},
+     "Bank details",
+     "VAT ID",
+     "Thank you for your business.",
+     "All amounts in %s.",
+     "Payment due by %s; please quote %s with your payment.",
+     "Invoice %s dated %s",
+     "Page %d of %d",
+     "Invoices not paid on time incur a late fee of %s.",
+     "COPY",
+     "Dear Sir or Madam,",
+     "for the services delivered we invoice you as follows:"},
+    {{"RECHNUNG", "Rechnung", "RECHNUNG"},
+     {"Rechnungsnummer", "Rechnungs-Nr.", "Rechnung Nr.", "Belegnummer"},
+     {"Rechnungsdatum", "Datum", "Belegdatum", "Rechnungsdatum"},
+     {"Fällig am", "Zahlbar bis", "Fälligkeitsdatum"},
+     {"Kundennummer", "Kunden-Nr."},
+     {"Bestellnummer", "Auftragsnummer"},
+     {"Bestelldatum", "Auftragsdatum"},
+     {"Lieferdatum", "Leistungsdatum"},
+     "Zahlungsbedingungen",
+     "%d Tage netto",
+     {"Rechnungsempfänger", "Rechnungsadresse", "Kunde"},
+     {"Pos.", "Beschreibung", "Menge", "Einzelpreis", "Betrag"},
+     {"Zwischensumme", "Nettobetrag", "Summe netto"},
+     {"USt. %s %%", "MwSt. %s %%"},
+     {"Gesamtbetrag", "Rechnungsbetrag", "Endbetrag", "Zu zahlen",
+      "Gesamtsumme"},
+     "Bankverbindung",
+     "USt-IdNr.",
+     "Vielen Dank für Ihren Auftrag.",
+     "Alle Beträge in %s.",
+     "Zahlbar bis %s ohne Abzug. Bitte geben Sie %s als Verwendungszweck "
+     "an.",
+     "Rechnung Nr. %s vom %s",
+     "Seite %d von %d",
+     "Bei Zahlungsverzug berechnen wir eine Mahngebühr von %s.",
+     "KOPIE",
+     "Sehr geehrte Damen und Herren,",
+     "für die erbrachten Leistungen erlauben wir uns, wie folgt in "
+     "Rechnung zu stellen:"},
+    {{"FACTURE", "Facture", "FACTURE"},
+     {"Facture n°", "N° de facture", "Numéro de facture", "Facture N°"},
+     {"Date de facture", "Date", "Date d'émission", "Date de facturation"},
+     {"Date d'échéance", "Échéance", "À payer avant le"},
+     {"N° client", "Code client"},
+     {"N° de commande", "Réf. commande"},
+     {"Date de commande", "Commande du"},
+     {"Date de livraison", "Livré le"},
+     "Conditions de paiement",
+     "%d jours net",
+     {"Facturé à", "Adresse de facturation", "Client"},
+     {"N°", "Désignation", "Qté", "Prix unitaire HT", "Montant HT"},
+     {"Total HT", "Montant HT", "Sous-total"},
+     {"TVA %s %%", "TVA (%s %%)"},
+     {"Total TTC", "Net à payer", "Montant TTC", "Total à payer",
+      "Montant total"},
+     "Coordonnées bancaires",
+     "N° TVA intracommunautaire",
+     "Merci de votre confiance.",
+     "Tous les montants sont exprimés en %s.",
+     "À régler avant le %s en indiquant la référence %s.",
+     "Facture n° %s du %s",
+     "Page %d/%d",
+     "Tout retard de paiement entraîne une indemnité forfaitaire de %s.",
+     "COPIE",
+     "Madame, Monsieur,",
+     "veuillez trouver ci-dessous le détail de nos prestations :"},
+    {{"FACTUUR", "Factuur", "FACTUUR"},
+     {"Factuurnummer", "Factuurnr.", "Factuur nr.", "Nummer"},
+     {"Factuurdatum", "Datum", "Factuur datum", "Factuurdatum"},
+     {"Vervaldatum", "Uiterste betaaldatum", "Te betalen voor"},
+     {"Klantnummer", "Debiteurnummer"},
+     {"Ordernummer", "Bestelnummer"},
+     {"Orderdatum", "Besteldatum"},
+     {"Leverdatum", "Afleverdatum"},
+     "Betalingstermijn",
+     "%d dagen netto",
+     {"Factuuradres", "Gefactureerd aan", "Klant"},
+     {"Nr.", "Omschrijving", "Aantal", "Prijs per stuk", "Bedrag"},
+     {"Subtotaal", "Totaal excl. BTW", "Netto bedrag"},
+     {"BTW %s%%", "BTW (%s%%)"},
+     {"Totaal", "Te betalen", "Totaalbedrag", "Totaal incl. BTW",
+      "Factuurbedrag"},
+     "Bankgegevens",
+     "BTW-nummer",
+     "Bedankt voor uw opdracht.",
+     "Alle bedragen in %s.",
+     "Gelieve te betalen voor %s onder vermelding van %s.",
+     "Factuur nr. %s van %s",
+     "Pagina %d van %d",
+     "Bij te late betaling brengen wij %s administratiekosten in rekening.",
+     "KOPIE",
+     "Geachte heer/mevrouw,",
+     "hierbij ontvangt u de factuur voor de geleverde diensten:"},
+    {{"FACTURA", "Factura", "FACTURA"},
+     {"Factura n.º", "Número de factura", "N.º factura", "Factura nº"},
+     {"Fecha de factura", "Fecha", "Fecha de emisión", "Fecha factura"},
+     {"Fecha de vencimiento", "Vencimiento", "Pagar antes del"},
+     {"N.º de cliente", "Código cliente"},
+     {"N.º de pedido", "Pedido"},
+     {"Fecha de pedido", "Fecha pedido"},
+     {"Fecha de entrega", "Entregado el"},
+     "Forma de pago",
+     "%d días netos",
+     {"Facturar a", "Datos del cliente", "Cliente"},
+     {"N.º", "Descripción", "Cant.", "Precio unitario", "Importe"},
+     {"Base imponible", "Subtotal", "Importe neto"},
+     {"IVA %s %%", "IVA (%s %%)"},
+     {"Total", "Total a pagar", "Importe total", "Total factura",
+      "Total factura"},
+     "Datos bancarios",
+     "NIF/CIF",
+     "Gracias por su confianza.",
+     "Todos los importes en %s.",
+     "Pagadero antes del %s indicando la referencia %s.",
+     "Factura n.º %s de fecha %s",
+     "Página %d de %d",
+     "Los pagos fuera de plazo devengan un recargo de %s.",
+     "COPIA",
+     "Estimados señores:",
+     "por los servicios prestados les facturamos lo siguiente:"}};
 
 static const struct product {
-        const char *en, *de;
+        l5 name;
         int lo, hi, maxqty; /* unit price range in whole units */
 } products[] = {
-    {"Consulting services, senior consultant (hours)",
-     "Beratung Senior Consultant (Std.)", 120, 220, 60},
-    {"Software licence, annual subscription",
-     "Softwarelizenz, Jahresabonnement", 400, 4800, 5},
-    {"Cloud hosting, standard plan (monthly)",
-     "Cloud-Hosting, Standardtarif (monatlich)", 49, 890, 12},
-    {"On-site installation and configuration",
-     "Installation und Konfiguration vor Ort", 350, 2400, 3},
-    {"Technical support package, 10 hours", "Supportpaket Technik, 10 Stunden",
+    {L5("Consulting services, senior consultant (hours)",
+        "Beratung Senior Consultant (Std.)", "Conseil, consultant senior "
+        "(heures)", "Advieswerk senior consultant (uren)",
+        "Consultoría, consultor sénior (horas)"),
+     120, 220, 60},
+    {L5("Software licence, annual subscription",
+        "Softwarelizenz, Jahresabonnement", "Licence logicielle, abonnement "
+        "annuel", "Softwarelicentie, jaarabonnement",
+        "Licencia de software, suscripción anual"),
+     400, 4800, 5},
+    {L5("Cloud hosting, standard plan (monthly)",
+        "Cloud-Hosting, Standardtarif (monatlich)", "Hébergement cloud, "
+        "formule standard (mensuel)", "Cloudhosting, standaard (maandelijks)",
+        "Alojamiento en la nube, plan estándar (mensual)"),
+     49, 890, 12},
+    {L5("On-site installation and configuration",
+        "Installation und Konfiguration vor Ort", "Installation et "
+        "configuration sur site", "Installatie en configuratie op locatie",
+        "Instalación y configuración in situ"),
+     350, 2400, 3},
+    {L5("Technical support package, 10 hours",
+        "Supportpaket Technik, 10 Stunden", "Forfait support technique, 10 "
+        "heures", "Supportpakket techniek, 10 uur",
+        "Paquete de soporte técnico, 10 horas"),
      600, 1500, 4},
-    {"Steel fasteners M8 x 40, box of 100", "Stahlschrauben M8 x 40, 100 Stück",
+    {L5("Steel fasteners M8 x 40, box of 100",
+        "Stahlschrauben M8 x 40, 100 Stück", "Vis acier M8 x 40, boîte de "
+        "100", "Stalen bouten M8 x 40, doos van 100",
+        "Tornillos de acero M8 x 40, caja de 100"),
      12, 40, 40},
-    {"Office chair, ergonomic model", "Bürostuhl, ergonomisches Modell", 180,
-     520, 12},
-    {"Training workshop, per participant", "Schulung, pro Teilnehmer", 250, 900,
-     15},
-    {"Freight and packaging", "Fracht und Verpackung", 25, 300, 1},
-    {"Data migration services (hours)", "Datenmigration (Std.)", 95, 180, 40},
-    {"Laser printer toner cartridge", "Tonerkartusche Laserdrucker", 45, 160,
-     20},
-    {"Annual maintenance contract", "Jährlicher Wartungsvertrag", 900, 6000, 1},
-    {"UX design sprint (days)", "UX-Design-Sprint (Tage)", 800, 1600, 10},
-    {"Network switch 24-port, managed", "Netzwerk-Switch 24 Port", 280, 1200,
-     8},
-    {"Translation services (per 1,000 words)", "Übersetzung (je 1.000 Wörter)",
+    {L5("Office chair, ergonomic model", "Bürostuhl, ergonomisches Modell",
+        "Chaise de bureau ergonomique", "Bureaustoel, ergonomisch model",
+        "Silla de oficina ergonómica"),
+     180, 520, 12},
+    {L5("Training workshop, per participant", "Schulung, pro Teilnehmer",
+        "Atelier de formation, par participant",
+        "Training, per deelnemer", "Taller de formación, por participante"),
+     250, 900, 15},
+    {L5("Freight and packaging", "Fracht und Verpackung",
+        "Transport et emballage", "Vracht en verpakking",
+        "Transporte y embalaje"),
+     25, 300, 1},
+    {L5("Data migration services (hours)", "Datenmigration (Std.)",
+        "Migration de données (heures)", "Datamigratie (uren)",
+        "Migración de datos (horas)"),
+     95, 180, 40},
+    {L5("Laser printer toner cartridge", "Tonerkartusche Laserdrucker",
+        "Cartouche de toner laser", "Tonercartridge laserprinter",
+        "Cartucho de tóner láser"),
+     45, 160, 20},
+    {L5("Annual maintenance contract", "Jährlicher Wartungsvertrag",
+        "Contrat de maintenance annuel", "Jaarlijks onderhoudscontract",
+        "Contrato de mantenimiento anual"),
+     900, 6000, 1},
+    {L5("UX design sprint (days)", "UX-Design-Sprint (Tage)",
+        "Sprint de design UX (jours)", "UX-designsprint (dagen)",
+        "Sprint de diseño UX (días)"),
+     800, 1600, 10},
+    {L5("Network switch 24-port, managed", "Netzwerk-Switch 24 Port",
+        "Commutateur réseau 24 ports", "Netwerkswitch 24 poorten",
+        "Conmutador de red de 24 puertos"),
+     280, 1200, 8},
+    {L5("Translation services (per 1,000 words)",
+        "Übersetzung (je 1.000 Wörter)", "Traduction (par 1 000 mots)",
+        "Vertaling (per 1.000 woorden)", "Traducción (por 1.000 palabras)"),
      90, 220, 30},
-    {"Audit preparation support", "Unterstützung Abschlussprüfung", 1500, 7000,
-     1}};
+    {L5("Audit preparation support", "Unterstützung Abschlussprüfung",
+        "Assistance à la préparation de l'audit",
+        "Ondersteuning jaarrekeningcontrole",
+        "Apoyo en la preparación de la auditoría"),
+     1500, 7000, 1}};
+
+/* Receipts. */
+struct rcpt_text {
+        const char *title, *total, *tax_fmt, *incl_fmt, *card, *approved,
+            *items_fmt, *thanks, *cashier, *vatno, *store_fmt, *subtotal;
+};
+
+static const struct rcpt_text rcpt_text[LANG_COUNT] = {
+    {"SALES RECEIPT", "TOTAL", "SALES TAX %s%%", "incl. VAT %s%%",
+     "Contactless  AUTH CODE %06X", "APPROVED - CARDHOLDER COPY",
+     "Items sold: %d", "Thank you for shopping with us!", "Cashier",
+     "VAT No.", "Store %04d  Reg %02d  Trans %05d", "SUBTOTAL"},
+    {"KASSENBON", "SUMME", "MwSt %s%%", "enth. MwSt %s%%",
+     "Kontaktlos  Autorisierung %06X", "Zahlung erfolgt - Kundenbeleg",
+     "Anzahl Artikel: %d", "Vielen Dank für Ihren Einkauf!", "Kasse",
+     "USt-IdNr.", "Filiale %04d  Kasse %02d  Bon %05d", "ZWISCHENSUMME"},
+    {"TICKET DE CAISSE", "TOTAL", "TVA %s%%", "dont TVA %s%%",
+     "Sans contact  Autorisation %06X", "PAIEMENT ACCEPTE - TICKET CLIENT",
+     "Nombre d'articles : %d", "Merci de votre visite !", "Caisse",
+     "N° TVA", "Magasin %04d  Caisse %02d  Ticket %05d", "SOUS-TOTAL"},
+    {"KASSABON", "TOTAAL", "BTW %s%%", "waarvan BTW %s%%",
+     "Contactloos  Autorisatie %06X", "BETAALD - KLANTBON",
+     "Aantal artikelen: %d", "Bedankt voor uw aankoop!", "Kassa",
+     "BTW-nr.", "Winkel %04d  Kassa %02d  Bon %05d", "SUBTOTAAL"},
+    {"TICKET DE COMPRA", "TOTAL", "IVA %s%%", "IVA incluido %s%%",
+     "Sin contacto  Autorización %06X", "OPERACION APROBADA - COPIA CLIENTE",
+     "Artículos: %d", "¡Gracias por su compra!", "Caja", "NIF",
+     "Tienda %04d  Caja %02d  Ticket %05d", "SUBTOTAL"}};
+
+static const struct {
+        l5 name;
+        int lo, hi; /* cents */
+} receipt_items[] = {
+    {L5("Whole milk 1L", "Vollmilch 1L", "Lait entier 1L", "Volle melk 1L",
+        "Leche entera 1L"),
+     89, 189},
+    {L5("Sourdough bread", "Sauerteigbrot", "Pain au levain",
+        "Zuurdesembrood", "Pan de masa madre"),
+     249, 549},
+    {L5("Bananas 1kg", "Bananen 1kg", "Bananes 1kg", "Bananen 1kg",
+        "Plátanos 1kg"),
+     99, 249},
+    {L5("Coffee beans 500g", "Kaffeebohnen 500g", "Café en grains 500g",
+        "Koffiebonen 500g", "Café en grano 500g"),
+     599, 1499},
+    {L5("AA batteries 4pk", "Batterien AA 4er", "Piles AA x4",
+        "Batterijen AA 4st", "Pilas AA 4 uds"),
+     399, 899},
+    {L5("Notebook A5", "Notizbuch A5", "Cahier A5", "Notitieboek A5",
+        "Cuaderno A5"),
+     199, 699},
+    {L5("Olive oil 750ml", "Olivenöl 750ml", "Huile d'olive 75cl",
+        "Olijfolie 750ml", "Aceite de oliva 750ml"),
+     599, 1299},
+    {L5("Cheddar cheese 200g", "Bergkäse 200g", "Comté 200g",
+        "Goudse kaas 200g", "Queso manchego 200g"),
+     249, 499},
+    {L5("Greek yogurt 500g", "Joghurt griechisch 500g",
+        "Yaourt grec 500g", "Griekse yoghurt 500g", "Yogur griego 500g"),
+     179, 399},
+    {L5("Orange juice 1L", "Orangensaft 1L", "Jus d'orange 1L",
+        "Sinaasappelsap 1L", "Zumo de naranja 1L"),
+     199, 449},
+    {L5("Pasta 500g", "Nudeln 500g", "Pâtes 500g", "Pasta 500g",
+        "Pasta 500g"),
+     99, 299},
+    {L5("Cappuccino large", "Cappuccino groß", "Cappuccino grand",
+        "Cappuccino groot", "Capuchino grande"),
+     329, 499}};
+
+static const char *const merchants[] = {
+    "Green Basket Market",  "Harborview Hardware",    "Copper Kettle Cafe",
+    "Northside Pharmacy",   "Bright Office Supplies", "Maple Street Books",
+    "FreshWay Supermarket", "Urban Fuel Station",     "Marktkauf Linden",
+    "Boulangerie Moreau",   "Bakkerij Van Dijk",      "Supermercado Sol"};
+
+/* Bank statements. */
+struct bank_text {
+        const char *title, *holder, *currency, *period, *stmt_date, *opening,
+            *paid_in, *paid_out, *closing, *stmt_no;
+        const char *cols[5];
+        const char *fwd, *cfwd, *footer_fmt, *on;
+        const char *tx[13]; /* as txkinds[] below */
+};
+
+static const struct bank_text bank_text[LANG_COUNT] = {
+    {"Account Statement", "Account holder", "Currency", "Statement period",
+     "Statement date", "Opening balance", "Total paid in", "Total paid out",
+     "Closing balance", "Statement no.",
+     {"Date", "Description", "Paid out", "Paid in", "Balance"},
+     "Balance brought forward", "Balance carried forward",
+     "Please examine this statement carefully and tell us about any "
+     "discrepancy within 30 days. Eligible deposits with %s are protected "
+     "up to %s 100,000 per depositor by the national deposit guarantee "
+     "scheme.",
+     "on",
+     {"SEPA credit transfer", "Salary", "Transfer from", "Card payment",
+      "Card payment", "Card payment", "Direct debit", "Direct debit",
+      "Standing order Rent", "ATM withdrawal", "Transfer to",
+      "Interest credit", "Account maintenance fee"}},
+    {"Kontoauszug", "Kontoinhaber", "Währung", "Auszugszeitraum",
+     "Auszugsdatum", "Alter Kontostand", "Summe Gutschriften",
+     "Summe Belastungen", "Neuer Kontostand", "Auszug Nr.",
+     {"Datum", "Buchungstext", "Soll", "Haben", "Saldo"},
+     "Übertrag", "Übertrag auf neue Rechnung",
+     "Bitte prüfen Sie diesen Kontoauszug und teilen Sie uns Einwendungen "
+     "innerhalb von 30 Tagen mit. Einlagen bei der %s sind bis %s 100.000 "
+     "je Einleger durch die gesetzliche Einlagensicherung geschützt.",
+     "per",
+     {"SEPA-Gutschrift", "Gehalt", "Überweisung von", "Kartenzahlung",
+      "Kartenzahlung", "Kartenzahlung", "Lastschrift", "Lastschrift",
+      "Dauerauftrag Miete", "Geldautomat", "Überweisung an",
+      "Zinsgutschrift", "Kontoführungsgebühr"}},
+    {"Relevé de compte", "Titulaire du compte", "Devise", "Période",
+     "Date du relevé", "Ancien solde", "Total des crédits",
+     "Total des débits", "Nouveau solde", "Relevé n°",
+     {"Date", "Libellé", "Débit", "Crédit", "Solde"},
+     "Solde reporté", "Solde à reporter",
+     "Veuillez vérifier ce relevé et nous signaler toute anomalie sous 30 "
+     "jours. Les dépôts auprès de %s sont garantis jusqu'à %s 100 000 par "
+     "déposant par le fonds de garantie des dépôts.",
+     "au",
+     {"Virement SEPA reçu", "Salaire", "Virement de", "Paiement carte",
+      "Paiement carte", "Paiement carte", "Prélèvement", "Prélèvement",
+      "Virement permanent loyer", "Retrait DAB", "Virement à",
+      "Intérêts créditeurs", "Frais de tenue de compte"}},
+    {"Rekeningafschrift", "Rekeninghouder", "Valuta", "Periode",
+     "Datum afschrift", "Beginsaldo", "Totaal bijgeschreven",
+     "Totaal afgeschreven", "Eindsaldo", "Afschrift nr.",
+     {"Datum", "Omschrijving", "Af", "Bij", "Saldo"},
+     "Saldo vorig afschrift", "Saldo naar volgend afschrift",
+     "Controleer dit afschrift en meld eventuele onjuistheden binnen 30 "
+     "dagen. Tegoeden bij %s zijn tot %s 100.000 per rekeninghouder "
+     "beschermd door het depositogarantiestelsel.",
+     "per",
+     {"SEPA overboeking", "Salaris", "Overboeking van", "Betaalautomaat",
+      "Betaalautomaat", "Betaalautomaat", "Incasso", "Incasso",
+      "Periodieke overboeking huur", "Geldautomaat", "Overboeking naar",
+      "Rentebijschrijving", "Kosten betaalpakket"}},
+    {"Extracto de cuenta", "Titular", "Divisa", "Periodo",
+     "Fecha del extracto", "Saldo anterior", "Total abonos",
+     "Total cargos", "Saldo final", "Extracto n.º",
+     {"Fecha", "Concepto", "Cargo", "Abono", "Saldo"},
+     "Saldo anterior", "Saldo a cuenta nueva",
+     "Revise este extracto y comuníquenos cualquier discrepancia en un "
+     "plazo de 30 días. Los depósitos en %s están garantizados hasta %s "
+     "100.000 por depositante por el fondo de garantía de depósitos.",
+     "a",
+     {"Transferencia SEPA recibida", "Nómina", "Transferencia de",
+      "Pago con tarjeta", "Pago con tarjeta", "Pago con tarjeta", "Recibo",
+      "Recibo", "Orden permanente alquiler", "Reintegro cajero",
+      "Transferencia a", "Abono de intereses", "Comisión de mantenimiento"}}};
+
+/* Reports: what the statements and covers say. */
+struct rep_text {
+        const char *annual, *quarterly, *fy_ended_fmt, *q_ended_fmt;
+        const char *contents, *highlights, *letter, *dear, *mgmt, *notes;
+        const char *is_title, *bs_title, *is_sub_fmt, *bs_sub_fmt;
+        const char *grand_year, *grand_period;
+        const char *hl[5]; /* revenue, gross, operating, net income, assets */
+        const char *letter_fmt; /* year, company, verb, pct, cur, m1, cur, m2 */
+        const char *up, *down, *sincerely, *ceo, *q_hl_fmt;
+        const char *employees, *eps;
+};
+
+static const struct rep_text rep_text[LANG_COUNT] = {
+    {"Annual Report", "Quarterly Report", "For the financial year ended %s",
+     "For the quarter ended %s (unaudited)", "Contents",
+     "Financial highlights", "Letter to Shareholders", "Dear Shareholders,",
+     "Management Report", "Notes to the Consolidated Financial Statements",
+     "Consolidated Income Statement", "Consolidated Balance Sheet",
+     "For the year ended %s (in %s)", "As at %s (in %s)",
+     "Net income for the year", "Net income for the period",
+     {"Revenue", "Gross profit", "Operating profit", "Net income",
+      "Total assets"},
+     "%d was a year of progress for %s. Revenue %s by %d.%d%% to %s %s "
+     "million, and net income reached %s %s million.",
+     "increased", "decreased", "Yours sincerely,", "Chief Executive Officer",
+     "Revenue for the quarter was %s %s, compared with %s %s in the same "
+     "quarter of the prior year. Net income for the quarter amounted to %s "
+     "%s.",
+     "Employees at year end", "Earnings per share"},
+    {"Geschäftsbericht", "Quartalsbericht", "Für das Geschäftsjahr zum %s",
+     "Für das Quartal zum %s (ungeprüft)", "Inhalt", "Kennzahlen im "
+     "Überblick", "Brief an die Aktionäre", "Sehr geehrte Aktionärinnen und "
+     "Aktionäre,", "Lagebericht", "Konzernanhang",
+     "Konzern-Gewinn- und Verlustrechnung", "Konzernbilanz",
+     "Für das Geschäftsjahr zum %s (in %s)", "Zum %s (in %s)",
+     "Konzernjahresüberschuss", "Periodenergebnis",
+     {"Umsatzerlöse", "Bruttoergebnis", "Betriebsergebnis",
+      "Konzernjahresüberschuss", "Bilanzsumme"},
+     "%d war für die %s ein erfolgreiches Jahr. Der Umsatz %s um %d,%d %% "
+     "auf %s %s Mio., der Jahresüberschuss erreichte %s %s Mio.",
+     "stieg", "sank", "Mit freundlichen Grüßen", "Vorsitzender des Vorstands",
+     "Die Umsatzerlöse des Quartals betrugen %s %s nach %s %s im "
+     "Vorjahresquartal. Das Periodenergebnis belief sich auf %s %s.",
+     "Mitarbeiter zum Jahresende", "Ergebnis je Aktie"},
+    {"Rapport annuel", "Rapport trimestriel", "Exercice clos le %s",
+     "Trimestre clos le %s (non audité)", "Sommaire", "Chiffres clés",
+     "Lettre aux actionnaires", "Chers actionnaires,", "Rapport de gestion",
+     "Notes annexes aux comptes consolidés", "Compte de résultat consolidé",
+     "Bilan consolidé", "Exercice clos le %s (en %s)", "Au %s (en %s)",
+     "Résultat net de l'exercice", "Résultat net de la période",
+     {"Chiffre d'affaires", "Marge brute", "Résultat opérationnel",
+      "Résultat net", "Total de l'actif"},
+     "%d a été une année de progrès pour %s. Le chiffre d'affaires a %s de "
+     "%d,%d %% à %s %s millions et le résultat net a atteint %s %s "
+     "millions.",
+     "progressé", "reculé", "Veuillez agréer nos salutations distinguées.",
+     "Président-directeur général",
+     "Le chiffre d'affaires du trimestre s'élève à %s %s, contre %s %s au "
+     "même trimestre de l'exercice précédent. Le résultat net du trimestre "
+     "atteint %s %s.",
+     "Effectifs à la clôture", "Résultat par action"},
+    {"Jaarverslag", "Kwartaalbericht", "Over het boekjaar eindigend op %s",
+     "Over het kwartaal eindigend op %s (niet gecontroleerd)", "Inhoud",
+     "Kerncijfers", "Brief aan de aandeelhouders", "Geachte aandeelhouders,",
+     "Bestuursverslag", "Toelichting op de geconsolideerde jaarrekening",
+     "Geconsolideerde winst-en-verliesrekening", "Geconsolideerde balans",
+     "Boekjaar eindigend op %s (in %s)", "Per %s (in %s)",
+     "Nettowinst over het boekjaar", "Nettowinst over de periode",
+     {"Netto-omzet", "Brutowinst", "Bedrijfsresultaat", "Nettowinst",
+      "Totaal activa"},
+     "%d was een jaar van vooruitgang voor %s. De omzet is %s met %d,%d%% "
+     "tot %s %s miljoen en de nettowinst bedroeg %s %s miljoen.",
+     "gestegen", "gedaald", "Met vriendelijke groet,",
+     "Voorzitter van de raad van bestuur",
+     "De netto-omzet over het kwartaal bedroeg %s %s, tegenover %s %s in "
+     "hetzelfde kwartaal vorig jaar. De nettowinst over het kwartaal "
+     "bedroeg %s %s.",
+     "Medewerkers ultimo jaar", "Winst per aandeel"},
+    {"Informe anual", "Informe trimestral", "Ejercicio terminado el %s",
+     "Trimestre terminado el %s (no auditado)", "Índice", "Principales "
+     "magnitudes", "Carta a los accionistas", "Estimados accionistas:",
+     "Informe de gestión", "Memoria consolidada",
+     "Cuenta de resultados consolidada", "Balance consolidado",
+     "Ejercicio terminado el %s (en %s)", "A %s (en %s)",
+     "Resultado neto del ejercicio", "Resultado neto del periodo",
+     {"Ingresos", "Margen bruto", "Resultado de explotación",
+      "Resultado neto", "Total activo"},
+     "%d fue un año de avances para %s. Los ingresos %s un %d,%d %% hasta "
+     "%s %s millones y el resultado neto alcanzó %s %s millones.",
+     "aumentaron", "disminuyeron", "Atentamente,",
+     "Consejero delegado",
+     "Los ingresos del trimestre ascendieron a %s %s, frente a %s %s en el "
+     "mismo trimestre del ejercicio anterior. El resultado neto del "
+     "trimestre fue de %s %s.",
+     "Empleados al cierre", "Beneficio por acción"}};
+
+/* The rows of the statements, per language (see struct fsline). */
+static const l5 income_labels[12] = {
+    L5("Revenue", "Umsatzerlöse", "Chiffre d'affaires", "Netto-omzet",
+       "Ingresos"),
+    L5("Cost of sales", "Umsatzkosten", "Coût des ventes", "Kostprijs van "
+       "de omzet", "Coste de las ventas"),
+    L5("Gross profit", "Bruttoergebnis vom Umsatz", "Marge brute",
+       "Brutowinst", "Margen bruto"),
+    L5("Selling and distribution expenses", "Vertriebskosten",
+       "Frais commerciaux", "Verkoopkosten", "Gastos de distribución"),
+    L5("Administrative expenses", "Verwaltungskosten",
+       "Frais administratifs", "Algemene beheerskosten",
+       "Gastos de administración"),
+    L5("Other operating income", "Sonstige betriebliche Erträge",
+       "Autres produits opérationnels", "Overige bedrijfsopbrengsten",
+       "Otros ingresos de explotación"),
+    L5("Operating profit", "Betriebsergebnis", "Résultat opérationnel",
+       "Bedrijfsresultaat", "Resultado de explotación"),
+    L5("Finance income", "Finanzerträge", "Produits financiers",
+       "Financiële baten", "Ingresos financieros"),
+    L5("Finance costs", "Finanzaufwendungen", "Charges financières",
+       "Financiële lasten", "Gastos financieros"),
+    L5("Profit before tax", "Ergebnis vor Steuern", "Résultat avant impôt",
+       "Resultaat voor belastingen", "Resultado antes de impuestos"),
+    L5("Income tax expense", "Ertragsteuern", "Impôt sur le résultat",
+       "Winstbelasting", "Impuesto sobre beneficios"),
+    L5("Net income", "Konzernjahresüberschuss", "Résultat net", "Nettowinst",
+       "Resultado neto")};
+static const l5 balance_labels[27] = {
+    L5("ASSETS", "AKTIVA", "ACTIF", "ACTIVA", "ACTIVO"),
+    L5("Non-current assets", "Langfristige Vermögenswerte",
+       "Actifs non courants", "Vaste activa", "Activo no corriente"),
+    L5("Property, plant and equipment", "Sachanlagen",
+       "Immobilisations corporelles", "Materiële vaste activa",
+       "Inmovilizado material"),
+    L5("Intangible assets", "Immaterielle Vermögenswerte",
+       "Immobilisations incorporelles", "Immateriële vaste activa",
+       "Inmovilizado intangible"),
+    L5("Goodwill", "Geschäfts- oder Firmenwert", "Écart d'acquisition",
+       "Goodwill", "Fondo de comercio"),
+    L5("Total non-current assets", "Summe langfristige Vermögenswerte",
+       "Total actifs non courants", "Totaal vaste activa",
+       "Total activo no corriente"),
+    L5("Current assets", "Kurzfristige Vermögenswerte", "Actifs courants",
+       "Vlottende activa", "Activo corriente"),
+    L5("Inventories", "Vorräte", "Stocks", "Voorraden", "Existencias"),
+    L5("Trade and other receivables", "Forderungen aus Lieferungen und "
+       "Leistungen", "Créances clients", "Handelsvorderingen",
+       "Deudores comerciales"),
+    L5("Cash and cash equivalents", "Zahlungsmittel",
+       "Trésorerie et équivalents", "Liquide middelen",
+       "Efectivo y equivalentes"),
+    L5("Total current assets", "Summe kurzfristige Vermögenswerte",
+       "Total actifs courants", "Totaal vlottende activa",
+       "Total activo corriente"),
+    L5("Total assets", "Bilanzsumme", "Total de l'actif", "Totaal activa",
+       "Total activo"),
+    L5("EQUITY AND LIABILITIES", "PASSIVA", "PASSIF", "PASSIVA",
+       "PATRIMONIO NETO Y PASIVO"),
+    L5("Share capital", "Gezeichnetes Kapital", "Capital social",
+       "Aandelenkapitaal", "Capital social"),
+    L5("Retained earnings", "Gewinnrücklagen", "Réserves",
+       "Overige reserves", "Reservas"),
+    L5("Total equity", "Summe Eigenkapital", "Total capitaux propres",
+       "Totaal eigen vermogen", "Total patrimonio neto"),
+    L5("Non-current liabilities", "Langfristige Schulden",
+       "Passifs non courants", "Langlopende schulden",
+       "Pasivo no corriente"),
+    L5("Borrowings", "Finanzverbindlichkeiten", "Emprunts", "Leningen",
+       "Deudas financieras"),
+    L5("Lease liabilities", "Leasingverbindlichkeiten", "Dettes locatives",
+       "Leaseverplichtingen", "Pasivos por arrendamiento"),
+    L5("Total non-current liabilities", "Summe langfristige Schulden",
+       "Total passifs non courants", "Totaal langlopende schulden",
+       "Total pasivo no corriente"),
+    L5("Current liabilities", "Kurzfristige Schulden", "Passifs courants",
+       "Kortlopende schulden", "Pasivo corriente"),
+    L5("Trade and other payables", "Verbindlichkeiten aus Lieferungen und "
+       "Leistungen", "Dettes fournisseurs", "Handelscrediteuren",
+       "Acreedores comerciales"),
+    L5("Current tax liabilities", "Steuerschulden", "Dettes d'impôt",
+       "Belastingschulden", "Pasivos por impuestos"),
+    L5("Short-term borrowings", "Kurzfristige Finanzschulden",
+       "Emprunts à court terme", "Kortlopende leningen",
+       "Deudas a corto plazo"),
+    L5("Total current liabilities", "Summe kurzfristige Schulden",
+       "Total passifs courants", "Totaal kortlopende schulden",
+       "Total pasivo corriente"),
+    L5("Total liabilities", "Summe Schulden", "Total des passifs",
+       "Totaal schulden", "Total pasivo"),
+    L5("Total equity and liabilities", "Bilanzsumme",
+       "Total du passif", "Totaal passiva",
+       "Total patrimonio neto y pasivo")};
+
+/* Contracts. */
+struct contract_text {
+        const char *titles[3];
+        const char *intro_fmt; /* title, date */
+        const char *party_fmt; /* n, name, street, city, role, end */
+        const char *and_end, *client, *provider, *parties, *recitals,
+            *whereas_fmt, *services, *services_fmt, *term, *term_fmt, *fees,
+            *fees_fmt, *law_head, *entire, *entire_text, *witness, *behalf,
+            *by, *name, *title_l, *date_l;
+};
+
+static const struct contract_text contract_text[LANG_COUNT] = {
+    {{"Services Agreement", "Master Services Agreement",
+      "Consulting Services Agreement"},
+     "This %s (the \"Agreement\") is entered into as of %s (the "
+     "\"Effective Date\") by and between:",
+     "(%d) %s, with its registered office at %s, %s (the \"%s\")%s",
+     "; and", "Client", "Provider",
+     "The Client and the Provider are each a \"Party\" and together the "
+     "\"Parties\".",
+     "Recitals",
+     "WHEREAS, the Client wishes to engage the Provider to provide "
+     "services, and the Provider has the expertise to provide such "
+     "services; NOW, THEREFORE, the Parties agree as follows:",
+     "1. Services",
+     "The Provider shall provide the services described in Schedule 1 "
+     "(the \"Services\") with due skill, care and diligence.",
+     "2. Term",
+     "This Agreement commences on the Effective Date and continues for an "
+     "initial term of %d months.",
+     "3. Fees and Payment Terms",
+     "The Client shall pay the Provider a monthly fee of %s, exclusive of "
+     "VAT. Each invoice is payable within %d days of receipt.",
+     "Governing Law and Jurisdiction", "Entire Agreement",
+     "This Agreement constitutes the entire agreement between the Parties "
+     "and supersedes all prior agreements and understandings.",
+     "IN WITNESS WHEREOF, the Parties have executed this Agreement as of "
+     "the Effective Date.",
+     "For and on behalf of", "By:", "Name:", "Title:", "Date:"},
+    {{"Dienstleistungsvertrag", "Rahmenvertrag über Dienstleistungen",
+      "Beratungsvertrag"},
+     "Dieser %s (der \"Vertrag\") wird mit Wirkung zum %s (das "
+     "\"Inkrafttreten\") geschlossen zwischen:",
+     "(%d) %s, mit Sitz in %s, %s (nachfolgend \"%s\")%s",
+     " und", "Auftraggeber", "Auftragnehmer",
+     "Auftraggeber und Auftragnehmer werden einzeln \"Partei\" und "
+     "gemeinsam \"Parteien\" genannt.",
+     "Präambel",
+     "Der Auftraggeber beabsichtigt, den Auftragnehmer mit Leistungen zu "
+     "beauftragen. Die Parteien vereinbaren daher Folgendes:",
+     "§ 1 Leistungen",
+     "Der Auftragnehmer erbringt die in Anlage 1 beschriebenen Leistungen "
+     "mit der Sorgfalt eines ordentlichen Kaufmanns.",
+     "§ 2 Laufzeit",
+     "Der Vertrag beginnt mit dem Inkrafttreten und läuft zunächst %d "
+     "Monate.",
+     "§ 3 Vergütung",
+     "Der Auftraggeber zahlt eine monatliche Vergütung von %s zuzüglich "
+     "Umsatzsteuer. Rechnungen sind innerhalb von %d Tagen zahlbar.",
+     "Anwendbares Recht und Gerichtsstand", "Schlussbestimmungen",
+     "Dieser Vertrag enthält sämtliche Vereinbarungen der Parteien. "
+     "Änderungen bedürfen der Schriftform.",
+     "Zum Zeichen ihres Einverständnisses unterzeichnen die Parteien diesen "
+     "Vertrag.",
+     "Für", "Unterschrift:", "Name:", "Funktion:", "Datum:"},
+    {{"Contrat de prestation de services", "Contrat-cadre de services",
+      "Contrat de conseil"},
+     "Le présent %s (le \"Contrat\") est conclu à compter du %s (la \"Date "
+     "d'effet\") entre les soussignés :",
+     "(%d) %s, dont le siège social est situé %s, %s (ci-après le \"%s\")%s",
+     " et", "Client", "Prestataire",
+     "Le Client et le Prestataire sont ci-après dénommés ensemble les "
+     "\"Parties\".",
+     "Préambule",
+     "Le Client souhaite confier au Prestataire la réalisation de "
+     "prestations. Il a été convenu ce qui suit :",
+     "Article 1 - Objet",
+     "Le Prestataire s'engage à réaliser les prestations décrites en "
+     "annexe 1 avec tout le soin nécessaire.",
+     "Article 2 - Durée",
+     "Le Contrat prend effet à la Date d'effet pour une durée initiale de %d "
+     "mois.",
+     "Article 3 - Prix et paiement",
+     "Le Client verse au Prestataire une redevance mensuelle de %s hors "
+     "taxes. Les factures sont payables à %d jours.",
+     "Droit applicable et juridiction", "Intégralité du contrat",
+     "Le présent Contrat exprime l'intégralité de l'accord des Parties.",
+     "Fait en deux exemplaires originaux.",
+     "Pour", "Signature :", "Nom :", "Qualité :", "Date :"},
+    {{"Dienstverleningsovereenkomst", "Raamovereenkomst dienstverlening",
+      "Adviesovereenkomst"},
+     "Deze %s (de \"Overeenkomst\") wordt aangegaan met ingang van %s (de "
+     "\"Ingangsdatum\") tussen:",
+     "(%d) %s, gevestigd te %s, %s (hierna: \"%s\")%s",
+     " en", "Opdrachtgever", "Opdrachtnemer",
+     "Opdrachtgever en Opdrachtnemer worden gezamenlijk de \"Partijen\" "
+     "genoemd.",
+     "Overwegingen",
+     "Opdrachtgever wenst Opdrachtnemer opdracht te geven tot het verlenen "
+     "van diensten. Partijen komen het volgende overeen:",
+     "Artikel 1 Diensten",
+     "Opdrachtnemer verleent de in bijlage 1 omschreven diensten naar "
+     "beste kunnen.",
+     "Artikel 2 Looptijd",
+     "De Overeenkomst gaat in op de Ingangsdatum en heeft een looptijd van "
+     "%d maanden.",
+     "Artikel 3 Vergoeding",
+     "Opdrachtgever betaalt een maandelijkse vergoeding van %s exclusief "
+     "BTW. Facturen worden binnen %d dagen betaald.",
+     "Toepasselijk recht en bevoegde rechter", "Volledige overeenkomst",
+     "Deze Overeenkomst bevat alle afspraken tussen Partijen.",
+     "Aldus overeengekomen en in tweevoud ondertekend.",
+     "Namens", "Handtekening:", "Naam:", "Functie:", "Datum:"},
+    {{"Contrato de prestación de servicios", "Contrato marco de servicios",
+      "Contrato de consultoría"},
+     "El presente %s (el \"Contrato\") se celebra con efectos desde el %s "
+     "(la \"Fecha de entrada en vigor\") entre:",
+     "(%d) %s, con domicilio social en %s, %s (en lo sucesivo, el \"%s\")%s",
+     " y", "Cliente", "Proveedor",
+     "El Cliente y el Proveedor se denominarán conjuntamente las "
+     "\"Partes\".",
+     "Exponen",
+     "Que el Cliente desea contratar los servicios del Proveedor. Las "
+     "Partes acuerdan lo siguiente:",
+     "Cláusula 1. Objeto",
+     "El Proveedor prestará los servicios descritos en el anexo 1 con la "
+     "debida diligencia.",
+     "Cláusula 2. Duración",
+     "El Contrato entra en vigor en la Fecha de entrada en vigor por un "
+     "plazo inicial de %d meses.",
+     "Cláusula 3. Precio y pago",
+     "El Cliente abonará al Proveedor una cuota mensual de %s más IVA. Las "
+     "facturas se pagarán en un plazo de %d días.",
+     "Legislación aplicable y jurisdicción", "Acuerdo íntegro",
+     "El presente Contrato constituye el acuerdo íntegro entre las Partes.",
+     "Y en prueba de conformidad, las Partes firman el presente Contrato.",
+     "Por", "Firma:", "Nombre:", "Cargo:", "Fecha:"}};
+
+/* The other documents: look-alikes of the classes above. */
+struct other_text {
+        const char *po, *po_no, *delivery, *dn_no, *quote, *quote_no,
+            *valid_fmt, *total, *date, *subject, *regards, *qty, *desc,
+            *price, *amount, *minutes, *present, *agenda;
+        const char *letter_subjects[3];
+};
+
+static const struct other_text other_text[LANG_COUNT] = {
+    {"PURCHASE ORDER", "PO Number", "DELIVERY NOTE", "Delivery note no.",
+     "QUOTATION", "Quotation no.", "This offer is valid until %s.",
+     "Total", "Date", "Subject:", "Kind regards,", "Qty", "Description",
+     "Unit price", "Amount", "Minutes of the meeting", "Present:",
+     "Agenda",
+     {"Change of our bank details", "Your enquiry of last week",
+      "Annual price adjustment"}},
+    {"BESTELLUNG", "Bestellnummer", "LIEFERSCHEIN", "Lieferschein-Nr.",
+     "ANGEBOT", "Angebotsnummer", "Dieses Angebot gilt bis zum %s.",
+     "Gesamtsumme", "Datum", "Betreff:", "Mit freundlichen Grüßen", "Menge",
+     "Bezeichnung", "Einzelpreis", "Betrag", "Protokoll der Sitzung",
+     "Anwesend:", "Tagesordnung",
+     {"Änderung unserer Bankverbindung", "Ihre Anfrage vom letzten Monat",
+      "Jährliche Preisanpassung"}},
+    {"BON DE COMMANDE", "N° de commande", "BON DE LIVRAISON",
+     "Bon de livraison n°", "DEVIS", "Devis n°",
+     "Cette offre est valable jusqu'au %s.", "Total", "Date", "Objet :",
+     "Cordialement,", "Qté", "Désignation", "Prix unitaire", "Montant",
+     "Compte rendu de réunion", "Présents :", "Ordre du jour",
+     {"Changement de nos coordonnées bancaires", "Votre demande récente",
+      "Révision annuelle des tarifs"}},
+    {"INKOOPORDER", "Ordernummer", "PAKBON", "Pakbonnummer", "OFFERTE",
+     "Offertenummer", "Deze offerte is geldig tot %s.", "Totaal", "Datum",
+     "Betreft:", "Met vriendelijke groet,", "Aantal", "Omschrijving",
+     "Prijs", "Bedrag", "Notulen van de vergadering", "Aanwezig:",
+     "Agenda",
+     {"Wijziging van onze bankgegevens", "Uw aanvraag van vorige week",
+      "Jaarlijkse prijsaanpassing"}},
+    {"PEDIDO", "N.º de pedido", "ALBARÁN", "Albarán n.º", "PRESUPUESTO",
+     "Presupuesto n.º", "Esta oferta es válida hasta el %s.", "Total",
+     "Fecha", "Asunto:", "Atentamente,", "Cant.", "Descripción",
+     "Precio", "Importe", "Acta de la reunión", "Asistentes:",
+     "Orden del día",
+     {"Cambio de nuestros datos bancarios", "Su consulta reciente",
+      "Actualización anual de precios"}}};
+
+/* Words of one class in documents of another, as real ones have them:
+ * an invoice for services under an agreement, a receipt that offers an
+ * invoice, a statement's debits that name invoices, a letter about one. */
+static const char *const x_inv_contract[LANG_COUNT] = {
+    "Services provided under our agreement of %s.",
+    "Leistungen gemäß Vertrag vom %s.",
+    "Prestations réalisées selon le contrat du %s.",
+    "Diensten geleverd volgens de overeenkomst van %s.",
+    "Servicios prestados según el contrato de %s."};
+static const char *const x_rcpt_invoice[LANG_COUNT] = {
+    "Invoice available on request", "Rechnung auf Anfrage",
+    "Facture sur demande", "Factuur op aanvraag", "Factura a petición"};
+static const char *const x_bank_invoice[LANG_COUNT] = {
+    "Invoice", "Rechnung", "Facture", "Factuur", "Factura"};
+static const char *const x_letter_invoice[LANG_COUNT] = {
+    "Regarding your invoice of last month, we confirm that the amount has "
+    "been paid.",
+    "Bezüglich Ihrer Rechnung vom letzten Monat bestätigen wir, dass der "
+    "Betrag überwiesen wurde.",
+    "Concernant votre facture du mois dernier, nous confirmons que le "
+    "montant a été réglé.",
+    "Met betrekking tot uw factuur van vorige maand bevestigen wij dat het "
+    "bedrag is betaald.",
+    "En relación con su factura del mes pasado, confirmamos que el importe "
+    "ha sido abonado."};
+
+/* A paragraph of a letter: what businesses write to each other. */
+static const char *const letter_body[LANG_COUNT][4] = {
+    {"We would like to inform you that our company will move to new "
+     "premises at the beginning of next quarter.",
+     "Our service team remains available to answer any questions you may "
+     "have about this change.",
+     "Please update your records accordingly and forward this letter to "
+     "the relevant department.",
+     "We thank you for your continued cooperation and look forward to "
+     "working with you."},
+    {"Wir möchten Sie darüber informieren, dass unser Unternehmen zu "
+     "Beginn des nächsten Quartals in neue Räumlichkeiten umzieht.",
+     "Unser Serviceteam steht Ihnen für Fragen zu dieser Änderung gerne "
+     "zur Verfügung.",
+     "Bitte aktualisieren Sie Ihre Unterlagen und leiten Sie dieses "
+     "Schreiben an die zuständige Abteilung weiter.",
+     "Wir danken Ihnen für die gute Zusammenarbeit und freuen uns auf die "
+     "weitere Zusammenarbeit."},
+    {"Nous vous informons que notre société déménagera dans de nouveaux "
+     "locaux au début du prochain trimestre.",
+     "Notre équipe reste à votre disposition pour répondre à toutes vos "
+     "questions concernant ce changement.",
+     "Nous vous remercions de bien vouloir mettre à jour vos fichiers et de "
+     "transmettre ce courrier au service concerné.",
+     "Nous vous remercions de votre confiance et restons à votre "
+     "disposition."},
+    {"Graag informeren wij u dat ons bedrijf aan het begin van het "
+     "volgende kwartaal naar een nieuw pand verhuist.",
+     "Ons serviceteam blijft beschikbaar voor al uw vragen over deze "
+     "wijziging.",
+     "Wij verzoeken u uw administratie aan te passen en deze brief door te "
+     "sturen naar de juiste afdeling.",
+     "Wij danken u voor de prettige samenwerking en zien uit naar de "
+     "verdere samenwerking."},
+    {"Les informamos de que nuestra empresa se trasladará a nuevas "
+     "oficinas a comienzos del próximo trimestre.",
+     "Nuestro equipo de atención sigue a su disposición para resolver "
+     "cualquier duda sobre este cambio.",
+     "Les rogamos que actualicen sus datos y remitan esta carta al "
+     "departamento correspondiente.",
+     "Les agradecemos su colaboración y quedamos a su disposición."}};
+/* ---- invoice ---- */
 
 struct item {
         const char *desc;
         int qty;
         long long unit, amount; /* cents */
 };
+
+/* An invoice number the way one of many accounting systems writes it. */
+static void make_invoice_number(struct rng *r, const struct locale *lc,
+                                int year, char *buf, size_t n)
+{
+        static const char *const pre[LANG_COUNT][3] = {
+            {"INV", "IN", "SI"}, {"RE", "R", "RG"}, {"F", "FA", "FAC"},
+            {"F", "FN", "VF"},   {"FV", "F", "FAC"}};
+        const char *p = pre[lc->lang][rng_int(r, 0, 2)];
+        int seq = rng_int(r, 1, 29999);
+
+        switch (rng_int(r, 0, 6)) {
+        case 0:
+                bprintf(buf, n, "%s-%d-%04d", p, year, seq % 10000);
+                break;
+        case 1:
+                bprintf(buf, n, "%d%06d", year, seq);
+                break;
+        case 2:
+                bprintf(buf, n, "%d/%04d", year, seq % 10000);
+                break;
+        case 3:
+                bprintf(buf, n, "%s%08d", p, rng_int(r, 10000000, 99999999));
+                break;
+        case 4:
+                bprintf(buf, n, "%d", rng_int(r, 10000, 9999999));
+                break;
+        case 5:
+                bprintf(buf, n, "%s-%02d-%05d", p, year % 100, seq);
+                break;
+        default:
+                bprintf(buf, n, "%s%d-%03d", p, year, seq % 1000);
+                break;
+        }
+}
+
+/* The vendor's line in small print: "Name - Street - City". */
+static void sender_line(struct rng *r, const struct party *v, char *buf,
+                        size_t n)
+{
+        static const char *const sep[] = {" - ", " · ", " | ", ", "};
+        const char *s = PICK(r, sep);
+
+        bprintf(buf, n, "%s%s%s%s%s", v->name, s, v->street, s, v->city);
+}
+
+/* The legal footer: name, address, register, VAT id, bank. */
+static void invoice_footer(struct job *j, const struct inv_text *tx,
+                           const struct party *v, const char *bank_line,
+                           double x0, double R, enum font base)
+{
+        struct doc *d = &j->doc;
+        char line[400];
+
+        d->y = d->h - d->bottom - 34;
+        doc_rule(d, x0, R, d->y, 0.4);
+        doc_font(d, base, 7);
+        bprintf(line, sizeof(line), "%s - %s, %s - %s - www.%s", v->name,
+                v->street, v->city, v->reg, v->domain);
+        doc_put_fit(d, x0, d->y + 12, AL_LEFT, line, R - x0);
+        bprintf(line, sizeof(line), "%s: %s - %s: %s", tx->bank, bank_line,
+                tx->vat_id, v->vat);
+        doc_put_fit(d, x0, d->y + 22, AL_LEFT, line, R - x0);
+}
 
 static int gen_invoice(struct job *j)
 {
@@ -1490,31 +2964,41 @@ static int gen_invoice(struct job *j)
                                                {NULL, 0.18, 1}};
         struct rng *r = &j->rng;
         const struct locale *lc = job_locale(j, 1);
-        const struct inv_text *tx = lc->german ? &inv_de : &inv_en;
+        const struct inv_text *tx = &inv_text[lc->lang];
         struct doc *d = &j->doc;
         struct party v, c;
+        struct money m;
         struct item items[DOCGEN_MAX_ITEMS];
         struct col cols[5];
         struct table t;
-        char number[32], issue_s[32], due_s[32], custno[16], terms_s[64];
-        char rate[16], tax_label[48], bank_line[160], iban[40], bic[16];
-        char sub_s[48], tax_s[48], total_s[48], cells[3][48], pos[8],
-            pos_line[320];
-        const char *meta_k[5], *meta_v[5];
-        int layout = j->variant >= 0 ? j->variant % 3 : rng_int(r, 0, 2);
-        int year = j->year ? j->year : rng_int(r, 2022, 2024);
-        int terms = PICK(r, terms_days), nitems, i;
+        enum datefmt df = job_datefmt(j, lc);
+        char number[40], issue_s[48], due_s[48], custno[24], orderno[24];
+        char order_s[48], deliv_s[48], terms_s[64], rate[16], tax_label[64];
+        char bank_line[160], iban[40], bic[16], sub_s[64], tax_s[64];
+        char total_s[64], cells[3][48], pos[8], line[400], tmp[64], tmp2[64];
+        const char *meta_k[8], *meta_v[8];
+        int layout = j->variant >= 0 ? j->variant % 5 : rng_int(r, 0, 4);
+        int year = j->year ? j->year : rng_int(r, 2021, 2025);
+        int terms = PICK(r, terms_days), nitems, i, nmeta = 0, due_shown = 0;
+        int ncomma = lc->num == NUM_COMMA || lc->num == NUM_SPACE;
         long long subtotal = 0, tax, total;
         double L, R, x0;
         enum font base = layout == 2 ? F_MONO : F_SANS;
         struct date issue = date_random(r, year), due = date_add(issue, terms);
+        struct date ordered = date_add(issue, -rng_int(r, 1, 25));
+        struct date delivered = date_add(issue, -rng_int(r, 0, 6));
+        const char *title = tx->title[rng_int(r, 0, 2)];
+        const char *total_lab = tx->total[rng_int(r, 0, 4)];
 
+        j->upper = rng_chance(r, 20);
+        j->colon = rng_chance(r, 55);
+        job_money(j, lc, &m);
         make_party(r, lc, &v, 1);
-        make_party(r, lc, &c, rng_chance(r, 85));
-        nitems = j->pages > 1 ? rng_int(r, 40, 50) : rng_int(r, 2, 9);
+        make_party(r, lc, &c, rng_chance(r, 80));
+        nitems = j->pages > 1 ? rng_int(r, 40, 50) : rng_int(r, 1, 9);
         for (i = 0; i < nitems; i++) {
                 const struct product *p = &PICK(r, products);
-                items[i].desc = lc->german ? p->de : p->en;
+                items[i].desc = p->name[lc->lang];
                 items[i].qty = rng_int(r, 1, p->maxqty);
                 items[i].unit = rng_ll(r, p->lo, p->hi) * 100 +
                                 (rng_chance(r, 50) ? 0 : rng_int(r, 0, 99));
@@ -1523,22 +3007,20 @@ static int gen_invoice(struct job *j)
         }
         tax = (subtotal * lc->tax_bp + 5000) / 10000;
         total = subtotal + tax;
-        bprintf(number, sizeof(number), "%s-%d-%04d", lc->german ? "RE" : "INV",
-                year, rng_int(r, 1, 2999));
-        fmt_date(issue_s, sizeof(issue_s), issue, lc->short_date);
-        fmt_date(due_s, sizeof(due_s), due, lc->short_date);
-        bprintf(custno, sizeof(custno), "C-%05d", rng_int(r, 10000, 99999));
-        if (lc->german)
-                bprintf(terms_s, sizeof(terms_s), "%d Tage netto", terms);
-        else
-                bprintf(terms_s, sizeof(terms_s), "Net %d days", terms);
-        fmt_rate(rate, sizeof(rate), lc->tax_bp, lc->german);
-        if (lc->german)
-                bprintf(tax_label, sizeof(tax_label), "USt. %s %%", rate);
-        else if (lc->id == LOC_US)
-                bprintf(tax_label, sizeof(tax_label), "Sales tax (%s%%)", rate);
-        else
-                bprintf(tax_label, sizeof(tax_label), "VAT %s%%", rate);
+        make_invoice_number(r, lc, year, number, sizeof(number));
+        fmt_date_l(issue_s, sizeof(issue_s), issue, df, lc->lang);
+        fmt_date_l(due_s, sizeof(due_s), due, df, lc->lang);
+        fmt_date_l(order_s, sizeof(order_s), ordered, df, lc->lang);
+        fmt_date_l(deliv_s, sizeof(deliv_s), delivered, df, lc->lang);
+        bprintf(custno, sizeof(custno), "%s%05d", rng_chance(r, 50) ? "C-" : "",
+                rng_int(r, 10000, 99999));
+        bprintf(orderno, sizeof(orderno), "%s%d", rng_chance(r, 50) ? "PO-" : "",
+                rng_int(r, 100000, 999999));
+        bprintf(tmp, sizeof(tmp), "%d", terms);
+        tfill(terms_s, sizeof(terms_s), tx->terms_fmt, tmp, NULL);
+        fmt_rate(rate, sizeof(rate), lc->tax_bp, ncomma);
+        tfill(tax_label, sizeof(tax_label), tx->tax_fmt[rng_int(r, 0, 1)],
+              rate, NULL);
         if (lc->id == LOC_US) {
                 bprintf(bank_line, sizeof(bank_line),
                         "First Meridian Bank - ABA routing %09d - "
@@ -1552,43 +3034,91 @@ static int gen_invoice(struct job *j)
                 bprintf(bank_line, sizeof(bank_line), "IBAN %s - BIC %s",
                         spaced, bic);
         }
-        fmt_money(sub_s, sizeof(sub_s), subtotal, lc->german);
-        fmt_money(tax_s, sizeof(tax_s), tax, lc->german);
-        fmt_cur(total_s, sizeof(total_s), total, lc);
+        fmt_money_f(sub_s, sizeof(sub_s), subtotal, m.num);
+        fmt_money_f(tax_s, sizeof(tax_s), tax, m.num);
+        money_fmt(total_s, sizeof(total_s), total, &m);
+
+        /* The label block: number and date always, the rest now and then,
+         * in the order of this accounting system. */
+        meta_k[nmeta] = job_label(j, tx->number[rng_int(r, 0, 3)]);
+        meta_v[nmeta++] = number;
+        meta_k[nmeta] = job_label(j, tx->date[rng_int(r, 0, 3)]);
+        meta_v[nmeta++] = issue_s;
+        if (rng_chance(r, 45)) {
+                meta_k[nmeta] = job_label(j, tx->custno[rng_int(r, 0, 1)]);
+                meta_v[nmeta++] = custno;
+        }
+        if (rng_chance(r, 30)) {
+                meta_k[nmeta] = job_label(j, tx->orderno[rng_int(r, 0, 1)]);
+                meta_v[nmeta++] = orderno;
+        }
+        if (rng_chance(r, 25)) {
+                meta_k[nmeta] = job_label(j, tx->orderdate[rng_int(r, 0, 1)]);
+                meta_v[nmeta++] = order_s;
+        }
+        if (rng_chance(r, 25)) {
+                meta_k[nmeta] = job_label(j, tx->delivery[rng_int(r, 0, 1)]);
+                meta_v[nmeta++] = deliv_s;
+        }
+        if (rng_chance(r, 55)) {
+                meta_k[nmeta] = job_label(j, tx->due[rng_int(r, 0, 2)]);
+                meta_v[nmeta++] = due_s;
+                due_shown = 1;
+        }
+        if (layout != 3 && rng_chance(r, 40)) {
+                meta_k[nmeta] = job_label(j, tx->terms);
+                meta_v[nmeta++] = terms_s;
+                due_shown = 1; /* the terms give it */
+        }
+        /* Shuffle all but the first (the number or, half the time, the
+         * date goes first). */
+        if (rng_chance(r, 50)) {
+                const char *k = meta_k[0], *x = meta_v[0];
+                meta_k[0] = meta_k[1], meta_v[0] = meta_v[1];
+                meta_k[1] = k, meta_v[1] = x;
+        }
+        for (i = nmeta - 1; i > 1; i--) {
+                int k = rng_int(r, 1, i);
+                const char *a = meta_k[i], *b = meta_v[i];
+                meta_k[i] = meta_k[k], meta_v[i] = meta_v[k];
+                meta_k[k] = a, meta_v[k] = b;
+        }
 
         if (job_open(j, lc->page_w, lc->page_h, issue, number) < 0)
                 return -1;
         L = d->left;
         R = d->w - d->right;
-        meta_k[0] = tx->number, meta_v[0] = number;
-        meta_k[1] = tx->date, meta_v[1] = issue_s;
-        meta_k[2] = tx->due, meta_v[2] = due_s;
-        meta_k[3] = tx->custno, meta_v[3] = custno;
-        meta_k[4] = tx->terms, meta_v[4] = terms_s;
         {
                 const char *vaddr[4] = {v.street, v.city, v.phone, v.vat};
                 const char *caddr[3] = {c.name, c.street, c.city};
+                const char *bill = job_label(j, tx->bill_to[rng_int(r, 0, 2)]);
                 double ytop;
 
+                if (rng_chance(r, 15)) {
+                        doc_font(d, F_SANS_B, 9);
+                        doc_gray(d, 0.5);
+                        doc_put(d, R, d->top - 22, AL_RIGHT, tx->copy);
+                        doc_gray(d, 0);
+                }
                 if (layout == 0) { /* classic: letterhead, two blocks */
                         doc_font(d, F_SERIF_B, 18);
                         doc_accent(d);
                         doc_put(d, L, d->y + 18, AL_LEFT, v.name);
                         doc_font(d, F_SANS_B, 22);
-                        doc_put(d, R, d->y + 18, AL_RIGHT, tx->title);
+                        doc_put(d, R, d->y + 18, AL_RIGHT, title);
                         doc_gray(d, 0);
                         d->y += 30;
                         doc_font(d, F_SANS, 9);
                         doc_lines(d, L, vaddr, 4, 12);
                         d->y = 170;
                         doc_font(d, F_SANS_B, 9);
-                        doc_put(d, L, d->y + 9, AL_LEFT, tx->bill_to);
+                        doc_put(d, L, d->y + 9, AL_LEFT, bill);
                         d->y += 14;
                         doc_font(d, F_SANS, 10);
                         doc_lines(d, L, caddr, 3, 13);
                         d->y = 170;
-                        doc_kv(d, R - 215, meta_k, meta_v, 5, F_SANS, 9);
-                        d->y = 275;
+                        doc_kv(d, R - 235, meta_k, meta_v, nmeta, F_SANS, 9);
+                        d->y = d->y > 260 ? d->y + 14 : 275;
                         x0 = L;
                 } else if (layout == 1) { /* modern: grey band on the left */
                         doc_gray(d, 0.93);
@@ -1603,7 +3133,7 @@ static int gen_invoice(struct job *j)
                         doc_lines(d, 24, vaddr, 4, 11);
                         d->y += 24;
                         doc_font(d, F_SANS_B, 8);
-                        doc_put(d, 24, d->y + 8, AL_LEFT, tx->bill_to);
+                        doc_put(d, 24, d->y + 8, AL_LEFT, bill);
                         d->y += 13;
                         doc_font(d, F_SANS, 9);
                         doc_wrap(d, c.name, 24, 136, 12, 1);
@@ -1618,15 +3148,15 @@ static int gen_invoice(struct job *j)
                         d->y = 56;
                         doc_font(d, F_SANS, 28);
                         doc_accent(d);
-                        doc_put(d, x0, d->y + 26, AL_LEFT, "Invoice");
+                        doc_put(d, x0, d->y + 26, AL_LEFT, title);
                         doc_gray(d, 0);
                         d->y += 44;
-                        doc_kv(d, x0, meta_k, meta_v, 5, F_SANS, 9);
+                        doc_kv(d, x0, meta_k, meta_v, nmeta, F_SANS, 9);
                         d->y += 30;
-                } else { /* compact: monospaced, one column */
+                } else if (layout == 2) { /* compact: monospaced */
                         doc_font(d, F_MONO_B, 12);
                         doc_put(d, L, d->y + 12, AL_LEFT, v.name);
-                        doc_put(d, R, d->y + 12, AL_RIGHT, tx->title);
+                        doc_put(d, R, d->y + 12, AL_RIGHT, title);
                         d->y += 18;
                         doc_font(d, F_MONO, 8);
                         doc_putf(d, L, d->y + 8, AL_LEFT, "%s, %s | %s | %s",
@@ -1635,14 +3165,95 @@ static int gen_invoice(struct job *j)
                         doc_rule(d, L, R, d->y, 0.8);
                         d->y += 6;
                         ytop = d->y;
-                        doc_kv(d, L, meta_k, meta_v, 5, F_MONO, 8.5);
+                        doc_kv(d, L, meta_k, meta_v, nmeta, F_MONO, 8.5);
                         d->y = ytop;
                         doc_font(d, F_MONO_B, 8.5);
-                        doc_put(d, L + 290, d->y + 8.5, AL_LEFT, tx->bill_to);
+                        doc_put(d, L + 290, d->y + 8.5, AL_LEFT, bill);
                         d->y += 13;
                         doc_font(d, F_MONO, 8.5);
                         doc_lines(d, L + 290, caddr, 3, 12);
-                        d->y = ytop + 90;
+                        d->y = ytop + 14 * (nmeta > 5 ? nmeta : 5) + 20;
+                        x0 = L;
+                } else if (layout == 3) { /* a row of labels over values */
+                        double cw;
+                        doc_font(d, F_SANS_B, 16);
+                        doc_accent(d);
+                        doc_put(d, L, d->y + 16, AL_LEFT, v.name);
+                        doc_gray(d, 0);
+                        doc_font(d, F_SANS, 8);
+                        doc_putf(d, L, d->y + 30, AL_LEFT, "%s, %s - %s",
+                                 v.street, v.city, v.phone);
+                        d->y = 130;
+                        doc_font(d, F_SANS_B, 8);
+                        doc_put(d, L, d->y + 8, AL_LEFT, bill);
+                        d->y += 12;
+                        doc_font(d, F_SANS, 10);
+                        doc_lines(d, L, caddr, 3, 13);
+                        d->y += 24;
+                        doc_font(d, F_SANS_B, 15);
+                        doc_put(d, L, d->y + 15, AL_LEFT, title);
+                        d->y += 28;
+                        cw = (R - L) / nmeta;
+                        doc_gray(d, 0.9);
+                        doc_fill(d, L, d->y, R - L, 14);
+                        doc_gray(d, 0);
+                        for (i = 0; i < nmeta; i++) {
+                                doc_font(d, F_SANS_B, 7.5);
+                                doc_put_fit(d, L + i * cw + 3, d->y + 10,
+                                            AL_LEFT, meta_k[i], cw - 8);
+                                doc_font(d, F_SANS, 9);
+                                doc_put_fit(d, L + i * cw + 3, d->y + 27,
+                                            AL_LEFT, meta_v[i], cw - 8);
+                        }
+                        d->y += 48;
+                        x0 = L;
+                } else { /* a letter: sender line, window, one sentence */
+                        sender_line(r, &v, line, sizeof(line));
+                        doc_font(d, F_SANS_B, 14);
+                        doc_accent(d);
+                        doc_put(d, R, d->y + 14, AL_RIGHT, v.name);
+                        doc_gray(d, 0);
+                        d->y = 120;
+                        doc_font(d, F_SANS, 6.5);
+                        doc_put_fit(d, L, d->y, AL_LEFT, line, 250);
+                        d->y += 8;
+                        doc_font(d, F_SANS, 10);
+                        doc_lines(d, L, caddr, 3, 13);
+                        d->y = 215;
+                        doc_font(d, F_SANS, 9);
+                        {
+                                char where[96];
+                                const char *city = v.city, *sp;
+
+                                /* "3511 LX Utrecht" is Utrecht: the
+                                 * words after the postcode. */
+                                while (lc->id != LOC_US && lc->id != LOC_GB &&
+                                       (sp = strchr(city, ' ')) &&
+                                       (g_ascii_isdigit(city[0]) ||
+                                        (sp - city == 2 &&
+                                         g_ascii_isupper(city[0]) &&
+                                         g_ascii_isupper(city[1]))))
+                                        city = sp + 1;
+                                bprintf(where, sizeof(where), "%s, %s",
+                                        city, issue_s);
+                                doc_put(d, R, d->y + 9, AL_RIGHT, where);
+                        }
+                        d->y += 26;
+                        tfill(line, sizeof(line), tx->inline_fmt, number,
+                              issue_s, NULL);
+                        doc_font(d, F_SANS_B, 12);
+                        doc_put(d, L, d->y + 12, AL_LEFT, line);
+                        d->y += 18;
+                        if (nmeta > 2) {
+                                doc_kv(d, L, meta_k + 2, meta_v + 2, nmeta - 2,
+                                       F_SANS, 8.5);
+                                d->y += 4;
+                        }
+                        doc_font(d, F_SERIF, 10);
+                        doc_put(d, L, d->y + 10, AL_LEFT, tx->dear);
+                        d->y += 16;
+                        doc_put(d, L, d->y + 10, AL_LEFT, tx->intro);
+                        d->y += 22;
                         x0 = L;
                 }
         }
@@ -1664,17 +3275,18 @@ static int gen_invoice(struct job *j)
                                       cells[2]};
                 bprintf(pos, sizeof(pos), "%d", i + 1);
                 bprintf(cells[0], sizeof(cells[0]), "%d", items[i].qty);
-                fmt_money(cells[1], sizeof(cells[1]), items[i].unit,
-                          lc->german);
-                fmt_money(cells[2], sizeof(cells[2]), items[i].amount,
-                          lc->german);
+                fmt_money_f(cells[1], sizeof(cells[1]), items[i].unit, m.num);
+                fmt_money_f(cells[2], sizeof(cells[2]), items[i].amount,
+                            m.num);
                 table_row(d, &t, row, 0);
         }
         doc_rule(d, x0, R, d->y, 0.6);
         d->y += 6;
-        doc_need(d, 64 + 90);
+        doc_need(d, 64 + 110);
         {
-                const char *lab[3] = {tx->subtotal, tax_label, tx->total};
+                const char *lab[3] = {
+                    job_label(j, tx->subtotal[rng_int(r, 0, 2)]),
+                    job_label(j, tax_label), job_label(j, total_lab)};
                 const char *val[3] = {sub_s, tax_s, total_s};
                 for (i = 0; i < 3; i++) {
                         double sz = i == 2 ? 11 : 9;
@@ -1686,69 +3298,54 @@ static int gen_invoice(struct job *j)
         }
         d->y += 14;
         doc_font(d, base, 8.5);
-        g_string_printf(j->buf,
-                        lc->german ? "%s %s. Zahlbar bis %s ohne Abzug. Bitte "
-                                     "geben Sie %s als Verwendungszweck an."
-                                   : "%s %s. Payment due by %s; please quote "
-                                     "%s with your payment.",
-                        tx->currency, lc->currency, due_s, number);
-        doc_wrap(d, j->buf->str, x0, R - x0, 12, 1);
+        if (rng_chance(r, 70)) {
+                tfill(tmp, sizeof(tmp), tx->cur_note_fmt, m.code, NULL);
+                tfill(line, sizeof(line), tx->pay_fmt, due_s, number, NULL);
+                g_string_printf(j->buf, "%s %s", tmp, line);
+                doc_wrap(d, j->buf->str, x0, R - x0, 12, 1);
+                due_shown = 1;
+        }
+        if (rng_chance(r, 35)) {
+                money_fmt(tmp2, sizeof(tmp2), rng_int(r, 5, 40) * 100, &m);
+                tfill(line, sizeof(line), tx->late_fmt, tmp2, NULL);
+                doc_wrap(d, line, x0, R - x0, 12, 1);
+        }
+        if (rng_chance(r, 25)) {
+                char since[48];
+
+                fmt_date_l(since, sizeof(since), date_add(issue, -200), df,
+                           lc->lang);
+                tfill(line, sizeof(line), x_inv_contract[lc->lang], since,
+                      NULL);
+                doc_wrap(d, line, x0, R - x0, 12, 1);
+        }
         doc_put(d, x0, d->y + 8.5, AL_LEFT, tx->thanks);
         doc_need(d, 40);
-        d->y = d->h - d->bottom - 34;
-        doc_rule(d, x0, R, d->y, 0.4);
-        doc_font(d, base, 7);
-        bprintf(pos_line, sizeof(pos_line),
-                "%s - %s, %s - www.%s - accounts@%s", v.name, v.street, v.city,
-                v.domain, v.domain);
-        doc_put_fit(d, x0, d->y + 12, AL_LEFT, pos_line, R - x0);
-        bprintf(pos_line, sizeof(pos_line), "%s: %s - %s: %s", tx->bank,
-                bank_line, tx->vat_id, v.vat);
-        doc_put_fit(d, x0, d->y + 22, AL_LEFT, pos_line, R - x0);
+        if (layout != 1 || rng_chance(r, 50))
+                invoice_footer(j, tx, &v, bank_line, x0, R, base);
+        if (rng_chance(r, 60)) {
+                char pg[16];
+                doc_font(d, base, 7);
+                bprintf(pg, sizeof(pg), "%d", d->page);
+                tfill(line, sizeof(line), tx->page_fmt, pg, pg, NULL);
+                doc_put(d, R, d->h - 20, AL_RIGHT, line);
+        }
         if (job_close(j) < 0)
                 return -1;
 
-        j->truth.language = lc->german ? "de" : "en";
         truth_str(&j->truth, "invoice_number", number);
         truth_date(&j->truth, "issue_date", issue);
-        truth_date(&j->truth, "due_date", due);
+        if (due_shown)
+                truth_date(&j->truth, "due_date", due);
         truth_amount(&j->truth, "total", total);
         truth_amount(&j->truth, "subtotal", subtotal);
         truth_amount(&j->truth, "tax", tax);
-        truth_str(&j->truth, "currency", lc->currency);
+        truth_str(&j->truth, "currency", m.code);
         truth_str(&j->truth, "vendor", v.name);
         truth_str(&j->truth, "customer", c.name);
         return 0;
 }
-
 /* ---- receipt ---- */
-
-static const char *const merchants[] = {
-    "Green Basket Market",  "Harborview Hardware",    "Copper Kettle Cafe",
-    "Northside Pharmacy",   "Bright Office Supplies", "Maple Street Books",
-    "FreshWay Supermarket", "Urban Fuel Station"};
-
-static const struct {
-        const char *name;
-        int lo, hi; /* cents */
-} receipt_items[] = {{"Whole milk 1L", 89, 189},
-                     {"Sourdough bread", 249, 549},
-                     {"Bananas 1kg", 99, 249},
-                     {"Coffee beans 500g", 599, 1499},
-                     {"AA batteries 4pk", 399, 899},
-                     {"Notebook A5", 199, 699},
-                     {"Dish soap 500ml", 149, 399},
-                     {"Olive oil 750ml", 599, 1299},
-                     {"Cheddar cheese 200g", 249, 499},
-                     {"Paper towels 6pk", 499, 999},
-                     {"Greek yogurt 500g", 179, 399},
-                     {"Orange juice 1L", 199, 449},
-                     {"Pasta 500g", 99, 299},
-                     {"Tomatoes 1kg", 199, 499},
-                     {"Sparkling water 6x1L", 299, 699},
-                     {"Printer paper 500 sh", 549, 1199},
-                     {"Cappuccino large", 329, 499},
-                     {"Ibuprofen 200mg 24ct", 399, 899}};
 
 /* One receipt line: text on the left, an amount on the right. */
 static void receipt_line(struct doc *d, const char *left, const char *right,
@@ -1768,21 +3365,28 @@ static void receipt_line(struct doc *d, const char *left, const char *right,
 static int gen_receipt(struct job *j)
 {
         static const char *const cards[] = {"VISA", "MASTERCARD", "AMEX",
-                                            "DEBIT CARD"};
+                                            "MAESTRO", "DEBIT"};
         struct rng *r = &j->rng;
         const struct locale *lc = job_locale(j, 1);
+        const struct rcpt_text *tx = &rcpt_text[lc->lang];
         struct doc *d = &j->doc;
         struct party store;
+        struct money m;
         const char *merchant = PICK(r, merchants), *card = PICK(r, cards);
-        int n = j->pages > 1 ? rng_int(r, 50, 60) : rng_int(r, 3, 14);
-        int year = j->year ? j->year : rng_int(r, 2022, 2024);
+        int n = j->pages > 1 ? rng_int(r, 50, 60) : rng_int(r, 2, 14);
+        int year = j->year ? j->year : rng_int(r, 2021, 2025);
         int qty[DOCGEN_MAX_ITEMS], idx[DOCGEN_MAX_ITEMS], i, lines = n;
         int hh = rng_int(r, 8, 20), mm = rng_int(r, 0, 59);
+        int ncomma = lc->num == NUM_COMMA || lc->num == NUM_SPACE;
         long long price[DOCGEN_MAX_ITEMS], sum = 0, tax, total;
         struct date dt = date_random(r, year);
-        char date_s[32], a[48], b[48], rate[16];
+        enum datefmt df = lc->short_date;
+        char date_s[48], a[64], b[96], rate[16], x[32], y[32], z[32];
         double w = 226.77; /* 80 mm till roll */
 
+        job_money(j, lc, &m);
+        if (rng_chance(r, 20))
+                df = DF_ISO;
         make_party(r, lc, &store, 1);
         make_domain(merchant, lc->tld, store.domain, sizeof(store.domain));
         for (i = 0; i < n; i++) {
@@ -1801,8 +3405,8 @@ static int gen_receipt(struct job *j)
                 tax = total - (total * 10000 + (10000 + lc->tax_bp) / 2) /
                                   (10000 + lc->tax_bp);
         }
-        fmt_date(date_s, sizeof(date_s), dt, lc->short_date);
-        if (job_open(j, w, j->pages > 1 ? 620 : 330 + lines * 11.2, dt,
+        fmt_date_l(date_s, sizeof(date_s), dt, df, lc->lang);
+        if (job_open(j, w, j->pages > 1 ? 620 : 350 + lines * 11.2, dt,
                      merchant) < 0)
                 return -1;
 
@@ -1818,98 +3422,108 @@ static int gen_receipt(struct job *j)
                 }
         }
         if (lc->id != LOC_US) {
-                doc_putf(d, w / 2, d->y + 7.5, AL_CENTER, "VAT No. %s",
+                doc_putf(d, w / 2, d->y + 7.5, AL_CENTER, "%s %s", tx->vatno,
                          store.vat);
                 d->y += 10;
         }
+        if (rng_chance(r, 50)) {
+                doc_font(d, F_MONO_B, 8);
+                doc_put(d, w / 2, d->y + 8, AL_CENTER, tx->title);
+                d->y += 12;
+                doc_font(d, F_MONO, 7.5);
+        }
         d->y += 6;
-        doc_putf(d, d->left, d->y + 7.5, AL_LEFT,
-                 "Store %04d  Reg %02d  Trans %05d", rng_int(r, 1, 9999),
-                 rng_int(r, 1, 12), rng_int(r, 1, 99999));
+        bprintf(x, sizeof(x), "%04d", rng_int(r, 1, 9999));
+        bprintf(y, sizeof(y), "%02d", rng_int(r, 1, 12));
+        bprintf(z, sizeof(z), "%05d", rng_int(r, 1, 99999));
+        tfill(b, sizeof(b), tx->store_fmt, x, y, z, NULL);
+        doc_put(d, d->left, d->y + 7.5, AL_LEFT, b);
         d->y += 10;
         doc_putf(d, d->left, d->y + 7.5, AL_LEFT, "%s %02d:%02d", date_s, hh,
                  mm);
-        doc_putf(d, w - d->right, d->y + 7.5, AL_RIGHT, "Cashier: %s",
+        doc_putf(d, w - d->right, d->y + 7.5, AL_RIGHT, "%s: %s", tx->cashier,
                  PICK(r, first_names));
         d->y += 14;
         doc_rule(d, d->left, w - d->right, d->y, 0.5);
         d->y += 4;
         for (i = 0; i < n; i++) {
-                fmt_money(a, sizeof(a), price[i] * qty[i], lc->german);
-                receipt_line(d, receipt_items[idx[i]].name, a, 0);
+                fmt_money_f(a, sizeof(a), price[i] * qty[i], m.num);
+                receipt_line(d, receipt_items[idx[i]].name[lc->lang], a, 0);
                 if (qty[i] > 1) {
-                        fmt_money(b, sizeof(b), price[i], lc->german);
-                        bprintf(a, sizeof(a), "  %d x %s", qty[i], b);
+                        char p1[48];
+                        fmt_money_f(p1, sizeof(p1), price[i], m.num);
+                        bprintf(a, sizeof(a), "  %d x %s", qty[i], p1);
                         receipt_line(d, a, NULL, 0);
                 }
         }
         doc_need(d, 150);
         doc_rule(d, d->left, w - d->right, d->y + 2, 0.5);
         d->y += 6;
-        fmt_rate(rate, sizeof(rate), lc->tax_bp, lc->german);
+        fmt_rate(rate, sizeof(rate), lc->tax_bp, ncomma);
         if (lc->id == LOC_US) {
-                fmt_money(a, sizeof(a), sum, 0);
-                receipt_line(d, "SUBTOTAL", a, 0);
-                fmt_money(a, sizeof(a), tax, 0);
-                bprintf(b, sizeof(b), "SALES TAX %s%%", rate);
+                fmt_money_f(a, sizeof(a), sum, m.num);
+                receipt_line(d, tx->subtotal, a, 0);
+                fmt_money_f(a, sizeof(a), tax, m.num);
+                tfill(b, sizeof(b), tx->tax_fmt, rate, NULL);
                 receipt_line(d, b, a, 0);
         }
-        fmt_money(a, sizeof(a), total, lc->german);
-        bprintf(b, sizeof(b), "TOTAL %s", lc->currency);
+        if (rng_chance(r, 60)) {
+                fmt_money_f(a, sizeof(a), total, m.num);
+                bprintf(b, sizeof(b), "%s %s", tx->total, m.code);
+        } else {
+                money_fmt(a, sizeof(a), total, &m);
+                bprintf(b, sizeof(b), "%s", tx->total);
+        }
         receipt_line(d, b, a, 1);
         if (lc->id != LOC_US) {
-                fmt_money(a, sizeof(a), tax, lc->german);
-                bprintf(b, sizeof(b), "incl. VAT %s%%", rate);
+                fmt_money_f(a, sizeof(a), tax, m.num);
+                tfill(b, sizeof(b), tx->incl_fmt, rate, NULL);
                 receipt_line(d, b, a, 0);
         }
         d->y += 6;
-        fmt_money(a, sizeof(a), total, lc->german);
+        fmt_money_f(a, sizeof(a), total, m.num);
         bprintf(b, sizeof(b), "%s **** %04d", card, rng_int(r, 0, 9999));
         receipt_line(d, b, a, 0);
-        bprintf(b, sizeof(b), "Contactless  AUTH CODE %06X",
-                (unsigned)rng_int(r, 0, 0xFFFFFF));
+        bprintf(x, sizeof(x), "%06X", (unsigned)rng_int(r, 0, 0xFFFFFF));
+        tfill(b, sizeof(b), tx->card, x, NULL);
         receipt_line(d, b, NULL, 0);
-        receipt_line(d, "APPROVED - CARDHOLDER COPY", NULL, 0);
-        bprintf(b, sizeof(b), "Items sold: %d", n);
+        receipt_line(d, tx->approved, NULL, 0);
+        bprintf(x, sizeof(x), "%d", n);
+        tfill(b, sizeof(b), tx->items_fmt, x, NULL);
         receipt_line(d, b, NULL, 0);
         d->y += 8;
         doc_font(d, F_MONO, 7.5);
-        doc_put(d, w / 2, d->y + 7.5, AL_CENTER,
-                "Thank you for shopping with us!");
+        doc_put(d, w / 2, d->y + 7.5, AL_CENTER, tx->thanks);
+        if (rng_chance(r, 30)) {
+                d->y += 10;
+                doc_put(d, w / 2, d->y + 7.5, AL_CENTER,
+                        x_rcpt_invoice[lc->lang]);
+        }
         doc_put(d, w / 2, d->y + 18, AL_CENTER, store.domain);
         if (job_close(j) < 0)
                 return -1;
         truth_str(&j->truth, "merchant", merchant);
         truth_date(&j->truth, "date", dt);
         truth_amount(&j->truth, "total", total);
-        truth_str(&j->truth, "currency", lc->currency);
+        truth_str(&j->truth, "currency", m.code);
         return 0;
 }
-
 /* ---- bank statement ---- */
 
 static const struct txkind {
-        const char *text;
         int arg;    /* 0 none, 1 company, 2 person, 3 merchant */
         int credit; /* money in */
         int lo, hi; /* whole units */
-} txkinds[] = {{"SEPA credit transfer", 1, 1, 100, 2500},
-               {"Salary", 1, 1, 1500, 4200},
-               {"Transfer from", 2, 1, 20, 600},
-               {"Card payment", 3, 0, 3, 240},
-               {"Card payment", 3, 0, 3, 240},
-               {"Card payment", 3, 0, 3, 240},
-               {"Direct debit", 1, 0, 15, 900},
-               {"Direct debit", 1, 0, 15, 900},
-               {"Standing order Rent", 0, 0, 650, 2200},
-               {"ATM withdrawal", 0, 0, 20, 400},
-               {"Transfer to", 2, 0, 20, 1200},
-               {"Interest credit", 0, 1, 1, 40},
-               {"Account maintenance fee", 0, 0, 3, 15}};
+} txkinds[13] = {{1, 1, 100, 2500}, {1, 1, 1500, 4200}, {2, 1, 20, 600},
+                 {3, 0, 3, 240},    {3, 0, 3, 240},     {3, 0, 3, 240},
+                 {1, 0, 15, 900},   {1, 0, 15, 900},    {0, 0, 650, 2200},
+                 {0, 0, 20, 400},   {2, 0, 20, 1200},   {0, 1, 1, 40},
+                 {0, 0, 3, 15}};
 
 static const char *const bank_names[] = {
     "Harbour Savings Bank", "Northbridge Bank",  "First Meridian Bank",
-    "Kestrel Direct Bank",  "Rhine Valley Bank", "Lowlands Commercial Bank"};
+    "Kestrel Direct Bank",  "Rhine Valley Bank", "Lowlands Commercial Bank",
+    "Banque Lyonnaise",     "Banco del Norte",   "Stadtsparkasse Linden"};
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -1920,26 +3534,31 @@ static int cmp_int(const void *a, const void *b)
 
 static int gen_bank_statement(struct job *j)
 {
-        static const struct col cols[5] = {{"Date", 0.13, 0},
-                                           {"Description", 0.45, 0},
-                                           {"Paid out", 0.14, 1},
-                                           {"Paid in", 0.14, 1},
-                                           {"Balance", 0.14, 1}};
         struct rng *r = &j->rng;
         const struct locale *lc = job_locale(j, 0);
+        const struct bank_text *tx = &bank_text[lc->lang];
+        struct col cols[5] = {{NULL, 0.13, 0},
+                              {NULL, 0.45, 0},
+                              {NULL, 0.14, 1},
+                              {NULL, 0.14, 1},
+                              {NULL, 0.14, 1}};
         struct doc *d = &j->doc;
         struct party bank, holder;
         const char *bank_name = PICK(r, bank_names);
-        int year = j->year ? j->year : rng_int(r, 2022, 2024);
+        int year = j->year ? j->year : rng_int(r, 2021, 2025);
         int month = rng_int(r, 1, 12), days[DOCGEN_MAX_TX], kind[DOCGEN_MAX_TX];
         int ntx, i;
         long long amount[DOCGEN_MAX_TX], opening, closing, in = 0, out = 0, bal;
         char who[DOCGEN_MAX_TX][64];
-        char iban[40], bic[16], spaced[48], from_s[32], to_s[32], a[48], b[48],
-            c[48], period[80], desc[128], date_s[32];
+        char iban[40], bic[16], spaced[48], from_s[48], to_s[48], a[64],
+            c[64], period[120], desc[160], date_s[48], stmt_s[48];
         struct date start = {year, month, 1}, end = date_month_end(year, month);
+        enum datefmt df = rng_chance(r, 15) ? DF_ISO : lc->short_date;
+        enum numfmt nf = lc->num;
         struct table t = {cols, 5, 0, 0, 8, 13, F_SANS, 1};
 
+        for (i = 0; i < 5; i++)
+                cols[i].title = tx->cols[i];
         if (j->pages <= 1)
                 ntx = rng_int(r, 6, 20);
         else
@@ -1977,16 +3596,17 @@ static int gen_bank_statement(struct job *j)
                         out -= amount[i];
         }
         qsort(days, (size_t)ntx, sizeof(days[0]), cmp_int);
-        fmt_date(from_s, sizeof(from_s), start, lc->short_date);
-        fmt_date(to_s, sizeof(to_s), end, lc->short_date);
+        fmt_date_l(from_s, sizeof(from_s), start, df, lc->lang);
+        fmt_date_l(to_s, sizeof(to_s), end, df, lc->lang);
+        fmt_date_l(stmt_s, sizeof(stmt_s), date_add(end, 2), df, lc->lang);
         bprintf(period, sizeof(period), "%s - %s", from_s, to_s);
 
         if (job_open(j, lc->page_w, lc->page_h, date_add(end, 2), bank_name) <
             0)
                 return -1;
         d->numbered = 1;
-        bprintf(d->header, sizeof(d->header),
-                "%s - Account statement - IBAN %s", bank_name, spaced);
+        bprintf(d->header, sizeof(d->header), "%s - %s - IBAN %s", bank_name,
+                tx->title, spaced);
         t.x = d->left;
         t.width = d->w - d->left - d->right;
         doc_font(d, F_SANS_B, 16);
@@ -1994,23 +3614,20 @@ static int gen_bank_statement(struct job *j)
         doc_put(d, d->left, d->y + 16, AL_LEFT, bank_name);
         doc_gray(d, 0);
         doc_font(d, F_SANS_B, 14);
-        doc_put(d, d->w - d->right, d->y + 16, AL_RIGHT, "Account Statement");
+        doc_put(d, d->w - d->right, d->y + 16, AL_RIGHT, tx->title);
         d->y += 24;
         doc_font(d, F_SANS, 8);
         doc_putf(d, d->left, d->y + 8, AL_LEFT, "%s, %s - %s", bank.street,
                  bank.city, bank.phone);
-        doc_putf(d, d->w - d->right, d->y + 8, AL_RIGHT,
-                 "Statement no. %d / %d", month, year);
+        doc_putf(d, d->w - d->right, d->y + 8, AL_RIGHT, "%s %d / %d",
+                 tx->stmt_no, month, year);
         d->y = 120;
         {
                 const char *addr[3] = {holder.name, holder.street, holder.city};
-                const char *k[6] = {
-                    "Account holder",   "IBAN",          "BIC", "Currency",
-                    "Statement period", "Statement date"};
+                const char *k[6] = {tx->holder,   "IBAN",    "BIC",
+                                    tx->currency, tx->period, tx->stmt_date};
                 const char *v[6] = {holder.name,  spaced, bic,
-                                    lc->currency, period, date_s};
-                fmt_date(date_s, sizeof(date_s), date_add(end, 2),
-                         lc->short_date);
+                                    lc->currency, period, stmt_s};
                 doc_font(d, F_SANS, 10);
                 doc_lines(d, d->left, addr, 3, 13);
                 d->y = 120;
@@ -2018,8 +3635,8 @@ static int gen_bank_statement(struct job *j)
         }
         d->y += 18;
         {
-                const char *k[4] = {"Opening balance on", "Total paid in",
-                                    "Total paid out", "Closing balance on"};
+                const char *k[4] = {tx->opening, tx->paid_in, tx->paid_out,
+                                    tx->closing};
                 long long v[4] = {opening, in, out, closing};
                 doc_gray(d, 0.93);
                 doc_fill(d, d->left, d->y, t.width, 64);
@@ -2027,12 +3644,14 @@ static int gen_bank_statement(struct job *j)
                 d->y += 4;
                 for (i = 0; i < 4; i++) {
                         doc_font(d, i == 3 ? F_SANS_B : F_SANS, 9);
-                        doc_putf(d, d->left + 8, d->y + 10, AL_LEFT, "%s%s%s",
+                        doc_putf(d, d->left + 8, d->y + 10, AL_LEFT, "%s%s%s%s%s",
                                  k[i], i == 0 || i == 3 ? " " : "",
+                                 i == 0 || i == 3 ? tx->on : "",
+                                 i == 0 || i == 3 ? " " : "",
                                  i == 0   ? from_s
                                  : i == 3 ? to_s
                                           : "");
-                        fmt_money(a, sizeof(a), v[i], 0);
+                        fmt_money_f(a, sizeof(a), v[i], nf);
                         doc_putf(d, d->left + 330, d->y + 10, AL_RIGHT, "%s %s",
                                  lc->currency, a);
                         d->y += 14;
@@ -2040,43 +3659,44 @@ static int gen_bank_statement(struct job *j)
                 d->y += 16;
         }
         table_header(d, &t);
-        fmt_money(c, sizeof(c), opening, 0);
+        fmt_money_f(c, sizeof(c), opening, nf);
         {
-                const char *row[5] = {from_s, "Balance brought forward", NULL,
-                                      NULL, c};
+                const char *row[5] = {from_s, tx->fwd, NULL, NULL, c};
                 table_row(d, &t, row, 1);
         }
         bal = opening;
         for (i = 0; i < ntx; i++) {
-                const struct txkind *k = &txkinds[kind[i]];
                 struct date td = {year, month, days[i]};
                 const char *row[5] = {date_s, desc, NULL, NULL, c};
                 bal += amount[i];
-                fmt_date(date_s, sizeof(date_s), td, lc->short_date);
-                bprintf(desc, sizeof(desc), "%s%s%s", k->text,
+                fmt_date_l(date_s, sizeof(date_s), td, df, lc->lang);
+                bprintf(desc, sizeof(desc), "%s%s%s", tx->tx[kind[i]],
                         who[i][0] ? " " : "", who[i]);
-                fmt_money(a, sizeof(a), amount[i] < 0 ? -amount[i] : amount[i],
-                          0);
-                fmt_money(c, sizeof(c), bal, 0);
+                if ((kind[i] == 6 || kind[i] == 7) && rng_chance(r, 50)) {
+                        size_t l = strlen(desc);
+                        bprintf(desc + l, sizeof(desc) - l, " %s %d-%04d",
+                                x_bank_invoice[lc->lang], year,
+                                rng_int(r, 1, 9999));
+                }
+                fmt_money_f(a, sizeof(a),
+                            amount[i] < 0 ? -amount[i] : amount[i], nf);
+                fmt_money_f(c, sizeof(c), bal, nf);
                 row[amount[i] < 0 ? 2 : 3] = a;
                 table_row(d, &t, row, 0);
         }
-        fmt_money(c, sizeof(c), closing, 0);
+        fmt_money_f(c, sizeof(c), closing, nf);
         {
-                const char *row[5] = {to_s, "Balance carried forward", NULL,
-                                      NULL, c};
+                const char *row[5] = {to_s, tx->cfwd, NULL, NULL, c};
                 table_row(d, &t, row, 1);
         }
         d->y += 16;
         doc_font(d, F_SANS, 7.5);
-        bprintf(b, sizeof(b), "%s", bank_name);
-        g_string_printf(j->buf,
-                        "Please examine this statement carefully and tell us "
-                        "about any discrepancy within 30 days. Eligible "
-                        "deposits with %s are protected up to %s 100,000 per "
-                        "depositor by the national deposit guarantee scheme. "
-                        "BIC %s.",
-                        b, lc->currency, bic);
+        {
+                char foot[512];
+                tfill(foot, sizeof(foot), tx->footer_fmt, bank_name,
+                      lc->currency, NULL);
+                g_string_printf(j->buf, "%s BIC %s.", foot, bic);
+        }
         if (d->y + 40 < d->h - d->bottom)
                 doc_wrap(d, j->buf->str, d->left, t.width, 10, 1);
         if (job_close(j) < 0)
@@ -2090,7 +3710,6 @@ static int gen_bank_statement(struct job *j)
         truth_str(&j->truth, "currency", lc->currency);
         return 0;
 }
-
 /* ---- financial statements, shared by the annual and quarterly reports ---- */
 
 struct income { /* whole currency units */
@@ -2205,15 +3824,28 @@ static const struct fsline balance_lines[] = {
     {"Total liabilities", BS_(liabilities), 1, FS_TOTAL},
     {"Total equity and liabilities", BS_(assets), 1, FS_GRAND}};
 
+
+/* lines relabelled in language lang, into out (n entries). */
+static void fs_localize(const struct fsline *lines, const l5 *labels,
+                        size_t n, enum lang lang, struct fsline *out)
+{
+        for (size_t i = 0; i < n; i++) {
+                out[i] = lines[i];
+                out[i].label = labels[i][lang];
+        }
+}
+
 /*
  * A statement on a fresh page: title, subtitle, then one table row per line
  * with one column per entry of vals (struct income or struct balance, all
- * of the same kind as lines). A non-NULL grand renames the FS_GRAND rows.
+ * of the same kind as lines), figures in number format nf. A non-NULL grand
+ * renames the FS_GRAND rows.
  */
 static void fs_page(struct doc *d, const char *title, const char *sub,
                     const struct col *cols, int ncols,
                     const struct fsline *lines, size_t n,
-                    const void *const *vals, const char *grand)
+                    const void *const *vals, const char *grand,
+                    enum numfmt nf)
 {
         struct table t = {cols, ncols, d->left, d->w - d->left - d->right,
                           9,    15.5,  F_SANS,  0};
@@ -2228,7 +3860,7 @@ static void fs_page(struct doc *d, const char *title, const char *sub,
         table_header(d, &t);
         for (i = 0; i < n; i++) {
                 const struct fsline *l = &lines[i];
-                char label[96], v[4][32];
+                char label[128], v[4][48];
                 const char *cells[5] = {label, NULL, NULL, NULL, NULL};
 
                 bprintf(label, sizeof(label), "%s%s",
@@ -2239,7 +3871,7 @@ static void fs_page(struct doc *d, const char *title, const char *sub,
                         const char *base = (const char *)vals[c];
                         long long x;
                         memcpy(&x, base + l->off, sizeof(x));
-                        fmt_units(v[c], sizeof(v[c]), x * l->sign);
+                        fmt_units_f(v[c], sizeof(v[c]), x * l->sign, nf);
                         cells[c + 1] = v[c];
                 }
                 if (l->style == FS_HEAD)
@@ -2255,35 +3887,46 @@ static void fs_page(struct doc *d, const char *title, const char *sub,
         }
 }
 
-/* "2,135.1" for 2,135,075,815 units. */
-static void fmt_millions(char *buf, size_t n, long long units)
+/* "2,135.1" (or "2.135,1") for 2,135,075,815 units. */
+static void fmt_millions(char *buf, size_t n, long long units, enum numfmt nf)
 {
         long long m10 = (units + 50000) / 100000;
-        char whole[32];
+        char whole[48];
 
-        group_digits(whole, sizeof(whole), (unsigned long long)(m10 / 10), ',');
-        bprintf(buf, n, "%s.%lld", whole, m10 % 10);
+        group_digits(whole, sizeof(whole), (unsigned long long)(m10 / 10),
+                     num_group(nf));
+        bprintf(buf, n, "%s%c%lld", whole,
+                nf == NUM_COMMA || nf == NUM_SPACE ? ',' : '.', m10 % 10);
 }
 
 /* Fills the pages between the fixed parts: a management report or MD&A,
  * the statements, then the notes, so that the document ends on page
  * target. */
-static void report_body(struct job *j, const char *mgmt_title,
+static void report_body(struct job *j, enum lang lang, const char *mgmt_title,
                         const char *notes_title, int target,
                         const struct fsline *is_lines, size_t nis,
                         const char *is_title, const char *is_sub,
                         const struct col *is_cols, int is_ncols,
                         const void *const *is_vals, const char *grand,
                         const char *bs_title, const char *bs_sub,
-                        const struct col *bs_cols, const void *const *bs_vals)
+                        const struct col *bs_cols, const void *const *bs_vals,
+                        enum numfmt nf)
 {
         struct doc *d = &j->doc;
         int spare = target - d->page - 2, mgmt = spare > 1 ? spare / 2 : 0;
-        struct filler mg = {&vocab_fin, mgmt_heads, G_N_ELEMENTS(mgmt_heads),
+        struct fsline bl[G_N_ELEMENTS(balance_lines)];
+        struct filler mg = {&vocab_fin_l[lang], mgmt_heads_l[lang], 6,
                             HEAD_PLAIN, 1};
-        struct filler nt = {&vocab_fin, note_heads, G_N_ELEMENTS(note_heads),
+        struct filler nt = {&vocab_fin_l[lang], note_heads_l[lang], 6,
                             HEAD_NOTE, 1};
 
+        if (lang == LANG_EN) {
+                mg.heads = mgmt_heads;
+                mg.nheads = G_N_ELEMENTS(mgmt_heads);
+                nt.heads = note_heads;
+                nt.nheads = G_N_ELEMENTS(note_heads);
+        }
+        fs_localize(balance_lines, balance_labels, G_N_ELEMENTS(bl), lang, bl);
         if (mgmt > 0) {
                 int until = d->page + mgmt;
                 doc_new_page(d);
@@ -2292,10 +3935,10 @@ static void report_body(struct job *j, const char *mgmt_title,
         }
         doc_new_page(d);
         fs_page(d, is_title, is_sub, is_cols, is_ncols, is_lines, nis, is_vals,
-                grand);
+                grand, nf);
         doc_new_page(d);
-        fs_page(d, bs_title, bs_sub, bs_cols, 3, balance_lines,
-                G_N_ELEMENTS(balance_lines), bs_vals, NULL);
+        fs_page(d, bs_title, bs_sub, bs_cols, 3, bl, G_N_ELEMENTS(bl),
+                bs_vals, NULL, nf);
         doc_new_page(d);
         doc_heading(d, notes_title, 16);
         doc_filler(d, &j->rng, &nt, target > d->page ? target : d->page, 0,
@@ -2307,24 +3950,35 @@ static const char *const taglines[] = {
     "Engineering the next decade", "Focused on what matters",
     "Connecting markets, creating value"};
 
+/* The report's date as the country writes a written date. */
+static enum datefmt rep_datefmt(const struct locale *lc)
+{
+        return lc->id == LOC_US ? DF_LONG_US : DF_LONG;
+}
+
 static int gen_annual_report(struct job *j)
 {
         struct rng *r = &j->rng;
         const struct locale *lc = job_locale(j, 1);
+        const struct rep_text *tx = &rep_text[lc->lang];
+        enum numfmt nf = lc->num;
         struct doc *d = &j->doc;
         struct party co;
         struct income cur, prev;
         struct balance bcur, bprev;
+        struct fsline il[G_N_ELEMENTS(income_lines)];
         int year = j->year ? j->year : rng_int(r, 2019, 2024), i, growth;
         long long revenue =
             rng_ll(r, 20, 4800) * 1000000 + rng_ll(r, 0, 999999);
         long long shares = rng_ll(r, 10, 500) * 1000000, employees;
         struct date fy_end = {year, 12, 31}, published = {year + 1, 3, 1};
-        char title[160], y0[8], y1[8], sub[128], ceo[64], a[48], b[48], m1[32],
-            m2[32];
+        char title[200], y0[8], y1[8], sub[160], ceo[64], a[64], b[64],
+            m1[32], m2[32], pct1[8], pct2[8], line[600];
         struct col is_cols[3] = {{"", 0.6, 0}, {y0, 0.2, 1}, {y1, 0.2, 1}};
         const void *is_vals[2] = {&cur, &prev}, *bs_vals[2] = {&bcur, &bprev};
 
+        fs_localize(income_lines, income_labels, G_N_ELEMENTS(il), lc->lang,
+                    il);
         make_party(r, lc, &co, 1);
         make_person(r, ceo, sizeof(ceo));
         income_make(r, revenue, &cur);
@@ -2337,12 +3991,12 @@ static int gen_annual_report(struct job *j)
         published.d = rng_int(r, 1, 28);
         bprintf(y0, sizeof(y0), "%d", year);
         bprintf(y1, sizeof(y1), "%d", year - 1);
-        bprintf(title, sizeof(title), "%s Annual Report %d", co.name, year);
+        bprintf(title, sizeof(title), "%s %s %d", co.name, tx->annual, year);
         if (job_open(j, lc->page_w, lc->page_h, published, title) < 0)
                 return -1;
         d->numbered = 1;
-        bprintf(d->header, sizeof(d->header), "%s - Annual Report %d", co.name,
-                year);
+        bprintf(d->header, sizeof(d->header), "%s - %s %d", co.name,
+                tx->annual, year);
 
         /* cover */
         doc_accent(d);
@@ -2351,14 +4005,15 @@ static int gen_annual_report(struct job *j)
         doc_font(d, F_SANS_B, 24);
         doc_put(d, d->left, 120, AL_LEFT, co.name);
         doc_font(d, F_SANS, 34);
-        doc_putf(d, d->left, 185, AL_LEFT, "Annual Report %d", year);
+        doc_putf(d, d->left, 185, AL_LEFT, "%s %d", tx->annual, year);
         doc_font(d, F_SERIF, 13);
-        doc_put(d, d->left, 225, AL_LEFT, PICK(r, taglines));
+        if (lc->lang == LANG_EN)
+                doc_put(d, d->left, 225, AL_LEFT, PICK(r, taglines));
         doc_gray(d, 0);
         doc_font(d, F_SANS, 11);
-        fmt_date(a, sizeof(a), fy_end, lc->long_date);
-        doc_putf(d, d->left, 350, AL_LEFT, "For the financial year ended %s",
-                 a);
+        fmt_date_l(a, sizeof(a), fy_end, rep_datefmt(lc), lc->lang);
+        tfill(line, sizeof(line), tx->fy_ended_fmt, a, NULL);
+        doc_put(d, d->left, 350, AL_LEFT, line);
         doc_font(d, F_SANS, 9);
         doc_putf(d, d->left, d->h - 90, AL_LEFT, "%s, %s, %s", co.name,
                  co.street, co.city);
@@ -2366,37 +4021,30 @@ static int gen_annual_report(struct job *j)
 
         /* contents and highlights */
         doc_new_page(d);
-        doc_heading(d, "Contents", 16);
+        doc_heading(d, tx->contents, 16);
         {
-                static const char *const toc[] = {
-                    "Financial highlights",
-                    "Letter to Shareholders",
-                    "Management Report",
-                    "Consolidated Income Statement",
-                    "Consolidated Balance Sheet",
-                    "Notes to the Consolidated Financial Statements"};
+                const char *toc[6] = {tx->highlights, tx->letter, tx->mgmt,
+                                      tx->is_title,   tx->bs_title,
+                                      tx->notes};
                 doc_font(d, F_SANS, 10);
-                for (i = 0; i < (int)G_N_ELEMENTS(toc); i++) {
+                for (i = 0; i < 6; i++) {
                         doc_put(d, d->left, d->y + 10, AL_LEFT, toc[i]);
                         d->y += 16;
                 }
         }
         d->y += 20;
-        doc_heading(d, "Financial highlights", 14);
+        doc_heading(d, tx->highlights, 14);
         {
                 static const struct col hcols[3] = {
                     {"", 0.6, 0}, {NULL, 0.2, 1}, {NULL, 0.2, 1}};
                 struct col hc[3] = {hcols[0], hcols[1], hcols[2]};
                 struct table t = {hc,  3,  d->left, d->w - d->left - d->right,
                                   9.5, 17, F_SANS,  1};
-                const char *labels[5] = {"Revenue", "Gross profit",
-                                         "Operating profit", "Net income",
-                                         "Total assets"};
                 long long vc[5] = {cur.revenue, cur.gross, cur.operating,
                                    cur.net, bcur.assets};
                 long long vp[5] = {prev.revenue, prev.gross, prev.operating,
                                    prev.net, bprev.assets};
-                char lab[64];
+                char lab[96];
                 const char *row[3] = {lab, a, b};
 
                 hc[0].title = lc->currency;
@@ -2404,63 +4052,53 @@ static int gen_annual_report(struct job *j)
                 hc[2].title = y1;
                 table_header(d, &t);
                 for (i = 0; i < 5; i++) {
-                        bprintf(lab, sizeof(lab), "%s", labels[i]);
-                        fmt_units(a, sizeof(a), vc[i]);
-                        fmt_units(b, sizeof(b), vp[i]);
+                        bprintf(lab, sizeof(lab), "%s", tx->hl[i]);
+                        fmt_units_f(a, sizeof(a), vc[i], nf);
+                        fmt_units_f(b, sizeof(b), vp[i], nf);
                         table_row(d, &t, row, i == 3);
                 }
-                bprintf(lab, sizeof(lab), "Earnings per share (%s)",
-                        lc->currency);
-                fmt_money(a, sizeof(a), cur.net * 100 / shares, 0);
-                fmt_money(b, sizeof(b), prev.net * 100 / shares, 0);
+                bprintf(lab, sizeof(lab), "%s (%s)", tx->eps, lc->currency);
+                fmt_money_f(a, sizeof(a), cur.net * 100 / shares, nf);
+                fmt_money_f(b, sizeof(b), prev.net * 100 / shares, nf);
                 table_row(d, &t, row, 0);
-                bprintf(lab, sizeof(lab), "Employees at year end");
-                fmt_units(a, sizeof(a), employees);
-                fmt_units(b, sizeof(b), employees * 100 / rng_int(r, 95, 110));
+                bprintf(lab, sizeof(lab), "%s", tx->employees);
+                fmt_units_f(a, sizeof(a), employees, nf);
+                fmt_units_f(b, sizeof(b),
+                            employees * 100 / rng_int(r, 95, 110), nf);
                 table_row(d, &t, row, 0);
         }
 
         /* letter */
         doc_new_page(d);
-        doc_heading(d, "Letter to Shareholders", 16);
-        doc_para(d, "Dear Shareholders,");
-        fmt_millions(m1, sizeof(m1), cur.revenue);
-        fmt_millions(m2, sizeof(m2), cur.net);
-        g_string_printf(j->buf,
-                        "%d was a year of %s for %s. Revenue %s by %d.%d%% to "
-                        "%s %s million, and net income reached %s %s million. "
-                        "The Board proposes a dividend in line with our "
-                        "policy of distributing between 30 and 50 percent of "
-                        "net income.",
-                        year, growth >= 0 ? "progress" : "transition", co.name,
-                        growth >= 0 ? "increased" : "decreased",
-                        abs(growth) / 10, abs(growth) % 10, lc->currency, m1,
-                        lc->currency, m2);
-        doc_para(d, j->buf->str);
+        doc_heading(d, tx->letter, 16);
+        doc_para(d, tx->dear);
+        fmt_millions(m1, sizeof(m1), cur.revenue, nf);
+        fmt_millions(m2, sizeof(m2), cur.net, nf);
+        bprintf(pct1, sizeof(pct1), "%d", abs(growth) / 10);
+        bprintf(pct2, sizeof(pct2), "%d", abs(growth) % 10);
+        tfill(line, sizeof(line), tx->letter_fmt, y0, co.name,
+              growth >= 0 ? tx->up : tx->down, pct1, pct2, lc->currency, m1,
+              lc->currency, m2, NULL);
+        doc_para(d, line);
         for (i = 0; i < 4; i++) {
-                vocab_paragraph(r, &vocab_fin, j->buf, 3, 5);
+                vocab_paragraph(r, &vocab_fin_l[lc->lang], j->buf, 3, 5);
                 doc_para(d, j->buf->str);
         }
-        doc_para(d, "Yours sincerely,");
+        doc_para(d, tx->sincerely);
         d->y += 10;
         doc_para(d, ceo);
-        doc_para(d, "Chief Executive Officer");
+        doc_para(d, tx->ceo);
 
-        fmt_date(a, sizeof(a), fy_end, lc->long_date);
-        bprintf(sub, sizeof(sub), "For the year ended %s (in %s)", a,
-                lc->currency);
+        fmt_date_l(a, sizeof(a), fy_end, rep_datefmt(lc), lc->lang);
+        tfill(sub, sizeof(sub), tx->is_sub_fmt, a, lc->currency, NULL);
         {
-                char bs_sub[128];
-                fmt_date(b, sizeof(b), fy_end, lc->long_date);
-                bprintf(bs_sub, sizeof(bs_sub), "As at %s (in %s)", b,
-                        lc->currency);
-                report_body(j, "Management Report",
-                            "Notes to the Consolidated Financial Statements",
-                            j->pages, income_lines, G_N_ELEMENTS(income_lines),
-                            "Consolidated Income Statement", sub, is_cols, 3,
-                            is_vals, "Net income for the year",
-                            "Consolidated Balance Sheet", bs_sub, is_cols,
-                            bs_vals);
+                char bs_sub[160];
+                tfill(bs_sub, sizeof(bs_sub), tx->bs_sub_fmt, a, lc->currency,
+                      NULL);
+                report_body(j, lc->lang, tx->mgmt, tx->notes, j->pages, il,
+                            G_N_ELEMENTS(il), tx->is_title, sub, is_cols, 3,
+                            is_vals, tx->grand_year, tx->bs_title, bs_sub,
+                            is_cols, bs_vals, nf);
         }
         if (job_close(j) < 0)
                 return -1;
@@ -2474,22 +4112,25 @@ static int gen_annual_report(struct job *j)
 
 static int gen_financial_report(struct job *j)
 {
-        static const char *const nth[] = {"first", "second", "third"};
-        static const char *const mon3[] = {"Mar", "Jun", "Sep"};
+        static const char *const qn[LANG_COUNT] = {"Q", "Q", "T", "K", "T"};
         struct rng *r = &j->rng;
         const struct locale *lc = job_locale(j, 1);
+        const struct rep_text *tx = &rep_text[lc->lang];
+        enum numfmt nf = lc->num;
         struct doc *d = &j->doc;
         struct party co;
         struct income inc[4]; /* quarter, prior-year quarter, YTD, prior YTD */
         struct balance bcur, bprev;
+        struct fsline il[G_N_ELEMENTS(income_lines)];
         int year = j->year ? j->year : rng_int(r, 2019, 2024);
         int q = rng_int(r, 1, 3), i, ncols = q > 1 ? 5 : 3;
         long long rq = rng_ll(r, 5, 1200) * 1000000 + rng_ll(r, 0, 999999);
         long long rp = rq * 10000 / (10000 + rng_int(r, -800, 1800));
         long long ytd = rq, ytdp = rp;
         struct date pend = date_month_end(year, q * 3);
-        char title[160], pend_s[32], t0[16], t1[16], t2[16], t3[16], sub[128],
-            bs_sub[128], b0[16], b1[16], a[48], b[48], c[48];
+        struct date prev_end = {year - 1, 12, 31};
+        char title[200], pend_s[48], t0[16], t1[16], t2[16], t3[16], sub[160],
+            bs_sub[160], b0[48], b1[48], a[64], b[64], c[64], line[600];
         struct col is_cols[5] = {{"", 0.44, 0},
                                  {t0, 0.14, 1},
                                  {t1, 0.14, 1},
@@ -2499,6 +4140,8 @@ static int gen_financial_report(struct job *j)
         const void *is_vals[4] = {&inc[0], &inc[1], &inc[2], &inc[3]};
         const void *bs_vals[2] = {&bcur, &bprev};
 
+        fs_localize(income_lines, income_labels, G_N_ELEMENTS(il), lc->lang,
+                    il);
         if (ncols == 3) {
                 is_cols[0].frac = 0.6;
                 is_cols[1].frac = is_cols[2].frac = 0.2;
@@ -2514,21 +4157,20 @@ static int gen_financial_report(struct job *j)
         balance_make(r, ytd * 4 / q, &bcur);
         balance_make(r, ytdp * 4 / q, &bprev);
         make_party(r, lc, &co, 1);
-        fmt_date(pend_s, sizeof(pend_s), pend, lc->long_date);
-        bprintf(t0, sizeof(t0), "Q%d %d", q, year);
-        bprintf(t1, sizeof(t1), "Q%d %d", q, year - 1);
+        fmt_date_l(pend_s, sizeof(pend_s), pend, rep_datefmt(lc), lc->lang);
+        bprintf(t0, sizeof(t0), "%s%d %d", qn[lc->lang], q, year);
+        bprintf(t1, sizeof(t1), "%s%d %d", qn[lc->lang], q, year - 1);
         bprintf(t2, sizeof(t2), "YTD %d", year);
         bprintf(t3, sizeof(t3), "YTD %d", year - 1);
-        bprintf(b0, sizeof(b0), "%s %d, %d", mon3[q - 1], pend.d, year);
-        bprintf(b1, sizeof(b1), "Dec 31, %d", year - 1);
-        bprintf(title, sizeof(title), "%s Quarterly Report Q%d %d", co.name, q,
-                year);
+        fmt_date_l(b0, sizeof(b0), pend, lc->short_date, lc->lang);
+        fmt_date_l(b1, sizeof(b1), prev_end, lc->short_date, lc->lang);
+        bprintf(title, sizeof(title), "%s %s %s%d %d", co.name, tx->quarterly,
+                qn[lc->lang], q, year);
         if (job_open(j, lc->page_w, lc->page_h, date_add(pend, 30), title) < 0)
                 return -1;
         d->numbered = 1;
-        bprintf(d->header, sizeof(d->header),
-                "%s - Quarterly Report for the quarter ended %s", co.name,
-                pend_s);
+        tfill(line, sizeof(line), tx->q_ended_fmt, pend_s, NULL);
+        bprintf(d->header, sizeof(d->header), "%s - %s", co.name, line);
 
         if (lc->id == LOC_US) {
                 static const char *const sec[] = {
@@ -2549,12 +4191,11 @@ static int gen_financial_report(struct job *j)
         d->y += 34;
         doc_font(d, F_SANS, 24);
         doc_accent(d);
-        doc_put(d, d->left, d->y + 24, AL_LEFT, "Quarterly Report");
+        doc_put(d, d->left, d->y + 24, AL_LEFT, tx->quarterly);
         doc_gray(d, 0);
         d->y += 34;
         doc_font(d, F_SANS, 11);
-        doc_putf(d, d->left, d->y + 11, AL_LEFT,
-                 "For the quarter ended %s (unaudited)", pend_s);
+        doc_put(d, d->left, d->y + 11, AL_LEFT, line);
         d->y += 22;
         if (lc->id == LOC_US) {
                 doc_font(d, F_SANS, 8.5);
@@ -2563,31 +4204,25 @@ static int gen_financial_report(struct job *j)
                          rng_int(r, 10000, 99999), co.vat, co.street, co.city);
                 d->y += 16;
         }
-        doc_heading(d, "Highlights", 13);
-        fmt_units(a, sizeof(a), inc[0].revenue);
-        fmt_units(b, sizeof(b), inc[1].revenue);
-        fmt_units(c, sizeof(c), inc[0].net);
-        g_string_printf(j->buf,
-                        "Revenue for the %s quarter of %d was %s %s, compared "
-                        "with %s %s in the same quarter of the prior year. Net "
-                        "income for the quarter amounted to %s %s. ",
-                        nth[q - 1], year, lc->currency, a, lc->currency, b,
-                        lc->currency, c);
-        vocab_sentence(r, &vocab_fin, j->buf);
-        vocab_sentence(r, &vocab_fin, j->buf);
+        doc_heading(d, tx->highlights, 13);
+        fmt_units_f(a, sizeof(a), inc[0].revenue, nf);
+        fmt_units_f(b, sizeof(b), inc[1].revenue, nf);
+        fmt_units_f(c, sizeof(c), inc[0].net, nf);
+        tfill(line, sizeof(line), tx->q_hl_fmt, lc->currency, a, lc->currency,
+              b, lc->currency, c, NULL);
+        g_string_printf(j->buf, "%s ", line);
+        vocab_sentence(r, &vocab_fin_l[lc->lang], j->buf);
+        vocab_sentence(r, &vocab_fin_l[lc->lang], j->buf);
         doc_para(d, j->buf->str);
-        vocab_paragraph(r, &vocab_fin, j->buf, 3, 6);
+        vocab_paragraph(r, &vocab_fin_l[lc->lang], j->buf, 3, 6);
         doc_para(d, j->buf->str);
-        bprintf(sub, sizeof(sub), "Three months%s ended %s (unaudited, in %s)",
-                q > 1 ? " and year to date" : "", pend_s, lc->currency);
-        bprintf(bs_sub, sizeof(bs_sub), "(unaudited, in %s)", lc->currency);
-        report_body(j, "Management's Discussion and Analysis",
-                    "Notes to the Condensed Consolidated Financial Statements",
-                    j->pages, income_lines, G_N_ELEMENTS(income_lines),
-                    "Condensed Consolidated Statement of Income", sub, is_cols,
-                    ncols, is_vals, "Net income for the period",
-                    "Condensed Consolidated Balance Sheet", bs_sub, bs_cols,
-                    bs_vals);
+        tfill(sub, sizeof(sub), tx->is_sub_fmt, pend_s, lc->currency, NULL);
+        tfill(bs_sub, sizeof(bs_sub), tx->bs_sub_fmt, pend_s, lc->currency,
+              NULL);
+        report_body(j, lc->lang, tx->mgmt, tx->notes, j->pages, il,
+                    G_N_ELEMENTS(il), tx->is_title, sub, is_cols, ncols,
+                    is_vals, tx->grand_period, tx->bs_title, bs_sub, bs_cols,
+                    bs_vals, nf);
         if (job_close(j) < 0)
                 return -1;
         truth_str(&j->truth, "company", co.name);
@@ -2597,7 +4232,6 @@ static int gen_financial_report(struct job *j)
         truth_str(&j->truth, "currency", lc->currency);
         return 0;
 }
-
 /* ---- contract ---- */
 
 static const char *num_words(int n)
@@ -2618,13 +4252,12 @@ static const char *num_words(int n)
         }
 }
 
-static int gen_contract(struct job *j)
+/* The English agreement: US and British companies, and one in five
+ * international ones. */
+static void contract_en(struct job *j, const struct locale *lc,
+                        const struct party *cl, const struct party *pv,
+                        const char *title, const char *eff_s)
 {
-        static const char *const titles[] = {
-            "Services Agreement", "Master Services Agreement",
-            "Consulting Services Agreement",
-            "Software Development Services Agreement",
-            "IT Support Services Agreement"};
         static const char *const services[] = {"IT infrastructure management",
                                                "software development",
                                                "financial advisory",
@@ -2634,32 +4267,15 @@ static int gen_contract(struct job *j)
                                                "cloud hosting and support"};
         static const int terms[] = {12, 24, 36}, pays[] = {30, 45, 60};
         struct rng *r = &j->rng;
-        const struct locale *lc = job_locale(j, 1);
         struct doc *d = &j->doc;
-        struct party cl, pv;
-        const char *title = PICK(r, titles), *svc = PICK(r, services);
+        const char *svc = PICK(r, services);
         int term = PICK(r, terms), pay = PICK(r, pays), i;
-        int year = j->year ? j->year : rng_int(r, 2021, 2024);
-        struct date eff = date_random(r, year);
         struct filler f = {&vocab_law, clause_heads, G_N_ELEMENTS(clause_heads),
                            HEAD_CLAUSE, 4};
-        char eff_s[32], fee[48], head[64];
-        const struct party *sig[2] = {&cl, &pv};
+        char fee[48], head[96];
+        const struct party *sig[2] = {cl, pv};
 
-        make_party(r, lc, &cl, 1);
-        make_party(r, lc, &pv, 1);
-        fmt_date(eff_s, sizeof(eff_s), eff, lc->long_date);
         fmt_money(fee, sizeof(fee), rng_ll(r, 4, 120) * 50000, 0);
-        if (job_open(j, lc->page_w, lc->page_h, eff, title) < 0)
-                return -1;
-        d->numbered = 1;
-        d->body_size = 10.5;
-        d->leading = 15;
-        bprintf(d->header, sizeof(d->header), "%s - %s / %s", title, cl.name,
-                pv.name);
-        doc_font(d, F_SERIF_B, 17);
-        doc_put(d, d->w / 2, d->y + 17, AL_CENTER, title);
-        d->y += 40;
         g_string_printf(j->buf,
                         "This %s (the \"Agreement\") is entered into as of %s "
                         "(the \"Effective Date\") by and between:",
@@ -2735,20 +4351,115 @@ static int gen_contract(struct job *j)
         doc_need(d, 190);
         doc_para(d, "IN WITNESS WHEREOF, the Parties have executed this "
                     "Agreement as of the Effective Date.");
+}
+
+/* The same in the country's language. */
+static void contract_local(struct job *j, const struct locale *lc,
+                           const struct contract_text *tx,
+                           const struct party *cl, const struct party *pv,
+                           const char *title, const char *eff_s)
+{
+        static const int terms[] = {12, 24, 36}, pays[] = {30, 45, 60};
+        struct rng *r = &j->rng;
+        struct doc *d = &j->doc;
+        struct filler f = {&vocab_law_l[lc->lang], clause_heads_l[lc->lang],
+                           6, HEAD_CLAUSE, 4};
+        char fee[64], line[600], n1[8], n2[8], where[200];
+        const struct party *sig[2] = {cl, pv};
+        int i;
+
+        tfill(line, sizeof(line), tx->intro_fmt, title, eff_s, NULL);
+        doc_para(d, line);
+        for (i = 0; i < 2; i++) {
+                bprintf(n1, sizeof(n1), "%d", i + 1);
+                bprintf(where, sizeof(where), "%s, %s", sig[i]->street,
+                        sig[i]->city);
+                tfill(line, sizeof(line), tx->party_fmt, n1, sig[i]->name,
+                      where, sig[i]->reg, i ? tx->provider : tx->client,
+                      i ? "." : tx->and_end, NULL);
+                doc_para(d, line);
+        }
+        doc_para(d, tx->parties);
+        doc_heading(d, tx->recitals, 11);
+        doc_para(d, tx->whereas_fmt);
+        doc_heading(d, tx->services, 11);
+        g_string_printf(j->buf, "%s ", tx->services_fmt);
+        vocab_sentence(r, &vocab_law_l[lc->lang], j->buf);
+        doc_para(d, j->buf->str);
+        doc_heading(d, tx->term, 11);
+        bprintf(n1, sizeof(n1), "%d", PICK(r, terms));
+        tfill(line, sizeof(line), tx->term_fmt, n1, NULL);
+        doc_para(d, line);
+        doc_heading(d, tx->fees, 11);
+        fmt_cur(fee, sizeof(fee), rng_ll(r, 4, 120) * 50000, lc);
+        bprintf(n2, sizeof(n2), "%d", PICK(r, pays));
+        tfill(line, sizeof(line), tx->fees_fmt, fee, n2, NULL);
+        doc_para(d, line);
+        doc_filler(d, r, &f, j->pages, 400, j->buf);
+        bprintf(line, sizeof(line), "%d. %s", f.next, tx->law_head);
+        doc_heading(d, line, 11);
+        doc_para(d, lc->law_local);
+        bprintf(line, sizeof(line), "%d. %s", f.next + 1, tx->entire);
+        doc_heading(d, line, 11);
+        doc_para(d, tx->entire_text);
+        doc_need(d, 190);
+        doc_para(d, tx->witness);
+}
+
+static int gen_contract(struct job *j)
+{
+        struct rng *r = &j->rng;
+        const struct locale *lc = job_locale(j, 1);
+        int english = lc->lang == LANG_EN || rng_chance(r, 20);
+        const struct contract_text *tx =
+            &contract_text[english ? LANG_EN : lc->lang];
+        struct doc *d = &j->doc;
+        struct party cl, pv;
+        const char *title = tx->titles[rng_int(r, 0, 2)];
+        int year = j->year ? j->year : rng_int(r, 2021, 2025), i;
+        struct date eff = date_random(r, year);
+        char eff_s[48];
+        const struct party *sig[2] = {&cl, &pv};
+
+        if (english)
+                j->truth.language = "en";
+        make_party(r, lc, &cl, 1);
+        make_party(r, lc, &pv, 1);
+        fmt_date_l(eff_s, sizeof(eff_s), eff,
+                   english ? (lc->id == LOC_US ? DF_LONG_US : DF_LONG)
+                           : DF_LONG,
+                   english ? LANG_EN : lc->lang);
+        if (job_open(j, lc->page_w, lc->page_h, eff, title) < 0)
+                return -1;
+        d->numbered = 1;
+        d->body_size = 10.5;
+        d->leading = 15;
+        bprintf(d->header, sizeof(d->header), "%s - %s / %s", title, cl.name,
+                pv.name);
+        doc_font(d, F_SERIF_B, 17);
+        doc_put(d, d->w / 2, d->y + 17, AL_CENTER, title);
+        d->y += 40;
+        if (english)
+                contract_en(j, lc, &cl, &pv, title, eff_s);
+        else
+                contract_local(j, lc, tx, &cl, &pv, title, eff_s);
         d->y += 16;
         for (i = 0; i < 2; i++) {
                 double x = d->left + i * (d->w - d->left - d->right) / 2,
                        y = d->y;
                 doc_font(d, F_SERIF, 9.5);
-                doc_put(d, x, y + 10, AL_LEFT, "For and on behalf of");
+                doc_put(d, x, y + 10, AL_LEFT, tx->behalf);
                 doc_font(d, F_SERIF_B, 10);
                 doc_put(d, x, y + 24, AL_LEFT, sig[i]->name);
                 doc_font(d, F_SERIF, 9.5);
-                doc_put(d, x, y + 58, AL_LEFT,
-                        "By: ____________________________");
-                doc_putf(d, x, y + 76, AL_LEFT, "Name: %s", sig[i]->person);
-                doc_putf(d, x, y + 92, AL_LEFT, "Title: %s", sig[i]->title);
-                doc_put(d, x, y + 108, AL_LEFT, "Date: __________________");
+                doc_putf(d, x, y + 58, AL_LEFT,
+                         "%s ____________________________", tx->by);
+                doc_putf(d, x, y + 76, AL_LEFT, "%s %s", tx->name,
+                         sig[i]->person);
+                doc_putf(d, x, y + 92, AL_LEFT, "%s %s", tx->title_l,
+                         sig[i]->title);
+                doc_putf(d, x, y + 108, AL_LEFT, "%s __________________",
+                         tx->date_l);
         }
         if (job_close(j) < 0)
                 return -1;
@@ -2762,7 +4473,6 @@ static int gen_contract(struct job *j)
         truth_str(&j->truth, "governing_law", lc->law);
         return 0;
 }
-
 /* ---- tax form ---- */
 
 struct taxform {
@@ -2968,20 +4678,139 @@ static void tax_grid(struct doc *d, const struct taxform *tf,
         d->y = (y > ya ? y : ya) + 12;
 }
 
+
+/* A European income tax return: the form's name and year in the title, the
+ * taxpayer in labelled boxes, income lines with amounts. */
+struct eu_tax {
+        const char *name, *sub_fmt, *authority, *year_lab, *taxno_lab, *last,
+            *first, *street, *city, *lines[5], *sign, *instructions;
+};
+
+static const struct eu_tax eu_tax[LANG_COUNT] = {
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, {NULL}, NULL,
+     NULL},
+    {"Einkommensteuererklärung", "Hauptvordruck ESt 1 A für %s",
+     "An das Finanzamt", "Veranlagungszeitraum", "Steuernummer",
+     "Name", "Vorname", "Straße und Hausnummer", "Postleitzahl, Wohnort",
+     {"Einkünfte aus nichtselbständiger Arbeit", "Einkünfte aus "
+      "Kapitalvermögen", "Sonderausgaben", "Werbungskosten",
+      "Einbehaltene Lohnsteuer"},
+     "Unterschrift", "Anleitung zur Einkommensteuererklärung"},
+    {"Déclaration des revenus", "Formulaire n° 2042 - revenus de l'année %s",
+     "Direction générale des finances publiques", "Année des revenus",
+     "Numéro fiscal", "Nom", "Prénom", "Adresse", "Code postal, commune",
+     {"Traitements et salaires", "Revenus de capitaux mobiliers",
+      "Pensions alimentaires versées", "Frais réels",
+      "Prélèvement à la source"},
+     "Signature", "Notice explicative"},
+    {"Aangifte inkomstenbelasting", "Aangifte over het belastingjaar %s",
+     "Belastingdienst", "Belastingjaar", "Burgerservicenummer", "Achternaam",
+     "Voornaam", "Straat en huisnummer", "Postcode en woonplaats",
+     {"Loon uit dienstbetrekking", "Inkomsten uit sparen en beleggen",
+      "Aftrekbare kosten", "Hypotheekrente", "Ingehouden loonheffing"},
+     "Handtekening", "Toelichting bij de aangifte"},
+    {"Declaración de la renta", "Modelo 100 - Ejercicio %s",
+     "Agencia Tributaria", "Ejercicio", "NIF", "Apellidos", "Nombre",
+     "Domicilio", "Código postal y municipio",
+     {"Rendimientos del trabajo", "Rendimientos del capital mobiliario",
+      "Aportaciones a planes de pensiones", "Gastos deducibles",
+      "Retenciones e ingresos a cuenta"},
+     "Firma", "Instrucciones para cumplimentar la declaración"}};
+
+static int gen_tax_form_eu(struct job *j, const struct locale *lc)
+{
+        const struct eu_tax *tx = &eu_tax[lc->lang];
+        struct rng *r = &j->rng;
+        struct doc *d = &j->doc;
+        struct party home;
+        int year = j->year ? j->year : rng_int(r, 2019, 2024), i;
+        struct date filed = {year + 1, rng_int(r, 2, 7), rng_int(r, 1, 28)};
+        const char *first = PICK(r, first_names), *last = PICK(r, last_names);
+        struct filler f = {&vocab_tax_l[lc->lang], mgmt_heads_l[lc->lang], 6,
+                           HEAD_PLAIN, 1};
+        char title[160], y[8], sub[160], taxno[32], v[64], name[96];
+        double L, W;
+
+        make_party(r, lc, &home, 0);
+        bprintf(y, sizeof(y), "%d", year);
+        bprintf(name, sizeof(name), "%s %s", first, last);
+        tfill(sub, sizeof(sub), tx->sub_fmt, y, NULL);
+        bprintf(title, sizeof(title), "%s %d", tx->name, year);
+        bprintf(taxno, sizeof(taxno), "%02d/%03d/%05d", rng_int(r, 10, 99),
+                rng_int(r, 100, 999), rng_int(r, 10000, 99999));
+        if (job_open(j, A4_W, A4_H, filed, title) < 0)
+                return -1;
+        L = d->left;
+        W = d->w - d->left - d->right;
+        doc_font(d, F_SANS, 8);
+        doc_put(d, L, d->y + 8, AL_LEFT, tx->authority);
+        d->y += 16;
+        doc_font(d, F_SANS_B, 16);
+        doc_put(d, L, d->y + 16, AL_LEFT, title);
+        d->y += 24;
+        doc_font(d, F_SANS, 9);
+        doc_put(d, L, d->y + 9, AL_LEFT, sub);
+        d->y += 20;
+        doc_field(d, L, d->y, W * 0.5, 28, tx->taxno_lab, taxno, AL_LEFT);
+        doc_field(d, L + W * 0.5, d->y, W * 0.5, 28, tx->year_lab, y, AL_LEFT);
+        d->y += 28;
+        if (rng_chance(r, 50)) {
+                doc_field(d, L, d->y, W * 0.5, 28, tx->last, last, AL_LEFT);
+                doc_field(d, L + W * 0.5, d->y, W * 0.5, 28, tx->first, first,
+                          AL_LEFT);
+        } else {
+                doc_field(d, L, d->y, W * 0.5, 28, tx->first, first, AL_LEFT);
+                doc_field(d, L + W * 0.5, d->y, W * 0.5, 28, tx->last, last,
+                          AL_LEFT);
+        }
+        d->y += 28;
+        doc_field(d, L, d->y, W, 28, tx->street, home.street, AL_LEFT);
+        d->y += 28;
+        doc_field(d, L, d->y, W, 28, tx->city, home.city, AL_LEFT);
+        d->y += 40;
+        for (i = 0; i < 5; i++) {
+                doc_font(d, F_SANS, 9);
+                doc_putf(d, L, d->y + 12, AL_LEFT, "%d  %s", 10 + i * 2,
+                         tx->lines[i]);
+                doc_box(d, L + W - 120, d->y + 1, 120, 16);
+                fmt_money_f(v, sizeof(v), rng_ll(r, 0, 90000) * 100, lc->num);
+                doc_font(d, F_MONO, 9);
+                doc_put(d, L + W - 4, d->y + 12, AL_RIGHT, v);
+                d->y += 20;
+        }
+        d->y += 20;
+        doc_font(d, F_SANS, 8);
+        doc_putf(d, L, d->y + 8, AL_LEFT, "%s ______________________",
+                 tx->sign);
+        if (j->pages > d->page) {
+                d->numbered = 1;
+                bprintf(d->header, sizeof(d->header), "%s (%d)",
+                        tx->instructions, year);
+                doc_new_page(d);
+                doc_heading(d, d->header, 15);
+                doc_filler(d, r, &f, j->pages, 0, j->buf);
+        }
+        if (job_close(j) < 0)
+                return -1;
+        truth_str(&j->truth, "form", tx->name);
+        truth_year(&j->truth, "tax_year", year);
+        truth_str(&j->truth, "taxpayer", name);
+        return 0;
+}
+
 static int gen_tax_form(struct job *j)
 {
         static const char *const copies[] = {
             "Copy B - For Recipient",
             "Copy 2 - To be filed with recipient's state income tax return"};
         struct rng *r = &j->rng;
-        const struct locale *lc = &locales[LOC_US];
+        const struct locale *lc;
         struct doc *d = &j->doc;
-        int form = j->variant >= 0 ? j->variant % 3 : rng_int(r, 0, 2);
-        const struct taxform *tf = &taxforms[form];
-        int year = j->year ? j->year : rng_int(r, 2019, 2023), copy;
-        const char *first = PICK(r, first_names), *last = PICK(r, last_names);
+        int form, year, copy;
+        const struct taxform *tf;
+        const char *first, *last;
         struct party payer, home;
-        struct date filed = {year + 1, rng_int(r, 1, 4), rng_int(r, 1, 28)};
+        struct date filed;
         struct filler f = {&vocab_tax, tax_heads, G_N_ELEMENTS(tax_heads),
                            HEAD_PLAIN, 1};
         char name[64], title[96], payer_s[256], tin[16], ssn[16], addr[160],
@@ -2990,7 +4819,21 @@ static int gen_tax_form(struct job *j)
         long long amt[10] = {0};
         int i;
 
+        /* Two in five are European returns, when no country is asked. */
+        if (j->loc < 0 && rng_chance(r, 40))
+                j->loc = rng_int(r, LOC_DE, LOC_CH);
+        if (j->loc >= 0 && locales[j->loc].lang != LANG_EN) {
+                lc = job_locale(j, 1);
+                return gen_tax_form_eu(j, lc);
+        }
         j->loc = LOC_US;
+        lc = job_locale(j, 1);
+        form = j->variant >= 0 ? j->variant % 3 : rng_int(r, 0, 2);
+        tf = &taxforms[form];
+        year = j->year ? j->year : rng_int(r, 2019, 2023);
+        first = PICK(r, first_names);
+        last = PICK(r, last_names);
+        filed = (struct date){year + 1, rng_int(r, 1, 4), rng_int(r, 1, 28)};
         make_party(r, lc, &payer, 1);
         make_party(r, lc, &home, 0);
         bprintf(name, sizeof(name), "%s %s", first, last);
@@ -3070,7 +4913,187 @@ static int gen_tax_form(struct job *j)
         truth_str(&j->truth, "taxpayer", name);
         return 0;
 }
+/* ---- other documents: letters, minutes, orders, delivery notes, quotes ---- */
 
+/* A business letter: letterhead, address, place and date, subject, text. */
+static void other_letter(struct job *j, const struct locale *lc,
+                         const struct other_text *tx, const struct party *a,
+                         const struct party *b, const char *date_s,
+                         int minutes)
+{
+        struct rng *r = &j->rng;
+        struct doc *d = &j->doc;
+        const char *addr[3] = {b->name, b->street, b->city};
+        int i, n;
+
+        doc_font(d, F_SANS_B, 15);
+        doc_accent(d);
+        doc_put(d, d->left, d->y + 15, AL_LEFT, a->name);
+        doc_gray(d, 0);
+        doc_font(d, F_SANS, 8);
+        doc_putf(d, d->left, d->y + 30, AL_LEFT, "%s, %s - %s - www.%s",
+                 a->street, a->city, a->phone, a->domain);
+        d->y = 130;
+        if (minutes) {
+                doc_font(d, F_SANS_B, 14);
+                doc_putf(d, d->left, d->y + 14, AL_LEFT, "%s", tx->minutes);
+                d->y += 24;
+                doc_font(d, F_SANS, 10);
+                doc_putf(d, d->left, d->y + 10, AL_LEFT, "%s %s", tx->date,
+                         date_s);
+                d->y += 16;
+                doc_putf(d, d->left, d->y + 10, AL_LEFT, "%s %s, %s, %s",
+                         tx->present, a->person, b->person, PICK(r, last_names));
+                d->y += 24;
+                doc_heading(d, tx->agenda, 12);
+        } else {
+                doc_font(d, F_SANS, 10);
+                doc_lines(d, d->left, addr, 3, 13);
+                d->y += 20;
+                doc_put(d, d->w - d->right, d->y + 10, AL_RIGHT, date_s);
+                d->y += 30;
+                doc_font(d, F_SANS_B, 10.5);
+                doc_putf(d, d->left, d->y + 10, AL_LEFT, "%s %s", tx->subject,
+                         tx->letter_subjects[rng_int(r, 0, 2)]);
+                d->y += 26;
+        }
+        n = rng_int(r, 2, 4);
+        for (i = 0; i < n; i++) {
+                g_string_printf(j->buf, "%s ",
+                                i == 0 && !minutes && rng_chance(r, 40)
+                                    ? x_letter_invoice[lc->lang]
+                                    : letter_body[lc->lang][i]);
+                vocab_sentence(r, &vocab_fin_l[lc->lang], j->buf);
+                doc_para(d, j->buf->str);
+        }
+        if (!minutes) {
+                d->y += 10;
+                doc_para(d, tx->regards);
+                d->y += 16;
+                doc_para(d, a->person);
+        }
+}
+
+/* An order, a delivery note or a quotation: numbered, dated, items. */
+static int other_items(struct job *j, const struct locale *lc,
+                       const struct other_text *tx, const struct party *a,
+                       const struct party *b, const char *date_s, int kind,
+                       const struct money *m, long long *total)
+{
+        struct rng *r = &j->rng;
+        struct doc *d = &j->doc;
+        const char *title = kind == 0 ? tx->po : kind == 1 ? tx->delivery
+                                                           : tx->quote;
+        const char *nolab = kind == 0 ? tx->po_no : kind == 1 ? tx->dn_no
+                                                              : tx->quote_no;
+        struct col cols[4] = {{tx->qty, 0.1, 1},
+                              {tx->desc, 0.54, 0},
+                              {tx->price, 0.18, 1},
+                              {tx->amount, 0.18, 1}};
+        struct table t = {cols, kind == 1 ? 2 : 4, d->left,
+                          d->w - d->left - d->right, 9, 15, F_SANS, 1};
+        const char *addr[3] = {b->name, b->street, b->city};
+        const char *k[2], *v[2];
+        char no[32], q[16], p[48], am[48], line[160];
+        int i, n = rng_int(r, 2, 8);
+
+        *total = 0;
+        if (kind == 1) { /* quantities and descriptions only */
+                cols[0].frac = 0.15;
+                cols[1].frac = 0.85;
+        }
+        bprintf(no, sizeof(no), "%s-%d", kind == 0 ? "PO" : kind == 1 ? "DN"
+                                                                      : "Q",
+                rng_int(r, 10000, 99999));
+        doc_font(d, F_SANS_B, 15);
+        doc_accent(d);
+        doc_put(d, d->left, d->y + 15, AL_LEFT, a->name);
+        doc_gray(d, 0);
+        doc_font(d, F_SANS_B, 18);
+        doc_put(d, d->w - d->right, d->y + 15, AL_RIGHT, title);
+        doc_font(d, F_SANS, 8);
+        doc_putf(d, d->left, d->y + 30, AL_LEFT, "%s, %s - %s", a->street,
+                 a->city, a->vat);
+        d->y = 130;
+        doc_font(d, F_SANS, 10);
+        doc_lines(d, d->left, addr, 3, 13);
+        d->y = 130;
+        k[0] = job_label(j, nolab);
+        v[0] = no;
+        k[1] = job_label(j, tx->date);
+        v[1] = date_s;
+        doc_kv(d, d->w - d->right - 200, k, v, 2, F_SANS, 9);
+        d->y = 230;
+        table_header(d, &t);
+        for (i = 0; i < n; i++) {
+                const struct product *pr = &PICK(r, products);
+                int qty = rng_int(r, 1, pr->maxqty);
+                long long unit = rng_ll(r, pr->lo, pr->hi) * 100;
+                const char *row[4] = {q, pr->name[lc->lang], p, am};
+                bprintf(q, sizeof(q), "%d", qty);
+                fmt_money_f(p, sizeof(p), unit, m->num);
+                fmt_money_f(am, sizeof(am), unit * qty, m->num);
+                *total += unit * qty;
+                table_row(d, &t, row, 0);
+        }
+        if (kind != 1) {
+                d->y += 8;
+                money_fmt(am, sizeof(am), *total, m);
+                doc_font(d, F_SANS_B, 10);
+                doc_put(d, d->w - d->right - 230, d->y + 10, AL_LEFT,
+                        job_label(j, tx->total));
+                doc_put(d, d->w - d->right - 4, d->y + 10, AL_RIGHT, am);
+                d->y += 24;
+        }
+        if (kind == 2) {
+                char valid[48];
+                struct date until = date_add((struct date){2024, 1, 1},
+                                             rng_int(r, 0, 700));
+                fmt_date_l(valid, sizeof(valid), until, lc->short_date,
+                           lc->lang);
+                tfill(line, sizeof(line), tx->valid_fmt, valid, NULL);
+                doc_font(d, F_SANS, 9);
+                doc_put(d, d->left, d->y + 9, AL_LEFT, line);
+                d->y += 16;
+        }
+        return kind != 1;
+}
+
+static int gen_other(struct job *j)
+{
+        struct rng *r = &j->rng;
+        const struct locale *lc = job_locale(j, 1);
+        const struct other_text *tx = &other_text[lc->lang];
+        struct party a, b;
+        struct money m;
+        int kind = j->variant >= 0 ? j->variant % 5 : rng_int(r, 0, 4);
+        int year = j->year ? j->year : rng_int(r, 2021, 2025), priced = 0;
+        struct date dt = date_random(r, year);
+        char date_s[48];
+        long long total = 0;
+
+        j->upper = rng_chance(r, 20);
+        j->colon = rng_chance(r, 60);
+        job_money(j, lc, &m);
+        make_party(r, lc, &a, 1);
+        make_party(r, lc, &b, rng_chance(r, 70));
+        fmt_date_l(date_s, sizeof(date_s), dt, job_datefmt(j, lc), lc->lang);
+        if (job_open(j, lc->page_w, lc->page_h, dt, a.name) < 0)
+                return -1;
+        if (kind <= 1)
+                other_letter(j, lc, tx, &a, &b, date_s, kind == 1);
+        else
+                priced = other_items(j, lc, tx, &a, &b, date_s, kind - 2, &m,
+                                     &total);
+        if (job_close(j) < 0)
+                return -1;
+        truth_date(&j->truth, "date", dt);
+        if (priced) {
+                truth_amount(&j->truth, "total", total);
+                truth_str(&j->truth, "currency", m.code);
+        }
+        return 0;
+}
 /* ---- document types, commands ---- */
 
 struct doctype {
@@ -3081,13 +5104,14 @@ struct doctype {
 };
 
 static const struct doctype doctypes[] = {
-    {"invoice", gen_invoice, 1, 2, 22},
-    {"receipt", gen_receipt, 1, 2, 12},
-    {"bank_statement", gen_bank_statement, 1, 5, 14},
-    {"annual_report", gen_annual_report, 12, 50, 12},
-    {"financial_report", gen_financial_report, 5, 45, 14},
-    {"contract", gen_contract, 3, 40, 16},
-    {"tax_form", gen_tax_form, 1, 4, 10}};
+    {"invoice", gen_invoice, 1, 2, 21},
+    {"receipt", gen_receipt, 1, 2, 11},
+    {"bank_statement", gen_bank_statement, 1, 5, 12},
+    {"annual_report", gen_annual_report, 12, 50, 11},
+    {"financial_report", gen_financial_report, 5, 45, 13},
+    {"contract", gen_contract, 3, 40, 14},
+    {"tax_form", gen_tax_form, 1, 4, 9},
+    {"other", gen_other, 1, 1, 9}};
 
 static const struct doctype *doctype_find(const char *name)
 {
@@ -3195,13 +5219,16 @@ static int run_samples(const struct fonts *fonts, const char *dir)
             {"invoice_de_classic", "invoice", LOC_DE, 0, 1, 2024},
             {"invoice_us_modern", "invoice", LOC_US, 1, 1, 2024},
             {"invoice_gb_compact", "invoice", LOC_GB, 2, 1, 2024},
+            {"invoice_nl_header_row", "invoice", LOC_NL, 3, 1, 2024},
+            {"invoice_fr_letter", "invoice", LOC_FR, 4, 1, 2024},
             {"receipt", "receipt", LOC_US, -1, 1, 2024},
             {"bank_statement", "bank_statement", LOC_GB, -1, 2, 2024},
             {"annual_report", "annual_report", LOC_US, -1, 8, 2023},
             {"financial_report", "financial_report", LOC_US, -1, 5, 2024},
             {"contract", "contract", LOC_GB, -1, 5, 2024},
             {"tax_form", "tax_form", LOC_US, 0, 1, 2023},
-            {"tax_form_1099", "tax_form", LOC_US, 1, 2, 2023}};
+            {"tax_form_1099", "tax_form", LOC_US, 1, 2, 2023},
+            {"quotation_es", "other", LOC_ES, 4, 1, 2024}};
         size_t i;
 
         for (i = 0; i < G_N_ELEMENTS(set); i++) {
@@ -3244,15 +5271,23 @@ static int run_corpus(const struct fonts *fonts, const char *dir, long n,
         return (int)n;
 }
 
-static int usage(void)
+static int usage_to(FILE *f, int rc)
 {
         fputs("usage: docgen samples OUTDIR\n"
               "       docgen corpus OUTDIR N [SEED]\n"
               "       docgen one TYPE OUTFILE [SEED] [PAGES]\n"
               "TYPE: invoice receipt bank_statement annual_report "
-              "financial_report contract tax_form\n",
-              stderr);
-        return 2;
+              "financial_report contract tax_form other\n"
+              "Writes NAME.pdf and beside it NAME.json, the ground truth: "
+              "type, language,\nfields (as schemas/fields/TYPE.json), "
+              "pages.\n",
+              f);
+        return rc;
+}
+
+static int usage(void)
+{
+        return usage_to(stderr, 2);
 }
 
 /* A whole decimal number in [lo, hi], or -1. */
@@ -3274,6 +5309,9 @@ int main(int argc, char **argv)
         const char *where;
         int n = -1;
 
+        if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+                          strcmp(argv[1], "-h") == 0))
+                return usage_to(stdout, 0);
         if (argc < 3)
                 return usage();
         if (strcmp(argv[1], "one") == 0) {

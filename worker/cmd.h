@@ -15,6 +15,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 /* `config check FILE`: argv[0] is "check" (cmd_config.c). */
 int cmd_config_check(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 int cmd_dlq(int argc, char **argv);
 
 /* Returns 1 when argv has -h or --help (before any "--"). */

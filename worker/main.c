@@ -24,6 +24,7 @@ static const struct command {
         {"demo", cmd_demo, "run the whole pipeline on the sample documents"},
         {"lag", cmd_lag, "show a group's committed offsets and lag"},
         {"config", cmd_config, "check a configuration file, print settings"},
+        {"eval", cmd_eval, "score routes on a labeled set of documents"},
         {"dlq", cmd_dlq, "list, show and replay dead letters"},
 };
 

@@ -2,21 +2,35 @@
  * builtin: docpipe's in-process model (see builtin.h). Four honest,
  * explainable pieces instead of a trained network:
  *   - language: libexttextcat's n-gram profiles on a cleaned, bounded
- *     prefix of the text (the handle is not thread-safe: one mutex);
- *   - classify: weighted phrase evidence per class (EN/DE/FR/NL/ES),
- *     counted with diminishing returns, boosted in the title area, turned
- *     into a softmax confidence that is low when evidence is weak or two
- *     classes are close;
- *   - fields: label/value proximity on lines, with parsers for amounts
- *     (1,234.56 / 1.234,56 / 1 234,56), dates (numeric and written, five
- *     languages), currencies, invoice numbers and IBANs (mod-97 checked);
- *     a value it is not sure of is left out;
- *   - summarize: a lead sentence built from class and fields, then the
- *     most informative sentences of the text in document order.
+ *     prefix of the text (the handle is not thread-safe: one mutex),
+ *     checked against the function and business words of English,
+ *     German, French, Dutch and Spanish, which also decide when textcat
+ *     cannot (a receipt is too short for n-grams);
+ *   - classify: weighted phrase evidence per class (EN/DE/FR/NL/ES), the
+ *     look-alikes of "other" included (orders, delivery notes,
+ *     quotations, letters), counted with diminishing returns, boosted in
+ *     the title area, discounted in rows of figures (an item "Annual
+ *     maintenance contract" says nothing about what the document is),
+ *     turned into a tempered softmax confidence that is low when evidence
+ *     is weak or two classes are close;
+ *   - fields: label/value proximity on lines, in five languages, with
+ *     parsers for amounts (1,234.56 / 1.234,56 / 1 234,56 / 1'234.56),
+ *     dates (numeric and written: "12. März 2024", "12 mars 2024", "March
+ *     12, 2024"), currencies (symbols and codes), invoice numbers and
+ *     IBANs (mod-97 checked); the layouts that physical lines make of
+ *     real documents are read too: a row of labels over a row of values,
+ *     columns side by side (a value cut where the next column's label
+ *     starts), a letterhead wrapped in a narrow column, the recipient
+ *     under a letter's sender line; a value it is not sure of is left
+ *     out;
+ *   - summarize: a lead sentence built from class and fields in the
+ *     document's language, then the most informative sentences of the
+ *     text (prose: not rows of labels or figures, not letterheads) in
+ *     document order.
  * All work on untrusted text is bounded (BUILTIN_*_BYTES below) and linear
- * in the bytes scanned. Owns the textcat handle, its mutex and a copy of
- * the taxonomy; everything else lives on the caller's stack or is returned
- * new.
+ * in the bytes scanned. Owns the textcat handle, its mutex, the phrase
+ * index and a copy of the taxonomy; everything else lives on the caller's
+ * stack or is returned new.
  */
 #include "builtin.h"
 
@@ -49,6 +63,9 @@
 #define BUILTIN_SUMMARY_CAP ((size_t)64 * 1024) /* largest summary */
 #define BUILTIN_SUMMARY_SENTENCES 6     /* extracted sentences at most */
 #define BUILTIN_WORDS_MAX 8192          /* distinct words in tf table */
+#define BUILTIN_PREAMBLE_BYTES 4096     /* a contract's parties and date */
+#define BUILTIN_LAW_TAIL_BYTES ((size_t)16 * 1024) /* its last clauses */
+#define BUILTIN_STATEMENT_BYTES ((size_t)8 * 1024) /* an income statement */
 /* clang-format on */
 
 /* Classification: the pseudo-score of "other" (the evidence a class needs
@@ -57,14 +74,21 @@
 #define BUILTIN_OTHER_PRIOR 2.0
 #define BUILTIN_EVIDENCE_SCALE 3.0
 #define BUILTIN_TITLE_BONUS 1.0
+#define BUILTIN_TITLE_WORDS 8   /* a line of the title area this short */
+#define BUILTIN_ROW_WEIGHT 0.2  /* a phrase in a row of figures */
+#define BUILTIN_TEMPERATURE 2.0 /* of the softmax: evidence points per e */
+
+struct phrase_index;
 
 struct builtin {
         pthread_mutex_t lock; /* guards tc: textcat is not thread-safe */
+        struct phrase_index *px; /* every class's phrases, indexed once */
         void *tc;             /* libexttextcat handle */
         char *classes[CONFIG_MAX_CLASSES];
         size_t classes_n;
         int other; /* index of "other" in classes, or -1 */
         size_t summary_max;
+        char languages[512]; /* model.languages, "" for all */
 };
 
 /* ---- bytes and UTF-8 ------------------------------------------------- */
@@ -413,6 +437,8 @@ static void *lang_init(const char *conf, const char *prefix,
         return tc;
 }
 
+static struct phrase_index *phrase_index_new(void);
+
 struct builtin *builtin_new(const struct config *cfg, struct err *err)
 {
         char conf[4096], prefix[4096];
@@ -472,6 +498,7 @@ struct builtin *builtin_new(const struct config *cfg, struct err *err)
                 return NULL;
         }
         pthread_mutex_init(&b->lock, NULL);
+        b->px = phrase_index_new();
         b->other = -1;
         for (i = 0; i < cfg->classes_n; i++) {
                 b->classes[i] = xstrdup(cfg->classes[i]);
@@ -479,6 +506,8 @@ struct builtin *builtin_new(const struct config *cfg, struct err *err)
                         b->other = (int)i;
         }
         b->classes_n = cfg->classes_n;
+        snprintf(b->languages, sizeof(b->languages), "%s",
+                 cfg->languages ? cfg->languages : "");
         b->summary_max = cfg->summary_max_chars > 0
                                  ? (size_t)cfg->summary_max_chars
                                  : BUILTIN_SUMMARY_DEFAULT;
@@ -494,6 +523,7 @@ void builtin_free(struct builtin *b)
         if (!b)
                 return;
         textcat_Done(b->tc);
+        free(b->px);
         pthread_mutex_destroy(&b->lock);
         for (i = 0; i < b->classes_n; i++)
                 free(b->classes[i]);
@@ -580,6 +610,93 @@ static size_t lang_clean(const char *text, size_t len, char *out, size_t cap,
         return o;
 }
 
+/* When textcat cannot tell (short text: a receipt, a form), the words
+ * themselves: function words and the commonest words of business
+ * documents, per language, that the others do not use. */
+/* clang-format off */
+static const struct {
+        const char *code;
+        const char *const words[40];
+} lang_words[] = {
+        {"en", {"the", "and", "of", "to", "for", "with", "your", "you",
+                "thank", "amount", "payment", "this", "from", "items",
+                "sold", "approved", "copy", "balance", "statement",
+                "description", "qty", "invoice", "receipt", "quantity",
+                "price", "unit", "quotation", "order", "delivery", "note",
+                "dear", "regards", "subject", NULL}},
+        {"de", {"der", "die", "das", "und", "mit", "für", "von", "ist",
+                "ihre", "ihren", "wir", "summe", "rechnung", "betrag",
+                "datum", "vielen", "dank", "zahlung", "bei", "auf", "kasse",
+                "einkauf", "kontoauszug", "bezeichnung", "menge",
+                "einzelpreis", "gesamtsumme", "angebot", "bestellung",
+                "lieferschein", "stück", "stunden", "betreff", "je", NULL}},
+        {"fr", {"le", "les", "des", "et", "pour", "avec", "une", "vous",
+                "votre", "nous", "facture", "montant", "merci", "au", "du",
+                "sur", "par", "caisse", "ticket", "relevé", "solde",
+                "articles", "visite", "désignation", "quantité", "qté",
+                "prix", "unitaire", "devis", "commande", "livraison",
+                "objet", NULL}},
+        {"nl", {"het", "een", "en", "van", "voor", "met", "uw", "wij",
+                "niet", "totaal", "factuur", "bedrag", "datum", "bedankt",
+                "betaling", "bij", "aan", "kassa", "aankoop", "artikelen",
+                "saldo", "afschrift", "rekening", "omschrijving", "aantal",
+                "prijs", "offerte", "bestelling", "pakbon", "betreft",
+                "uren", NULL}},
+        {"es", {"el", "los", "las", "y", "para", "con", "una", "su",
+                "nuestro", "factura", "importe", "gracias", "fecha", "por",
+                "del", "al", "caja", "compra", "artículos", "extracto",
+                "cuenta", "descripción", "cantidad", "cant", "precio",
+                "presupuesto", "pedido", "albarán", "asunto", "horas",
+                NULL}},
+};
+/* clang-format on */
+
+/* The language of lang_words most of the words of f[0..n) (folded) are
+ * from, if it leads clearly (twice the next, three words at least) and
+ * is one textcat may answer (wanted); else "und". */
+static void lang_vote(const char *f, size_t n, char out[8])
+{
+        size_t i = 0, e, k, best = 0, second = 0;
+        int score[G_N_ELEMENTS(lang_words)] = {0}, w;
+
+        snprintf(out, 8, "und");
+        while (i < n) {
+                if (!(is_alpha((unsigned char)f[i]) ||
+                      (unsigned char)f[i] >= 0x80)) {
+                        i++;
+                        continue;
+                }
+                for (e = i; e < n && (is_alpha((unsigned char)f[e]) ||
+                                      (unsigned char)f[e] >= 0x80);)
+                        e++;
+                for (k = 0; e - i <= 12 && k < G_N_ELEMENTS(lang_words); k++)
+                        for (w = 0; lang_words[k].words[w]; w++)
+                                if (lang_words[k].words[w][0] == f[i] &&
+                                    strncmp(f + i, lang_words[k].words[w],
+                                            e - i) == 0 &&
+                                    lang_words[k].words[w][e - i] == '\0')
+                                        score[k]++;
+                i = e;
+        }
+        for (k = 1; k < G_N_ELEMENTS(lang_words); k++)
+                if (score[k] > score[best])
+                        best = k;
+        for (k = 0; k < G_N_ELEMENTS(lang_words); k++)
+                if (k != best && score[k] > score[second == best ? k : second])
+                        second = k;
+        if (second == best)
+                second = best == 0 ? 1 : 0;
+        if (score[best] >= 3 && score[best] >= 2 * score[second])
+                snprintf(out, 8, "%s", lang_words[best].code);
+}
+
+/* May b answer code (model.languages)? */
+static int lang_loaded(const struct builtin *b, const char *code)
+{
+        return !b->languages[0] || strcmp(b->languages, "all") == 0 ||
+               lang_wanted(code, b->languages);
+}
+
 /* Languages preferred among near-ties (see builtin_language). */
 #define LANG_COMMON "en de fr nl es it pt pl sv da"
 
@@ -590,7 +707,7 @@ static const char *const lang_map[][2] = {
 void builtin_language(struct builtin *b, const char *text, size_t len,
                       char out[8])
 {
-        char res[256], code[8];
+        char res[256], code[8], vote[8];
         const char *r, *p;
         char *buf;
         size_t n, letters, cands = 0, k, i;
@@ -610,7 +727,6 @@ void builtin_language(struct builtin *b, const char *text, size_t len,
         r = textcat_Classify(b->tc, buf, n);
         snprintf(res, sizeof(res), "%s", r ? r : "");
         pthread_mutex_unlock(&b->lock);
-        free(buf);
 
         /* "[en--utf8][sco--utf8]": near-ties, best first. More than three
          * means textcat cannot tell. Among near-ties the languages docpipe
@@ -618,8 +734,24 @@ void builtin_language(struct builtin *b, const char *text, size_t len,
          * friends of short English), then any with an ISO 639-1 code. */
         for (p = strchr(res, '['); p; p = strchr(p + 1, '['))
                 cands++;
-        if (cands == 0 || cands > 3)
+        lang_vote(buf, n, vote);
+        free(buf);
+        if (cands == 0 || cands > 3) {
+                /* textcat cannot tell: the words may. */
+                if (strcmp(vote, "und") != 0 && lang_loaded(b, vote))
+                        snprintf(out, 8, "%s", vote);
                 return;
+        }
+        /* Names of people and shops lead n-grams astray ("Boulangerie
+         * Moreau" in an English statement): when the words clearly say
+         * one of textcat's candidates, that one. */
+        if (strcmp(vote, "und") != 0 && lang_loaded(b, vote)) {
+                for (p = strchr(res, '['); p; p = strchr(p + 1, '['))
+                        if (strncmp(p + 1, vote, 2) == 0 && p[3] == '-') {
+                                snprintf(out, 8, "%s", vote);
+                                return;
+                        }
+        }
         for (pass = 0; pass < 2; pass++) {
                 for (p = strchr(res, '['); p; p = strchr(p + 1, '[')) {
                         k = strcspn(p + 1, "-]");
@@ -659,12 +791,14 @@ static const struct phrase ph_invoice[] = {
         {"invoice #", 2, 0}, {"invoice date", 2, 0}, {"tax invoice", 1, 0},
         {"amount due", 2, 0}, {"balance due", 2, 0}, {"bill to", 2, 0},
         {"billed to", 2, 0}, {"payment terms", 1.5, 0}, {"due date", 1, 0},
-        {"vat", 1, 0}, {"rechnung", 3, 1}, {"rechnungsnummer", 2, 0},
-        {"rechnungsdatum", 2, 0}, {"zahlbar", 1, 1}, {"mwst", 1, 1},
-        {"ust-id", 1, 1}, {"facture", 3, 1}, {"n° de facture", 2, 0},
+        {"vat", 1, 0}, {"subtotal", 1, 0}, {"rechnung", 3, 1},
+        {"rechnungsnummer", 2, 0}, {"rechnungsdatum", 2, 0},
+        {"zahlbar", 1, 1}, {"mwst", 1, 1}, {"ust-id", 1, 1},
+        {"zwischensumme", 1, 0}, {"facture", 3, 1}, {"n° de facture", 2, 0},
         {"total ttc", 1.5, 0}, {"total ht", 1.5, 0}, {"tva", 1, 0},
         {"factuur", 3, 1}, {"factuurnummer", 2, 0}, {"factuurdatum", 2, 0},
-        {"te betalen", 1, 0}, {"btw", 1, 0}, {"factura", 3, 1}, {"iva", 1, 0},
+        {"te betalen", 1, 0}, {"btw", 1, 0}, {"factura", 3, 1},
+        {"iva", 1, 0}, {"base imponible", 1.5, 0}, {"vencimiento", 1, 0},
         {NULL, 0, 0},
 };
 /* clang-format on */
@@ -675,10 +809,21 @@ static const struct phrase ph_receipt[] = {
         {"change", 0.5, 0}, {"cash", 0.5, 0}, {"tendered", 2, 0},
         {"thank you for shopping", 3, 0}, {"thank you for your purchase", 2, 0},
         {"card ****", 2, 0}, {"store #", 1.5, 0}, {"auth code", 1.5, 0},
-        {"kassenbon", 3, 0}, {"kassenbeleg", 3, 0}, {"quittung", 2, 1},
-        {"vielen dank für ihren einkauf", 3, 0}, {"ticket de caisse", 3, 0},
-        {"merci de votre visite", 2, 0}, {"reçu", 2, 0}, {"kassabon", 3, 0},
-        {"bedankt voor uw aankoop", 3, 0}, {"recibo", 2, 0}, {NULL, 0, 0},
+        {"cardholder copy", 2, 0}, {"items sold", 2, 0},
+        {"contactless", 1.5, 0}, {"kassenbon", 3, 0}, {"kassenbeleg", 3, 0},
+        {"quittung", 2, 1}, {"kundenbeleg", 2, 0}, {"kasse", 1, 0},
+        {"kassierer", 2, 0}, {"kontaktlos", 1.5, 0},
+        {"anzahl artikel", 2, 0}, {"vielen dank für ihren einkauf", 3, 0},
+        {"ticket de caisse", 3, 0}, {"ticket client", 2, 0},
+        {"caisse", 1, 0}, {"sans contact", 1.5, 0},
+        {"nombre d'articles", 2, 0}, {"merci de votre visite", 2, 0},
+        {"reçu", 2, 0}, {"kassabon", 3, 0}, {"klantbon", 2, 0},
+        {"kassa", 1, 0}, {"contactloos", 1.5, 0},
+        {"aantal artikelen", 2, 0}, {"bedankt voor uw aankoop", 3, 0},
+        {"ticket de compra", 3, 0}, {"copia cliente", 2, 0},
+        {"caja", 1, 0}, {"sin contacto", 1.5, 0}, {"cajero", 2, 0},
+        {"gracias por su compra", 3, 0}, {"recibo", 2, 0},
+        {"ticket", 1, 0}, {"payment receipt", 2, 0}, {NULL, 0, 0},
 };
 /* clang-format on */
 
@@ -688,13 +833,17 @@ static const struct phrase ph_bank[] = {
         {"account statement", 3, 0}, {"statement of account", 3, 0},
         {"statement period", 3, 0}, {"opening balance", 3, 0},
         {"closing balance", 3, 0}, {"previous balance", 2, 0},
-        {"new balance", 2, 0}, {"withdrawals", 1.5, 0}, {"deposits", 1, 0},
-        {"iban", 1.5, 0}, {"kontoauszug", 3, 1}, {"alter kontostand", 3, 0},
+        {"new balance", 2, 0}, {"balance brought forward", 2, 0},
+        {"withdrawals", 1.5, 0}, {"deposits", 1, 0}, {"iban", 1.5, 0},
+        {"kontoauszug", 3, 1}, {"alter kontostand", 3, 0},
         {"neuer kontostand", 3, 0}, {"kontostand", 1.5, 0},
-        {"relevé de compte", 3, 0}, {"relevé bancaire", 3, 0},
-        {"ancien solde", 3, 0}, {"nouveau solde", 3, 0}, {"solde", 1, 0},
-        {"rekeningafschrift", 3, 1}, {"beginsaldo", 3, 0}, {"eindsaldo", 3, 0},
-        {"saldo", 1, 0}, {"extracto", 2, 1}, {NULL, 0, 0},
+        {"kontoinhaber", 1.5, 0}, {"relevé de compte", 3, 0},
+        {"relevé bancaire", 3, 0}, {"ancien solde", 3, 0},
+        {"nouveau solde", 3, 0}, {"solde", 1, 0},
+        {"titulaire du compte", 1.5, 0}, {"rekeningafschrift", 3, 1},
+        {"beginsaldo", 3, 0}, {"eindsaldo", 3, 0}, {"saldo", 1, 0},
+        {"rekeninghouder", 1.5, 0}, {"extracto", 2, 1},
+        {"saldo anterior", 2, 0}, {"saldo final", 2, 0}, {NULL, 0, 0},
 };
 /* clang-format on */
 
@@ -708,8 +857,15 @@ static const struct phrase ph_annual[] = {
         {"financial year", 1.5, 0}, {"independent auditor", 1.5, 0},
         {"annual general meeting", 1.5, 0}, {"form 10-k", 3, 0},
         {"geschäftsbericht", 3, 0}, {"jahresabschluss", 2, 0},
-        {"lagebericht", 2, 0}, {"rapport annuel", 3, 0}, {"jaarverslag", 3, 0},
-        {"jaarrekening", 2, 0}, {"informe anual", 3, 0}, {NULL, 0, 0},
+        {"lagebericht", 2, 0}, {"konzernbilanz", 1.5, 0},
+        {"brief an die aktionäre", 3, 0}, {"rapport annuel", 3, 0},
+        {"lettre aux actionnaires", 3, 0}, {"bilan consolidé", 1.5, 0},
+        {"exercice clos", 1.5, 0}, {"jaarverslag", 3, 0},
+        {"jaarrekening", 2, 0}, {"bestuursverslag", 2, 0},
+        {"brief aan de aandeelhouders", 3, 0},
+        {"geconsolideerde balans", 1.5, 0}, {"informe anual", 3, 0},
+        {"carta a los accionistas", 3, 0}, {"informe de gestión", 1.5, 0},
+        {"balance consolidado", 1.5, 0}, {NULL, 0, 0},
 };
 /* clang-format on */
 
@@ -720,13 +876,16 @@ static const struct phrase ph_financial[] = {
         {"three months ended", 3, 0}, {"six months ended", 2, 0},
         {"nine months ended", 2, 0}, {"first quarter", 2, 0},
         {"second quarter", 2, 0}, {"third quarter", 2, 0},
-        {"fourth quarter", 1.5, 0}, {"quarter", 1, 0}, {"quarterly", 1, 0},
+        {"fourth quarter", 1.5, 0}, {"quarter ended", 2, 0},
+        {"quarter", 1, 0}, {"quarterly", 1, 0},
         {"half-year report", 3, 0}, {"quartalsbericht", 3, 0},
         {"zwischenbericht", 3, 0}, {"halbjahresbericht", 3, 0},
-        {"quartal", 1, 1}, {"rapport trimestriel", 3, 0},
-        {"rapport semestriel", 3, 0}, {"trimestre", 1, 1},
+        {"quartal", 1, 1}, {"vorjahresquartal", 2, 0},
+        {"rapport trimestriel", 3, 0}, {"rapport semestriel", 3, 0},
+        {"trimestre clos", 2, 0}, {"trimestre", 1, 1},
         {"kwartaalbericht", 3, 0}, {"halfjaarbericht", 3, 0},
-        {"kwartaal", 1, 1}, {NULL, 0, 0},
+        {"kwartaal", 1, 1}, {"informe trimestral", 3, 0},
+        {"trimestre terminado", 2, 0}, {NULL, 0, 0},
 };
 /* clang-format on */
 
@@ -738,10 +897,17 @@ static const struct phrase ph_contract[] = {
         {"the parties", 2, 0}, {"termination", 1, 0},
         {"effective date", 1.5, 0}, {"confidentiality", 1, 0},
         {"indemnif", 1.5, 1}, {"vertrag", 3, 1}, {"vereinbarung", 2, 1},
-        {"nachfolgend", 2, 0}, {"gerichtsstand", 2, 0}, {"contrat", 3, 1},
+        {"nachfolgend", 2, 0}, {"gerichtsstand", 2, 0},
+        {"die parteien", 2, 0}, {"präambel", 2, 0},
+        {"anwendbares recht", 2, 0}, {"contrat", 3, 0}, {"contrats", 3, 0},
         {"ci-après", 2, 0}, {"entre les soussignés", 3, 0},
-        {"overeenkomst", 3, 1}, {"hierna", 2, 0}, {"contrato", 3, 1},
-        {NULL, 0, 0},
+        {"les parties", 2, 0}, {"préambule", 2, 0},
+        {"droit applicable", 2, 0}, {"overeenkomst", 3, 1},
+        {"hierna", 2, 0}, {"partijen", 2, 0}, {"overwegingen", 1.5, 0},
+        {"toepasselijk recht", 2, 0}, {"contrato", 3, 0},
+        {"contratos", 3, 0}, {"en lo sucesivo", 2, 0},
+        {"las partes", 2, 0}, {"cláusula", 1.5, 1},
+        {"legislación aplicable", 2, 0}, {NULL, 0, 0},
 };
 /* clang-format on */
 
@@ -753,11 +919,35 @@ static const struct phrase ph_tax[] = {
         {"adjusted gross income", 3, 0}, {"social security number", 2, 0},
         {"w-2", 2.5, 0}, {"w-9", 2.5, 0}, {"1099", 2, 1}, {"omb no", 2, 0},
         {"steuererklärung", 3, 1}, {"einkommensteuer", 2, 1},
+        {"einkommensteuererklärung", 3, 0}, {"veranlagungszeitraum", 2, 0},
         {"finanzamt", 2, 0}, {"steuernummer", 1.5, 0},
         {"déclaration de revenus", 3, 0}, {"déclaration des revenus", 3, 0},
         {"avis d'imposition", 3, 0}, {"impôt sur le revenu", 2, 0},
+        {"numéro fiscal", 2, 0}, {"finances publiques", 2, 0},
         {"aangifte inkomstenbelasting", 3, 0}, {"belastingdienst", 2, 0},
-        {"declaración de la renta", 3, 0}, {NULL, 0, 0},
+        {"belastingjaar", 2, 0}, {"declaración de la renta", 3, 0},
+        {"agencia tributaria", 2, 0}, {"irpf", 2, 0}, {NULL, 0, 0},
+};
+/* clang-format on */
+
+/* Documents of none of the classes above that look like one: orders,
+ * delivery notes, quotations (amounts, item tables), letters, minutes. */
+/* clang-format off */
+static const struct phrase ph_other[] = {
+        {"purchase order", 3, 0}, {"delivery note", 3, 0},
+        {"packing slip", 3, 0}, {"quotation", 3, 0}, {"estimate", 1.5, 0},
+        {"minutes", 2, 0}, {"agenda", 1, 0}, {"dear", 1, 0},
+        {"subject", 1, 0}, {"kind regards", 1, 0}, {"valid until", 1.5, 0},
+        {"lieferschein", 3, 0}, {"angebot", 3, 1}, {"bestellung", 2, 0},
+        {"protokoll", 2, 0}, {"tagesordnung", 1.5, 0}, {"betreff", 1, 0},
+        {"gültig bis", 1, 0}, {"bon de commande", 3, 0},
+        {"bon de livraison", 3, 0}, {"devis", 3, 0}, {"compte rendu", 2, 0},
+        {"ordre du jour", 1.5, 0}, {"valable jusqu'au", 1.5, 0},
+        {"inkooporder", 3, 0}, {"pakbon", 3, 0}, {"offerte", 3, 0},
+        {"notulen", 2, 0}, {"betreft", 1, 0}, {"geldig tot", 1.5, 0},
+        {"albarán", 3, 0}, {"presupuesto", 3, 0}, {"acta", 2, 0},
+        {"orden del día", 1.5, 0}, {"asunto", 1, 0},
+        {"válida hasta", 1.5, 0}, {NULL, 0, 0},
 };
 /* clang-format on */
 
@@ -769,7 +959,7 @@ static const struct {
         {"invoice", ph_invoice}, {"receipt", ph_receipt},
         {"bank_statement", ph_bank}, {"annual_report", ph_annual},
         {"financial_report", ph_financial}, {"contract", ph_contract},
-        {"tax_form", ph_tax},
+        {"tax_form", ph_tax}, {"other", ph_other},
 };
 /* clang-format on */
 
@@ -793,9 +983,13 @@ static int class_def_find(const char *name)
  * by_byte lists the numbers grouped by first byte: the phrases that can
  * start with byte c are by_byte[start[c]..start[c + 1]). Built on the
  * stack per call: a few thousand instructions. */
-#define BUILTIN_PHRASES_MAX 256
+#define BUILTIN_PHRASES_MAX 384
 struct phrase_index {
         const struct phrase *ph[BUILTIN_PHRASES_MAX];
+        /* per phrase: its first four bytes (where they are not a space,
+         * which matches any white space), compared at once before the
+         * whole phrase is */
+        uint32_t pre[BUILTIN_PHRASES_MAX], mask[BUILTIN_PHRASES_MAX];
         size_t first[G_N_ELEMENTS(class_defs) + 1];
         unsigned short by_byte[BUILTIN_PHRASES_MAX];
         unsigned short start[257];
@@ -803,10 +997,14 @@ struct phrase_index {
 };
 
 /* Occurrences of one phrase: as many as find_word would find one after
- * the other (left to right, not overlapping), at most BUILTIN_COUNT_CAP. */
+ * the other (left to right, not overlapping), at most BUILTIN_COUNT_CAP,
+ * each weighted by its line: a row of a table of figures says what is
+ * sold or booked ("Annual maintenance contract 1 900.00 900.00"), not
+ * what the document is, and counts BUILTIN_ROW_WEIGHT. */
 struct phrase_hits {
-        int count;
-        int in_title; /* one of them starts in the title area */
+        double count;
+        int n;        /* occurrences, for the cap */
+        int in_title; /* one of them is in the title area, not a row */
         size_t from;  /* the next occurrence starts here or later */
 };
 
@@ -839,6 +1037,27 @@ static void phrase_index_init(struct phrase_index *x)
         for (k = 0; k < x->n; k++)
                 x->by_byte[next[(unsigned char)x->ph[k]->pat[0]]++] =
                         (unsigned short)k;
+        for (k = 0; k < x->n; k++) {
+                unsigned char b4[4] = {0}, m4[4] = {0};
+                const char *pat = x->ph[k]->pat;
+                size_t j;
+
+                for (j = 0; j < 4 && pat[j]; j++) {
+                        b4[j] = pat[j] == ' ' ? 0 : (unsigned char)pat[j];
+                        m4[j] = pat[j] == ' ' ? 0 : 0xFF;
+                }
+                memcpy(&x->pre[k], b4, 4);
+                memcpy(&x->mask[k], m4, 4);
+        }
+}
+
+/* The index, built once per model (new). */
+static struct phrase_index *phrase_index_new(void)
+{
+        struct phrase_index *x = xmalloc(sizeof(*x));
+
+        phrase_index_init(x);
+        return x;
 }
 
 /* The part of a text the classifier and the other passes read: the first
@@ -882,30 +1101,78 @@ static void window_cleanup(struct window *w)
         w->f = NULL;
 }
 
+static size_t count_words(const char *f, size_t n)
+{
+        size_t i, words = 0;
+
+        for (i = 0; i < n; i++)
+                if (is_wordc((unsigned char)f[i]) &&
+                    (i == 0 || !is_wordc((unsigned char)f[i - 1])))
+                        words++;
+        return words;
+}
+
+/* Is f[i..e) a row of a table: two amounts with decimals or more? */
+static int line_is_row(const char *f, size_t i, size_t e)
+{
+        int n = 0;
+
+        for (; i + 3 < e; i++)
+                if (is_digit((unsigned char)f[i]) &&
+                    (f[i + 1] == '.' || f[i + 1] == ',') &&
+                    is_digit((unsigned char)f[i + 2]) &&
+                    is_digit((unsigned char)f[i + 3]) &&
+                    (i + 4 == e || !is_digit((unsigned char)f[i + 4])) &&
+                    ++n == 2)
+                        return 1;
+        return 0;
+}
+
 /* Counts the occurrences of every phrase of x in w, in one pass. */
 static void phrase_scan(const struct phrase_index *x, const struct window *w,
                         struct phrase_hits *hits)
 {
         const char *f = w->f;
         size_t title = w->n < BUILTIN_TITLE_BYTES ? w->n : BUILTIN_TITLE_BYTES;
-        size_t i, k, e;
+        size_t i, k, e, eol = 0;
+        double weight = 1.0;
+        int heading = 0;
+        uint32_t four = 0;
 
         memset(hits, 0, x->n * sizeof(*hits));
         for (i = 0; i < w->fn; i++) {
                 unsigned char c = (unsigned char)f[i];
 
-                for (k = x->start[c]; k < x->start[c + 1]; k++) {
-                        const struct phrase *ph = x->ph[x->by_byte[k]];
-                        struct phrase_hits *h = &hits[x->by_byte[k]];
+                if (i >= eol) {
+                        const char *nl = memchr(f + i, '\n', w->fn - i);
 
-                        if (h->count >= BUILTIN_COUNT_CAP || i < h->from ||
+                        eol = nl ? (size_t)(nl - f) + 1 : w->fn;
+                        weight = line_is_row(f, i, eol) ? BUILTIN_ROW_WEIGHT
+                                                        : 1.0;
+                        /* A title is a short line, not a sentence that
+                         * mentions the word ("Regarding your invoice of
+                         * last month, ..."). */
+                        heading = i < title && count_words(f + i, eol - i) <=
+                                                       BUILTIN_TITLE_WORDS;
+                }
+                if (i + 4 <= w->fn)
+                        memcpy(&four, f + i, 4);
+                for (k = x->start[c]; k < x->start[c + 1]; k++) {
+                        unsigned short q = x->by_byte[k];
+                        const struct phrase *ph = x->ph[q];
+                        struct phrase_hits *h = &hits[q];
+
+                        if (i + 4 <= w->fn && (four & x->mask[q]) != x->pre[q])
+                                continue;
+                        if (h->n >= BUILTIN_COUNT_CAP || i < h->from ||
                             !may_start(f, w->fn, i, ph->pat))
                                 continue;
                         e = word_at(f, w->fn, i, ph->pat, ph->prefix);
                         if (!e)
                                 continue;
-                        h->count++;
-                        if (i < title)
+                        h->n++;
+                        h->count += weight;
+                        if (heading && weight == 1.0)
                                 h->in_title = 1;
                         h->from = e;
                 }
@@ -930,23 +1197,13 @@ static double class_score(const struct phrase_index *x,
         if (d < 0)
                 return 0;
         for (k = x->first[d]; k < x->first[d + 1]; k++)
-                if (hits[k].count)
+                if (hits[k].n)
                         s += x->ph[k]->w *
                              (log1p(hits[k].count) +
                               (hits[k].in_title ? BUILTIN_TITLE_BONUS : 0));
         return s;
 }
 
-static size_t count_words(const char *f, size_t n)
-{
-        size_t i, words = 0;
-
-        for (i = 0; i < n; i++)
-                if (is_wordc((unsigned char)f[i]) &&
-                    (i == 0 || !is_wordc((unsigned char)f[i - 1])))
-                        words++;
-        return words;
-}
 
 /* Confidence: the softmax probability of the best class among the
  * configured ones ("other" scores BUILTIN_OTHER_PRIOR), times how well
@@ -958,28 +1215,26 @@ void builtin_classify(struct builtin *b, const char *text, size_t len,
 {
         double score[CONFIG_MAX_CLASSES] = {0}, sum = 0, p, conf;
         struct phrase_hits hits[BUILTIN_PHRASES_MAX];
-        struct phrase_index x;
+        const struct phrase_index *xp = b->px;
         struct window w;
         size_t i, best = 0;
 
         if (!text)
                 len = 0;
         window_init(&w, text ? text : "", len, 1);
-        phrase_index_init(&x);
-        phrase_scan(&x, &w, hits);
+        phrase_scan(xp, &w, hits);
         for (i = 0; i < b->classes_n; i++) {
+                score[i] = class_score(xp, hits, class_def_find(b->classes[i]));
                 if ((int)i == b->other)
-                        score[i] = BUILTIN_OTHER_PRIOR;
-                else
-                        score[i] = class_score(&x, hits,
-                                               class_def_find(b->classes[i]));
+                        score[i] += BUILTIN_OTHER_PRIOR;
                 if (score[i] > score[best])
                         best = i;
         }
         for (i = 0; i < b->classes_n; i++)
-                sum += exp(score[i] - score[best]);
+                sum += exp((score[i] - score[best]) / BUILTIN_TEMPERATURE);
         p = 1.0 / sum;
-        if ((int)best == b->other) {
+        if ((int)best == b->other && score[best] < BUILTIN_OTHER_PRIOR + 1.0) {
+                /* "other" for lack of evidence of anything else */
                 double words = (double)count_words(w.f, w.fn);
 
                 conf = p * (0.5 + 0.5 * fmin(1.0, words / 200.0));
@@ -1005,9 +1260,77 @@ struct fctx {
         size_t n;
         struct span *lines; /* new */
         size_t lines_n;
-        int dmy;  /* 1: 03/04 is 3 April; 0: March 4 (EN); -1: unknown */
+        int dmy; /* 1: 03/04 is 3 April; 0: March 4 (US); -1: unknown */
+        struct fcache *cache; /* what is computed when first asked */
         int unit; /* reports: power of ten their tables are in */
+        const char *text; /* the whole text, borrowed (fields that may be
+                           * at its end: a contract's governing law) */
+        size_t text_len;
 };
+
+/* What the field passes compute once per document, when first asked,
+ * for the document's context (main). */
+struct fcache {
+        const struct fctx *main;
+        int cur_done;
+        const char *cur;
+};
+
+static const char *currency_main(const struct fctx *c);
+
+/* The currency the document names most often, or NULL. */
+static const char *doc_cur(const struct fctx *c)
+{
+        struct fcache *k = c->cache;
+
+        if (!k->cur_done) {
+                k->cur = currency_main(k->main);
+                k->cur_done = 1;
+        }
+        return k->cur;
+}
+
+/* A context of one line: text[0..len) (at most cap bytes, cut at a UTF-8
+ * boundary) with its white space runs made single spaces, so that what a
+ * PDF wrapped reads as one sentence ("entered into as of 24.\nJuli
+ * 2021"). sub's buffers are new: flat_cleanup frees them. */
+static void flat_init(struct fctx *sub, const struct fctx *c, const char *text,
+                      size_t len, size_t cap)
+{
+        size_t n = utf8_cut(text, cap, len), i, o = 0;
+        char *s = xmalloc(n + 1), *f = xmalloc(n + 1);
+
+        fold(text, n, f);
+        for (i = 0; i < n; i++) {
+                if (is_space((unsigned char)f[i])) {
+                        if (o > 0 && f[o - 1] == ' ')
+                                continue;
+                        s[o] = f[o] = ' ';
+                } else {
+                        s[o] = text[i];
+                        f[o] = f[i];
+                }
+                o++;
+        }
+        s[o] = f[o] = '\0';
+        memset(sub, 0, sizeof(*sub));
+        sub->s = s;
+        sub->f = f;
+        sub->n = o;
+        sub->dmy = c->dmy;
+        sub->cache = c->cache;
+        sub->lines = xmalloc(sizeof(*sub->lines));
+        sub->lines[0].off = 0;
+        sub->lines[0].len = o;
+        sub->lines_n = o > 0;
+}
+
+static void flat_cleanup(struct fctx *sub)
+{
+        free((char *)sub->s);
+        free((char *)sub->f);
+        free(sub->lines);
+}
 
 static void lines_build(struct fctx *c)
 {
@@ -1116,6 +1439,13 @@ static size_t digits_at(const char *f, size_t i, size_t end, int *v)
         }
         *v = (int)x;
         return j - i;
+}
+
+static size_t skip_ws(const char *f, size_t i, size_t end)
+{
+        while (i < end && is_space((unsigned char)f[i]))
+                i++;
+        return i;
 }
 
 static size_t skip_blank(const char *f, size_t i, size_t end)
@@ -1333,8 +1663,8 @@ static const struct {
 } cur_syms[] = {
         {"US$", "USD"}, {"CA$", "CAD"}, {"AU$", "AUD"}, {"A$", "AUD"},
         {"C$", "CAD"}, {"\xe2\x82\xac", "EUR"}, {"\xc2\xa3", "GBP"},
-        {"\xc2\xa5", "JPY"}, {"\xe2\x82\xb9", "INR"}, {"$", "USD"},
-        {"z\xc5\x82", "PLN"},
+        {"\xc2\xa5", "JPY"}, {"\xe2\x82\xb9", "INR"}, {"Rs.", "INR"},
+        {"Rs", "INR"}, {"$", "USD"}, {"z\xc5\x82", "PLN"},
 };
 /* clang-format on */
 
@@ -1357,9 +1687,10 @@ static const char *cur_at(const struct fctx *c, size_t i, size_t end, size_t *e)
                 l = strlen(cur_syms[k].sym);
                 if (i + l > end || memcmp(s + i, cur_syms[k].sym, l) != 0)
                         continue;
+                /* A symbol of letters (zł, Rs) is a word of its own. */
                 if (is_alpha(s[i]) && i > 0 && is_alpha(s[i - 1]))
                         continue;
-                if (s[i] == 'z' && i + l < end && is_alpha(s[i + l]))
+                if (is_alpha(s[i]) && i + l < end && is_alpha(s[i + l]))
                         continue;
                 *e = i + l;
                 return cur_syms[k].code;
@@ -1528,6 +1859,11 @@ static int amount_at(const struct fctx *c, size_t i, size_t lo, size_t end,
                                 k++;
                         if (k - j > 1 && u[j] == ' ')
                                 break;
+                        /* "317,154,706 345,530,249" are two numbers: a
+                         * space groups only groups of spaces, after at
+                         * most three digits. */
+                        if ((ng > 1 && gsep[ng - 1] != ' ') || gl[0] > 3)
+                                break;
                         if (k + 3 > end || !is_digit((unsigned char)f[k]) ||
                             !is_digit((unsigned char)f[k + 1]) ||
                             !is_digit((unsigned char)f[k + 2]) ||
@@ -1569,6 +1905,17 @@ static int amount_at(const struct fctx *c, size_t i, size_t lo, size_t end,
                 return 0;
         k = j < end && f[j] == ' ' ? j + 1 : j;
         if (k < end && f[k] == '%')
+                return 0;
+        /* "5.1 percent", "24,7 pour cent", "3 Prozent", maybe on the
+         * next line (f holds the whole window). */
+        if (j == end)
+                k = skip_ws(f, j, c->n);
+        if (k > j && (match_at(f, c->n, k, "percent") ||
+                      match_at(f, c->n, k, "per cent") ||
+                      match_at(f, c->n, k, "pour cent") ||
+                      match_at(f, c->n, k, "prozent") ||
+                      match_at(f, c->n, k, "procent") ||
+                      match_at(f, c->n, k, "por ciento")))
                 return 0;
         e = j;
         if (!a->cur) {
@@ -1658,9 +2005,26 @@ static int amount_in(const struct fctx *c, size_t i, size_t end, int ints,
                             (a->dec || a->cur || a->scale ||
                              (ints && !a->year)))
                                 return 1;
-                        while (j < end && (is_digit((unsigned char)f[j]) ||
-                                           f[j] == '.' || f[j] == ','))
-                                j++;
+                        /* Not an amount: step over it, and over the
+                         * groups of three digits that follow it after a
+                         * space ("299 766 838 308 656 134", two columns
+                         * whose spaces cannot be told from thousands
+                         * separators): no amount starts inside. */
+                        for (;;) {
+                                while (j < end &&
+                                       (is_digit((unsigned char)f[j]) ||
+                                        f[j] == '.' || f[j] == ','))
+                                        j++;
+                                if (j + 4 <= end && f[j] == ' ' &&
+                                    is_digit((unsigned char)f[j + 1]) &&
+                                    is_digit((unsigned char)f[j + 2]) &&
+                                    is_digit((unsigned char)f[j + 3]) &&
+                                    (j + 4 == end ||
+                                     !is_digit((unsigned char)f[j + 4])))
+                                        j++;
+                                else
+                                        break;
+                        }
                         continue;
                 }
                 if (stop && is_alpha(ch) &&
@@ -1714,11 +2078,17 @@ static size_t skip_fill(const char *f, size_t i, size_t end,
                         i += 3; /* en or em dash */
                         continue;
                 }
-                /* n°, nº glued to the number */
+                /* n°, nº, n.º glued to the number */
                 if (i + 3 <= end && f[i] == 'n' &&
                     (memcmp(f + i + 1, "\xc2\xb0", 2) == 0 ||
                      memcmp(f + i + 1, "\xc2\xba", 2) == 0)) {
                         i += 3;
+                        continue;
+                }
+                if (i + 4 <= end && f[i] == 'n' && f[i + 1] == '.' &&
+                    (memcmp(f + i + 2, "\xc2\xb0", 2) == 0 ||
+                     memcmp(f + i + 2, "\xc2\xba", 2) == 0)) {
+                        i += 4;
                         continue;
                 }
                 e = i;
@@ -1737,8 +2107,10 @@ static const char *const fill_id[] = {"no",     "nr",     "number", "num",
                                       "nummer", "numéro", "numero", "número",
                                       "id",     "ref",    "nummer", NULL};
 static const char *const fill_date[] = {
-        "du",  "vom", "van", "de", "del", "le", "am",    "on",   "dated",
-        "den", "per", "op",  "of", "el",  "d'", "datum", "date", NULL};
+        "du",    "vom",   "van",   "de",    "del", "le",     "am",  "on",
+        "dated", "den",   "per",   "op",    "of",  "el",     "d'",  "datum",
+        "date",  "d",     "fecha", "from",  "by",  "before", "bis", "zum",
+        "avant", "antes", "voor",  "until", "au",  "al",     "a",   NULL};
 static const char *const fill_text[] = {"address", "adresse", "adres",   "name",
                                         "nom",     "naam",    "details", "attn",
                                         "z.hd",    "t.a.v",   "to",      NULL};
@@ -1870,6 +2242,9 @@ struct rule {
         int last;   /* the last occurrence wins (totals at the bottom) */
         int ints;   /* amounts: whole numbers count (report tables) */
         int idskip; /* dates: a number may sit between label and date */
+        int exact;  /* amounts: a report's figure, next to its label; not
+                     * one rounded in prose ("reached 12.3 million"),
+                     * unless 2 */
 };
 
 struct value {
@@ -1908,6 +2283,471 @@ static int word_after_in(const char *f, size_t at, size_t end,
         return e > i && word_in(f, i, e, list);
 }
 
+/* Legal forms that end a company name. Short ones are also ordinary words
+ * ("as", "se", "sa"), so they count only when written in capitals. */
+static const char *const legal_ci[] = {
+        "gmbh", "mbh",      "ltd",         "ltd.",   "limited",
+        "llc",  "l.l.c.",   "inc",         "inc.",   "incorporated",
+        "corp", "corp.",    "corporation", "plc",    "llp",
+        "sarl", "s.a.r.l.", "sàrl",        "s.a.",   "s.a.s.",
+        "sasu", "eurl",     "b.v.",        "n.v.",   "bvba",
+        "sprl", "v.o.f.",   "s.l.",        "s.r.l.", "s.p.a.",
+        "pty",  "e.k.",     "kgaa",        "ohg",    "gbr",
+        "oyj",  "aps",      "kft",         "co.",    NULL};
+static const char *const legal_cs[] = {"AG",  "SE", "SA",  "SAS", "AB", "AS",
+                                       "KG",  "UG", "BV",  "NV",  "LP", "SL",
+                                       "SRL", "OY", "A/S", NULL};
+
+static int is_legal_form(const struct fctx *c, size_t i, size_t e)
+{
+        const char *const *p;
+
+        if (word_in(c->f, i, e, legal_ci))
+                return 1;
+        for (p = legal_cs; *p; p++)
+                if (strlen(*p) == e - i && memcmp(c->s + i, *p, e - i) == 0)
+                        return 1;
+        return 0;
+}
+
+/* ---- fields: rows of labels over rows of values, columns run together -- */
+
+/*
+ * Extraction rebuilds physical lines, so two things real layouts do come
+ * out as one line of text:
+ *  - a row of labels over a row of values ("Invoice No.: Date: Due date:"
+ *    then "F-117 12.03.2024 11.04.2024"): each label's value is the item
+ *    in the same place on the next line;
+ *  - columns side by side ("Bill to: Invoice No.: 117" then "Anna Smith
+ *    Date: 12.03.2024"): a value on the left runs into the next label.
+ * Both are read with one vocabulary of the labels such headers carry, in
+ * five languages, each with the kind of value it announces.
+ */
+enum lkind { LK_DATE, LK_ID, LK_AMOUNT, LK_TEXT, LK_NAME1, LK_NAME2 };
+
+/* clang-format off */
+static const struct known_label {
+        const char *pat; /* folded; ' ' any white space */
+        unsigned char kind;
+} known_labels[] = {
+        /* numbers of the document and of what it refers to */
+        {"invoice number", LK_ID}, {"invoice no", LK_ID},
+        {"invoice nr", LK_ID}, {"invoice #", LK_ID}, {"invoice id", LK_ID},
+        {"invoice", LK_ID}, {"number", LK_ID}, {"no", LK_ID},
+        {"rechnungsnummer", LK_ID}, {"rechnungs-nr", LK_ID},
+        {"rechnungsnr", LK_ID}, {"rechnung nr", LK_ID}, {"rechnung", LK_ID},
+        {"belegnummer", LK_ID}, {"beleg-nr", LK_ID}, {"nummer", LK_ID},
+        {"facture n°", LK_ID}, {"n° de facture", LK_ID},
+        {"numéro de facture", LK_ID}, {"numero de facture", LK_ID},
+        {"facture", LK_ID}, {"n°", LK_ID}, {"numéro", LK_ID},
+        {"factuurnummer", LK_ID}, {"factuurnr", LK_ID},
+        {"factuur nr", LK_ID}, {"factuur", LK_ID},
+        {"factura n.º", LK_ID}, {"factura nº", LK_ID},
+        {"número de factura", LK_ID}, {"n.º factura", LK_ID},
+        {"factura", LK_ID}, {"n.º", LK_ID}, {"número", LK_ID},
+        {"customer number", LK_ID}, {"customer no", LK_ID},
+        {"customer id", LK_ID}, {"customer", LK_ID}, {"account number", LK_ID},
+        {"account no", LK_ID}, {"account", LK_ID}, {"client id", LK_ID},
+        {"kundennummer", LK_ID}, {"kunden-nr", LK_ID}, {"kundennr", LK_ID},
+        {"kunde", LK_ID}, {"n° client", LK_ID}, {"code client", LK_ID},
+        {"client", LK_ID}, {"klantnummer", LK_ID}, {"klantnr", LK_ID},
+        {"klant", LK_ID}, {"debiteurnummer", LK_ID},
+        {"n.º de cliente", LK_ID}, {"código cliente", LK_ID},
+        {"cliente", LK_ID}, {"order number", LK_ID}, {"order no", LK_ID},
+        {"order id", LK_ID}, {"order", LK_ID}, {"po number", LK_ID},
+        {"po no", LK_ID}, {"purchase order", LK_ID}, {"po", LK_ID},
+        {"bestellnummer", LK_ID}, {"auftragsnummer", LK_ID},
+        {"bestellung", LK_ID}, {"auftrag", LK_ID},
+        {"n° de commande", LK_ID}, {"réf. commande", LK_ID},
+        {"commande", LK_ID}, {"ordernummer", LK_ID}, {"bestelnummer", LK_ID},
+        {"n.º de pedido", LK_ID}, {"pedido", LK_ID}, {"reference", LK_ID},
+        {"your reference", LK_ID}, {"our reference", LK_ID}, {"ref", LK_ID},
+        {"referenz", LK_ID}, {"ihr zeichen", LK_ID}, {"référence", LK_ID},
+        {"referentie", LK_ID}, {"kenmerk", LK_ID}, {"referencia", LK_ID},
+        {"booking id", LK_ID}, {"contract no", LK_ID},
+        {"vat id", LK_ID}, {"vat number", LK_ID}, {"tax id", LK_ID},
+        {"ust-idnr", LK_ID}, {"steuernummer", LK_ID}, {"btw-nummer", LK_ID},
+        {"nif", LK_ID}, {"siret", LK_ID}, {"page", LK_ID}, {"seite", LK_ID},
+        {"pagina", LK_ID}, {"página", LK_ID},
+        {"your social security number", LK_ID},
+        {"social security number", LK_ID}, {"ssn", LK_ID},
+        {"burgerservicenummer", LK_ID}, {"numéro fiscal", LK_ID},
+        /* dates */
+        {"invoice date", LK_DATE}, {"date of invoice", LK_DATE},
+        {"date of issue", LK_DATE}, {"issue date", LK_DATE},
+        {"date", LK_DATE}, {"due date", LK_DATE}, {"date due", LK_DATE},
+        {"payment due", LK_DATE}, {"due by", LK_DATE}, {"due", LK_DATE},
+        {"order date", LK_DATE}, {"po date", LK_DATE},
+        {"delivery date", LK_DATE}, {"ship date", LK_DATE},
+        {"service date", LK_DATE}, {"period", LK_DATE},
+        {"rechnungsdatum", LK_DATE}, {"belegdatum", LK_DATE},
+        {"datum", LK_DATE}, {"fällig am", LK_DATE}, {"fällig", LK_DATE},
+        {"zahlbar bis", LK_DATE}, {"fälligkeitsdatum", LK_DATE},
+        {"bestelldatum", LK_DATE}, {"auftragsdatum", LK_DATE},
+        {"lieferdatum", LK_DATE}, {"leistungsdatum", LK_DATE},
+        {"date de facture", LK_DATE}, {"date de facturation", LK_DATE},
+        {"date d'émission", LK_DATE}, {"date d'échéance", LK_DATE},
+        {"échéance", LK_DATE}, {"date de commande", LK_DATE},
+        {"date de livraison", LK_DATE}, {"factuurdatum", LK_DATE},
+        {"factuur datum", LK_DATE}, {"vervaldatum", LK_DATE},
+        {"orderdatum", LK_DATE}, {"besteldatum", LK_DATE},
+        {"leverdatum", LK_DATE}, {"afleverdatum", LK_DATE},
+        {"fecha de factura", LK_DATE}, {"fecha factura", LK_DATE},
+        {"fecha de emisión", LK_DATE}, {"fecha", LK_DATE},
+        {"fecha de vencimiento", LK_DATE}, {"vencimiento", LK_DATE},
+        {"fecha de pedido", LK_DATE}, {"fecha pedido", LK_DATE},
+        {"fecha de entrega", LK_DATE}, {"check in", LK_DATE},
+        {"check out", LK_DATE}, {"veranlagungszeitraum", LK_ID},
+        {"tax year", LK_ID}, {"année des revenus", LK_ID},
+        {"belastingjaar", LK_ID}, {"ejercicio", LK_ID},
+        /* amounts, text, terms */
+        {"amount", LK_AMOUNT}, {"total", LK_AMOUNT}, {"amount due", LK_AMOUNT},
+        {"betrag", LK_AMOUNT}, {"montant", LK_AMOUNT}, {"bedrag", LK_AMOUNT},
+        {"importe", LK_AMOUNT}, {"currency", LK_TEXT}, {"währung", LK_TEXT},
+        {"devise", LK_TEXT}, {"valuta", LK_TEXT}, {"moneda", LK_TEXT},
+        {"payment terms", LK_TEXT}, {"terms", LK_TEXT},
+        {"payment mode", LK_TEXT}, {"payment method", LK_TEXT},
+        {"zahlungsbedingungen", LK_TEXT}, {"zahlungsart", LK_TEXT},
+        {"conditions de paiement", LK_TEXT}, {"mode de paiement", LK_TEXT},
+        {"betalingstermijn", LK_TEXT}, {"betaalwijze", LK_TEXT},
+        {"forma de pago", LK_TEXT}, {"bill to", LK_TEXT},
+        {"billed to", LK_TEXT}, {"invoice to", LK_TEXT}, {"ship to", LK_TEXT},
+        {"sold to", LK_TEXT}, {"deliver to", LK_TEXT}, {"sold by", LK_TEXT},
+        {"rechnungsempfänger", LK_TEXT}, {"rechnungsadresse", LK_TEXT},
+        {"lieferadresse", LK_TEXT}, {"facturé à", LK_TEXT},
+        {"adresse de facturation", LK_TEXT}, {"adresse de livraison", LK_TEXT},
+        {"factuuradres", LK_TEXT}, {"afleveradres", LK_TEXT},
+        {"gefactureerd aan", LK_TEXT}, {"facturar a", LK_TEXT},
+        {"datos del cliente", LK_TEXT}, {"guest name", LK_TEXT},
+        {"name", LK_TEXT}, {"address", LK_TEXT}, {"description", LK_TEXT},
+        {"hotel details", LK_TEXT}, {"rooms", LK_TEXT},
+        /* the header of a table of items */
+        {"pos", LK_TEXT}, {"item", LK_TEXT}, {"qty", LK_TEXT},
+        {"quantity", LK_TEXT}, {"unit price", LK_TEXT}, {"price", LK_TEXT},
+        {"beschreibung", LK_TEXT}, {"bezeichnung", LK_TEXT},
+        {"menge", LK_TEXT}, {"einzelpreis", LK_TEXT},
+        {"désignation", LK_TEXT}, {"qté", LK_TEXT},
+        {"prix unitaire", LK_TEXT}, {"omschrijving", LK_TEXT},
+        {"aantal", LK_TEXT}, {"prijs per stuk", LK_TEXT}, {"prijs", LK_TEXT},
+        {"descripción", LK_TEXT}, {"cant", LK_TEXT},
+        {"precio unitario", LK_TEXT}, {"precio", LK_TEXT},
+        /* a person's names, as forms ask for them */
+        {"your first name and middle initial", LK_NAME1},
+        {"first name and middle initial", LK_NAME1},
+        {"first name", LK_NAME1}, {"given name", LK_NAME1},
+        {"vorname", LK_NAME1}, {"prénom", LK_NAME1}, {"voornaam", LK_NAME1},
+        {"voornamen", LK_NAME1}, {"nombre", LK_NAME1},
+        {"last name", LK_NAME2}, {"surname", LK_NAME2},
+        {"family name", LK_NAME2}, {"nachname", LK_NAME2},
+        {"familienname", LK_NAME2}, {"nom", LK_NAME2},
+        {"nom de famille", LK_NAME2}, {"achternaam", LK_NAME2},
+        {"apellidos", LK_NAME2}, {"apellido", LK_NAME2},
+};
+/* clang-format on */
+
+#define BUILTIN_HDR_MAX 12 /* labels of one header row */
+
+/* The longest known label at p (a word start) in f[..end): its end (past
+ * a trailing '.', '#' or ':'), with *kind set; 0 if none. */
+static size_t label_at(const char *f, size_t p, size_t end, int *kind)
+{
+        size_t best = 0, k, e;
+
+        for (k = 0; k < G_N_ELEMENTS(known_labels); k++) {
+                if (f[p] != known_labels[k].pat[0])
+                        continue;
+                e = word_at(f, end, p, known_labels[k].pat, 0);
+                if (e > best) {
+                        best = e;
+                        *kind = known_labels[k].kind;
+                }
+        }
+        while (best && best < end &&
+               (f[best] == '.' || f[best] == '#' || f[best] == ':'))
+                best++;
+        return best;
+}
+
+/* Is the word f[i..e) about a date ("datum", "fecha", "rechnungsdatum")? */
+static int word_datey(const char *f, size_t i, size_t e)
+{
+        static const char *const ends[] = {"datum", "date", "fecha",
+                                           "échéance"};
+        size_t k;
+
+        for (k = 0; k < G_N_ELEMENTS(ends); k++) {
+                size_t l = strlen(ends[k]);
+
+                if (e - i >= l && memcmp(f + e - l, ends[k], l) == 0)
+                        return 1;
+        }
+        return 0;
+}
+
+/* e without the trailing '.', '#', ':' and spaces of a label [at, e). */
+static size_t label_end_trim(const char *f, size_t at, size_t e)
+{
+        while (e > at && strchr(".#: \t", f[e - 1]))
+                e--;
+        return e;
+}
+
+struct hseg {
+        size_t at, end;
+        int kind;
+};
+
+/* Splits line li into labels, if it is nothing else: at its colons when it
+ * has two or more and ends with one, else as a run of known labels.
+ * Returns their number, or 0 when the line is not a row of labels. */
+static int header_split(const struct fctx *c, size_t li, struct hseg *seg)
+{
+        const char *f = c->f;
+        size_t lo = c->lines[li].off, end = line_end(c, li), p, e, w;
+        int n = 0, colons = 0, kind;
+
+        for (p = lo; p < end; p++)
+                colons += f[p] == ':';
+        if (colons >= 2 && f[end - 1] == ':') {
+                for (p = lo; p < end && n < BUILTIN_HDR_MAX;) {
+                        p = skip_blank(f, p, end);
+                        e = p;
+                        while (e < end && f[e] != ':')
+                                e++;
+                        /* A label has no figures and few words. */
+                        if (e == p || has_digit(f, p, e) ||
+                            count_words(f + p, e - p) > 5)
+                                return 0;
+                        seg[n].at = p;
+                        seg[n].end = e;
+                        seg[n].kind = LK_TEXT;
+                        if (label_at(f, p, e + 1, &kind) == e + 1)
+                                seg[n].kind = kind;
+                        else
+                                for (w = p; w < e; w++)
+                                        if (is_wordc((unsigned char)f[w]) &&
+                                            (w + 1 == e ||
+                                             !is_wordc((
+                                                     unsigned char)f[w + 1])) &&
+                                            word_datey(f, p, w + 1))
+                                                seg[n].kind = LK_DATE;
+                        n++;
+                        p = e + 1;
+                }
+                return p >= end ? n : 0;
+        }
+        for (p = lo; p < end;) {
+                while (p < end && strchr(" \t:|/-", f[p]))
+                        p++;
+                if (p == end)
+                        break;
+                if (n == BUILTIN_HDR_MAX)
+                        return 0;
+                e = label_at(f, p, end, &kind);
+                if (!e) {
+                        /* An unknown qualifier of a date ("Uiterste
+                         * betaaldatum", "Zahlungsdatum"): one date
+                         * label. */
+                        for (e = p; e < end && is_wordc((unsigned char)f[e]);)
+                                e++;
+                        w = skip_blank(f, e, end);
+                        if (!word_datey(f, p, e)) {
+                                for (e = w;
+                                     e < end && is_wordc((unsigned char)f[e]);)
+                                        e++;
+                                if (e == w || !word_datey(f, w, e))
+                                        return 0;
+                        }
+                        while (e < end && strchr(".:#", f[e]))
+                                e++;
+                        kind = LK_DATE;
+                }
+                seg[n].at = p;
+                seg[n].end = e;
+                seg[n++].kind = kind;
+                p = e;
+        }
+        return n;
+}
+
+struct hitem {
+        size_t at, end;
+        int date;
+};
+
+/* The items of a row of values: dates (which may hold spaces) and words
+ * between white space. Returns their number, 0 if too many, or if the
+ * line looks like more labels. */
+static int value_items(const struct fctx *c, size_t li, struct hitem *it)
+{
+        const char *f = c->f;
+        size_t lo = c->lines[li].off, end = line_end(c, li), p;
+        int n = 0, y, m, d;
+
+        /* Not labels again, nor labels with their values. */
+        if (f[end - 1] == ':' || memmem(f + lo, end - lo, ": ", 2))
+                return 0;
+        for (p = lo; p < end;) {
+                size_t e;
+
+                p = skip_blank(f, p, end);
+                if (p == end)
+                        break;
+                if (n == BUILTIN_HDR_MAX)
+                        return 0;
+                e = date_at(c, p, end, &y, &m, &d);
+                it[n].date = e != 0;
+                if (!e)
+                        for (e = p; e < end && f[e] != ' ' && f[e] != '\t';)
+                                e++;
+                it[n].at = p;
+                it[n++].end = e;
+                p = e;
+        }
+        return n;
+}
+
+/* The item of value row li + 1 under the label that starts at at in row
+ * li, if li is a row of labels and the two rows line up: item for label,
+ * position for position, when both have as many; else dates for date
+ * labels and the rest for the rest, when those counts agree. Sets
+ * [*vat, *vend) and returns 1, or returns 0. */
+static int header_item(const struct fctx *c, size_t li, size_t at, size_t lend,
+                       int exact, size_t *vat, size_t *vend)
+{
+        struct hseg seg[BUILTIN_HDR_MAX];
+        struct hitem it[BUILTIN_HDR_MAX];
+        int ns, ni, idx = -1, k, pick = -1;
+
+        if (li + 1 >= c->lines_n)
+                return 0;
+        ns = header_split(c, li, seg);
+        if (ns < 2)
+                return 0;
+        for (k = 0; k < ns; k++)
+                if (at >= seg[k].at && at < seg[k].end)
+                        idx = k;
+        /* exact: the label must be the whole of its column's label. */
+        if (idx >= 0 && exact &&
+            (seg[idx].at != at ||
+             label_end_trim(c->f, seg[idx].at, seg[idx].end) != lend))
+                idx = -1;
+        ni = idx < 0 ? 0 : value_items(c, li + 1, it);
+        if (ni <= 0)
+                return 0;
+        if (ni == ns) {
+                pick = idx;
+        } else {
+                int want = seg[idx].kind == LK_DATE;
+                int before = 0, nsk = 0, nik = 0;
+
+                for (k = 0; k < ns; k++) {
+                        if ((seg[k].kind == LK_DATE) != want)
+                                continue;
+                        before += k < idx;
+                        nsk++;
+                }
+                for (k = 0; k < ni; k++) {
+                        if (it[k].date != want)
+                                continue;
+                        if (nik == before)
+                                pick = k;
+                        nik++;
+                }
+                if (nsk != nik)
+                        pick = -1;
+        }
+        if (pick < 0 || (seg[idx].kind == LK_DATE) != it[pick].date)
+                return 0;
+        *vat = it[pick].at;
+        *vend = it[pick].end;
+        return 1;
+}
+
+/* Where a known label followed by ':' starts in f[i..end), after i: a
+ * value that runs into the next column ends there. end if none. */
+static size_t label_cut(const char *f, size_t i, size_t end)
+{
+        size_t p, e;
+        int kind;
+
+        for (p = i + 1; p < end; p++) {
+                if (f[p - 1] != ' ' || !is_wordc((unsigned char)f[p]))
+                        continue;
+                e = label_at(f, p, end, &kind);
+                if (!e)
+                        continue;
+                /* "Date: ...", a label and its number ("Invoice No.
+                 * 2022/117", "AUFTRAGSDATUM 30. Dezember"), a label of
+                 * two words ("Payment terms Net 30"), or labels in a row
+                 * ("Pos. Beschreibung Menge"). */
+                if (f[e - 1] == ':' ||
+                    (e + 1 < end && f[e] == ' ' &&
+                     is_digit((unsigned char)f[e + 1])) ||
+                    memchr(f + p, ' ', label_end_trim(f, p, e) - p) ||
+                    (e + 1 < end && f[e] == ' ' &&
+                     label_at(f, e + 1, end, &kind)))
+                        return p;
+        }
+        return end;
+}
+
+/* Where a name that starts at i ends in f[..end): before the next column's
+ * label, or before a number standing alone ("Anna Smith 8 Rents"). */
+static size_t name_end(const char *f, size_t i, size_t end)
+{
+        size_t e = label_cut(f, i, end), p, q;
+
+        for (p = i + 1; p < e; p++) {
+                if (f[p - 1] != ' ' || !is_digit((unsigned char)f[p]))
+                        continue;
+                for (q = p; q < e && is_digit((unsigned char)f[q]); q++)
+                        ;
+                if (q == e || f[q] == ' ')
+                        return p - 1;
+        }
+        return e;
+}
+
+/* Does a known label start at i (so that what follows a label is another
+ * label, not its value)? */
+static int label_starts(const char *f, size_t i, size_t end)
+{
+        int kind;
+        size_t e = label_at(f, i, end, &kind);
+
+        return e && (e == end || f[e - 1] == ':' || f[e] == ' ');
+}
+
+/* Is there a number in f[i..e) that is neither a date nor a year (the
+ * figure of another row, "IFRS 9" aside)? */
+static int figure_between(const struct fctx *c, size_t i, size_t e)
+{
+        size_t j = i, n;
+        int y, m, d, v;
+
+        while (j < e) {
+                if (!is_digit((unsigned char)c->f[j]) ||
+                    !token_start(c->f, j, i)) {
+                        j++;
+                        continue;
+                }
+                n = date_at(c, j, e, &y, &m, &d);
+                if (n) {
+                        j = n;
+                        continue;
+                }
+                n = digits_at(c->f, j, e, &v);
+                if (n == 4 && v >= 1900 && v <= 2100 &&
+                    date_tail_ok(c->f, j + 4, e)) {
+                        j += 4;
+                        continue;
+                }
+                return 1;
+        }
+        return 0;
+}
+
 /* The value of kind r->kind right after a label (at i, line ends at end).
  * *none is set when nothing at all follows the label on its line. */
 static int value_after(const struct fctx *c, const struct rule *r, size_t i,
@@ -1925,8 +2765,41 @@ static int value_after(const struct fctx *c, const struct rule *r, size_t i,
                 /* "Tax 15% on $ 112.90" voids this line; the tax may be
                  * on the next. */
                 if (!amount_in(c, i, end, r->ints, r->stop, &a, &stopped)) {
+                        /* Nothing after the label but its date: "New
+                         * balance on 31.05.2024", the amount below. */
+                        j = skip_fill(c->f, i, end, fill_date);
+                        e = date_at(c, j, end, &y, &m, &d);
+                        if (e)
+                                k = skip_blank(c->f, e, end);
                         *none = k == end || stopped;
                         return 0;
+                }
+                /* A report's figure stands right after its label, in
+                 * its table row, or a few words further in a sentence
+                 * that gives it; one further on is prose ("... revenue
+                 * of 5.1 percent under IFRS 9"). */
+                if (r->exact) {
+                        size_t words = 0;
+
+                        /* Words, not numbers: "Revenue for the second
+                         * quarter of 2024 was USD 860,149,934". */
+                        for (k = i; k < a.start; k++)
+                                words +=
+                                        is_alpha((unsigned char)c->f[k]) &&
+                                        (k == i ||
+                                         !is_wordc((unsigned char)c->f[k - 1]));
+                        /* Right after the label, a table row's figure
+                         * ("Net income 512 430", in millions); after a
+                         * few words, one that looks like money, not the
+                         * 9 of "under IFRS 9". */
+                        /* ... and it is the first figure after it: a
+                         * later one is another row's. */
+                        if (words > (r->exact == 1 ? 8u : 12u) ||
+                            figure_between(c, i, a.start) ||
+                            (words > 0 && ((a.scale && r->exact == 1) ||
+                                           (!a.dec && !a.grouped && !a.cur &&
+                                            !a.scale && strlen(a.val) < 7))))
+                                return 0;
                 }
                 snprintf(v->str, sizeof(v->str), "%s", a.val);
                 v->cur = a.cur;
@@ -1937,10 +2810,13 @@ static int value_after(const struct fctx *c, const struct rule *r, size_t i,
                 *none = j == end;
                 e = date_at(c, j, end, &y, &m, &d);
                 if (!e && r->idskip && j < end) {
-                        /* "Facture n° 562044387 du 02 juillet 2015" */
-                        for (k = j; k < end && c->f[k] != ' '; k++)
+                        /* "Facture n° 562044387 du 02 juillet 2015",
+                         * "Rechnung Nr. RE-117 vom 12.03.2024" */
+                        size_t q = skip_fill(c->f, j, end, fill_id);
+
+                        for (k = q; k < end && c->f[k] != ' '; k++)
                                 ;
-                        if (has_digit(c->f, j, k))
+                        if (has_digit(c->f, q, k))
                                 e = date_at(c,
                                             skip_fill(c->f, k, end, fill_date),
                                             end, &y, &m, &d);
@@ -1955,8 +2831,12 @@ static int value_after(const struct fctx *c, const struct rule *r, size_t i,
                 return id_at(c, j, end, v->str, sizeof(v->str));
         case V_TEXT:
                 j = skip_fill(c->f, i, end, fill_text);
-                *none = j == end;
-                return text_at(c, j, end, v->str, sizeof(v->str));
+                /* Another column's label: the value is below. */
+                *none = j == end || label_starts(c->f, j, end);
+                if (*none)
+                        return 0;
+                return text_at(c, j, name_end(c->f, j, end), v->str,
+                               sizeof(v->str));
         case V_YEAR:
                 if (!year_in(c, i, end, &y))
                         return 0;
@@ -1966,19 +2846,76 @@ static int value_after(const struct fctx *c, const struct rule *r, size_t i,
         return 0;
 }
 
+static int has_wordc_before(const char *f, size_t lo, size_t at)
+{
+        for (; lo < at; lo++)
+                if (is_wordc((unsigned char)f[lo]))
+                        return 1;
+        return 0;
+}
+
+/* Small words of names that are not capitalized: "van", "de", "&". */
+static const char *const name_particles[] = {
+        "van", "von", "der", "den", "de", "du",  "des", "la", "le",
+        "y",   "&",   "and", "und", "et", "del", "di",  "da", NULL};
+
+/* A name that ends line [lo, end): the run of capitalized words (and
+ * particles, legal forms) before the end, two words at least, starting
+ * with a capital. */
+static int name_suffix(const struct fctx *c, size_t lo, size_t end, char *out,
+                       size_t cap)
+{
+        const char *f = c->f;
+        const unsigned char *s = (const unsigned char *)c->s;
+        size_t p = end, start = end, w;
+        int words = 0;
+
+        while (p > lo) {
+                while (p > lo && f[p - 1] == ' ')
+                        p--;
+                w = p;
+                while (w > lo && f[w - 1] != ' ')
+                        w--;
+                if (w == p)
+                        break;
+                if (has_digit(f, w, p) || !(is_upper(s[w]) || s[w] >= 0xC0 ||
+                                            word_in(f, w, p, name_particles) ||
+                                            is_legal_form(c, w, p)))
+                        break;
+                start = w;
+                words++;
+                p = w;
+        }
+        /* A particle or a legal form does not start a name. */
+        while (start < end && words > 0) {
+                for (w = start; w < end && f[w] != ' '; w++)
+                        ;
+                if (is_upper(s[start]) && !is_legal_form(c, start, w))
+                        break;
+                if (!word_in(f, start, w, name_particles) &&
+                    !is_legal_form(c, start, w))
+                        break;
+                start = skip_blank(f, w, end);
+                words--;
+        }
+        return words >= 2 && text_at(c, start, end, out, cap) &&
+               strlen(out) == end - start;
+}
+
 /* The value of kind r->kind as the whole of the line after label line li
  * (a label alone on its line, its value on the next). An amount there
  * needs a currency, on it or right after the label ([at, reach), "Total
  * (EUR)"): a bare number under a "Total" column header is the first row,
  * not the total. */
 static int value_line(const struct fctx *c, const struct rule *r, size_t li,
-                      size_t at, size_t reach, struct value *v)
+                      size_t vl, size_t at, size_t lend, size_t reach,
+                      struct value *v)
 {
         static const char *const labelish[] = {
                 "address",       "adresse", "adres",      "afleveradres",
                 "lieferadresse", "ship to", "deliver to", "date",
                 "datum",         NULL};
-        size_t lo = c->lines[li + 1].off, end = line_end(c, li + 1), e, k;
+        size_t lo = c->lines[vl].off, end = line_end(c, vl), e, k;
         const char *const *p;
         const char *lcur = NULL;
         struct amount a;
@@ -1988,7 +2925,7 @@ static int value_line(const struct fctx *c, const struct rule *r, size_t li,
         case V_AMOUNT:
                 for (k = at; k < reach && !lcur; k++)
                         lcur = cur_at(c, k, reach, &e);
-                if (!amount_line(c, li + 1, &a) || !(a.cur || lcur))
+                if (!amount_line(c, vl, &a) || !(a.cur || lcur))
                         return 0;
                 snprintf(v->str, sizeof(v->str), "%s", a.val);
                 v->cur = a.cur ? a.cur : lcur;
@@ -2005,19 +2942,66 @@ static int value_line(const struct fctx *c, const struct rule *r, size_t li,
                 return id_at(c, lo, end, v->str, sizeof(v->str)) &&
                        strlen(v->str) == end - lo;
         case V_TEXT:
+                /* A label that ends a line it shares with another column
+                 * is the right-hand column: its value ends the next line
+                 * ("Date: 12.03.2024 Bill to:" / "Terms: 30 days Acme
+                 * Ltd"). */
+                if (skip_fill(c->f, lend, line_end(c, li), fill_text) ==
+                            line_end(c, li) &&
+                    has_wordc_before(c->f, c->lines[li].off, at))
+                        return name_suffix(c, lo, end, v->str, sizeof(v->str));
                 /* Another label ("Ship To:") is not a value. */
-                if (c->f[end - 1] == ':')
+                if (c->f[end - 1] == ':' || label_starts(c->f, lo, end))
                         return 0;
+                end = name_end(c->f, lo, end);
+                while (end > lo && c->f[end - 1] == ' ')
+                        end--;
                 for (p = labelish; *p; p++)
                         if (find_word(c->f, end, lo, *p, 1, &e, &k))
                                 return 0;
                 lo = skip_fill(c->f, lo, end, fill_text);
+                if (lo < end && is_digit((unsigned char)c->f[lo]))
+                        return 0; /* a row of a table, an address */
                 /* One word alone under a label is as likely another
                  * label ("Klant" / "Order") as a name. */
-                return memchr(c->f + lo, ' ', end - lo) &&
+                return lo < end && memchr(c->f + lo, ' ', end - lo) &&
                        text_at(c, lo, end, v->str, sizeof(v->str));
         case V_YEAR:
                 return 0;
+        }
+        return 0;
+}
+
+/* The value of kind r->kind that is exactly f[i..e) (an item of a row of
+ * values). */
+static int value_item(const struct fctx *c, const struct rule *r, size_t i,
+                      size_t e, struct value *v)
+{
+        struct amount a;
+        int y, m, d;
+
+        switch (r->kind) {
+        case V_DATE:
+                if (date_at(c, i, e, &y, &m, &d) != e)
+                        return 0;
+                snprintf(v->str, sizeof(v->str), "%04d-%02d-%02d", y, m, d);
+                return 1;
+        case V_ID:
+                return id_at(c, i, e, v->str, sizeof(v->str));
+        case V_AMOUNT:
+                if (!amount_at(c, i, i, e, &a) || a.end != e)
+                        return 0;
+                snprintf(v->str, sizeof(v->str), "%s", a.val);
+                v->cur = a.cur;
+                return 1;
+        case V_TEXT:
+                return text_at(c, i, e, v->str, sizeof(v->str));
+        case V_YEAR:
+                if (e - i != 4 || digits_at(c->f, i, e, &y) != 4 || y < 1900 ||
+                    y > 2100)
+                        return 0;
+                snprintf(v->str, sizeof(v->str), "%04d", y);
+                return 1;
         }
         return 0;
 }
@@ -2053,8 +3037,8 @@ static int rule_find(const struct fctx *c, const struct rule *r,
 {
         const char *const *lab;
         struct value tmp;
-        size_t li, from, at, end, reach, nat, nreach;
-        int found = 0, none, next;
+        size_t li, from, at, end, reach, nat, nend, nreach, vat, vend;
+        int found = 0, none = 0, next, excluded;
 
         for (lab = r->labels; *lab; lab++) {
                 size_t maybe = 0;
@@ -2066,33 +3050,59 @@ static int rule_find(const struct fctx *c, const struct rule *r,
                         if (!line_may_hold(c, li, *lab, &maybe))
                                 continue;
                         next = 0;
-                        nat = nreach = lo;
+                        nat = nend = nreach = lo;
                         from = lo;
                         while (!here &&
                                find_word(c->f, le, from, *lab, 0, &at, &end)) {
                                 from = end;
-                                if (word_before_in(c->f, lo, at,
-                                                   r->not_before) ||
-                                    word_after_in(c->f, end, le, r->not_after))
-                                        continue;
+                                excluded = word_before_in(c->f, lo, at,
+                                                          r->not_before) ||
+                                           word_after_in(c->f, end, le,
+                                                         r->not_after);
                                 memset(&tmp, 0, sizeof(tmp));
                                 reach = le - end > BUILTIN_VALUE_REACH
                                                 ? end + BUILTIN_VALUE_REACH
                                                 : le;
-                                here = value_after(c, r, end, reach, &tmp,
+                                here = !excluded &&
+                                       value_after(c, r, end, reach, &tmp,
                                                    &none);
+                                /* A row of labels over a row of values:
+                                 * there, what stands next to a label is
+                                 * the next column's label ("Issue date
+                                 * Due date"), unless it is part of it. */
+                                if (!here &&
+                                    header_item(c, li, at, end, excluded, &vat,
+                                                &vend)) {
+                                        memset(&tmp, 0, sizeof(tmp));
+                                        here = value_item(c, r, vat, vend,
+                                                          &tmp);
+                                }
+                                if (excluded)
+                                        continue;
                                 if (!here && !next &&
                                     (none || ((r->kind == V_AMOUNT ||
                                                r->kind == V_DATE) &&
                                               c->f[le - 1] == ':'))) {
                                         next = 1;
                                         nat = at;
+                                        nend = end;
                                         nreach = reach;
                                 }
                         }
                         if (!here && next && li + 1 < c->lines_n) {
                                 memset(&tmp, 0, sizeof(tmp));
-                                here = value_line(c, r, li, nat, nreach, &tmp);
+                                here = value_line(c, r, li, li + 1, nat, nend,
+                                                  nreach, &tmp);
+                                /* A name under a label, with another
+                                 * column's label line in between. */
+                                if (!here && r->kind == V_TEXT &&
+                                    li + 2 < c->lines_n &&
+                                    (label_starts(c->f, c->lines[li + 1].off,
+                                                  line_end(c, li + 1)) ||
+                                     line_is_row(c->f, c->lines[li + 1].off,
+                                                 line_end(c, li + 1))))
+                                        here = value_line(c, r, li, li + 2, nat,
+                                                          nend, nreach, &tmp);
                         }
                         if (!here)
                                 continue;
@@ -2109,33 +3119,6 @@ static int rule_find(const struct fctx *c, const struct rule *r,
 }
 
 /* ---- fields: names, IBANs, currencies -------------------------------- */
-
-/* Legal forms that end a company name. Short ones are also ordinary words
- * ("as", "se", "sa"), so they count only when written in capitals. */
-static const char *const legal_ci[] = {
-        "gmbh", "mbh",      "ltd",         "ltd.",   "limited",
-        "llc",  "l.l.c.",   "inc",         "inc.",   "incorporated",
-        "corp", "corp.",    "corporation", "plc",    "llp",
-        "sarl", "s.a.r.l.", "sàrl",        "s.a.",   "s.a.s.",
-        "sasu", "eurl",     "b.v.",        "n.v.",   "bvba",
-        "sprl", "v.o.f.",   "s.l.",        "s.r.l.", "s.p.a.",
-        "pty",  "e.k.",     "kgaa",        "ohg",    "gbr",
-        "oyj",  "aps",      "kft",         "co.",    NULL};
-static const char *const legal_cs[] = {"AG",  "SE", "SA",  "SAS", "AB", "AS",
-                                       "KG",  "UG", "BV",  "NV",  "LP", "SL",
-                                       "SRL", "OY", "A/S", NULL};
-
-static int is_legal_form(const struct fctx *c, size_t i, size_t e)
-{
-        const char *const *p;
-
-        if (word_in(c->f, i, e, legal_ci))
-                return 1;
-        for (p = legal_cs; *p; p++)
-                if (strlen(*p) == e - i && memcmp(c->s + i, *p, e - i) == 0)
-                        return 1;
-        return 0;
-}
 
 /* A company name in line li: in a column of the line (columns split at
  * gaps of two spaces or a tab, and at " · ", " | ", " - "), the words up
@@ -2260,7 +3243,22 @@ static const char *currency_main(const struct fctx *c)
         for (i = 0; i < c->n;) {
                 const char *code = NULL;
 
-                if (first[(unsigned char)c->s[i]] || c->f[i] == 'e')
+                unsigned char ch = (unsigned char)c->s[i];
+                int cand;
+
+                /* Capitals start most words of a text: only three of them,
+                 * a '$' ("US$", "C$") or "Rs" may be a currency. */
+                if (is_upper(ch))
+                        cand = i + 2 < c->n &&
+                               ((is_upper((unsigned char)c->s[i + 1]) &&
+                                 (is_upper((unsigned char)c->s[i + 2]) ||
+                                  c->s[i + 2] == '$')) ||
+                                c->s[i + 1] == '$' ||
+                                (ch == 'R' && c->s[i + 1] == 's'));
+                else
+                        cand = first[ch] || (c->f[i] == 'e' && i + 1 < c->n &&
+                                             c->f[i + 1] == 'u');
+                if (cand)
                         code = cur_at(c, i, c->n, &e);
                 if (!code) {
                         i++;
@@ -2346,7 +3344,11 @@ static const char *const total_labels[] = {"amount due",
                                            "total payable",
                                            "invoice total",
                                            "total amount",
+                                           "invoice amount",
                                            "gesamtbetrag",
+                                           "gesamtsumme",
+                                           "rechnungssumme",
+                                           "bruttobetrag",
                                            "rechnungsbetrag",
                                            "endbetrag",
                                            "zu zahlen",
@@ -2358,9 +3360,11 @@ static const char *const total_labels[] = {"amount due",
                                            "somme à payer",
                                            "montant total",
                                            "totaalbedrag",
+                                           "factuurbedrag",
                                            "te betalen",
                                            "total a pagar",
                                            "importe total",
+                                           "total factura",
                                            "total",
                                            "summe",
                                            "gesamt",
@@ -2375,18 +3379,26 @@ static const char *const total_not_after[] = {
         "mwst",    "btw",   "tva",       "iva",       "ust",
         "hors",    "items", "qty",       "quantity",  "discount",
         "savings", "pages", "weight",    "exclusief", NULL};
-static const struct rule r_total = {
-        V_AMOUNT, total_labels, total_not_before, total_not_after, NULL, 1, 0,
-        0};
+static const struct rule r_total = {V_AMOUNT,
+                                    total_labels,
+                                    total_not_before,
+                                    total_not_after,
+                                    NULL,
+                                    1,
+                                    0,
+                                    0,
+                                    0};
 
 static const char *const subtotal_labels[] = {
-        "subtotal",    "sub-total",    "sub total",     "net amount",
-        "total net",   "total excl",   "zwischensumme", "nettobetrag",
-        "summe netto", "gesamt netto", "sous-total",    "total ht",
-        "montant ht",  "subtotaal",    "totaal excl",   "base imponible",
-        NULL};
+        "subtotal",       "sub-total",    "sub total",
+        "net amount",     "total net",    "total excl",
+        "zwischensumme",  "nettobetrag",  "summe netto",
+        "gesamt netto",   "sous-total",   "total ht",
+        "montant ht",     "subtotaal",    "totaal excl",
+        "base imponible", "netto bedrag", "nettobedrag",
+        "importe neto",   "nettosumme",   NULL};
 static const struct rule r_subtotal = {
-        V_AMOUNT, subtotal_labels, NULL, NULL, NULL, 1, 0, 0};
+        V_AMOUNT, subtotal_labels, NULL, NULL, NULL, 1, 0, 0, 0};
 
 static const char *const tax_labels[] = {
         "total vat",    "total tax",   "vat amount",
@@ -2423,24 +3435,50 @@ static const char *const tax_stop[] = {"on",    "of",        "auf", "sur",
                                        "over",  "from",      "von", "base",
                                        "basis", "grondslag", NULL};
 static const struct rule r_tax = {
-        V_AMOUNT, tax_labels, tax_not_before, tax_not_after, tax_stop, 1, 0, 0};
+        V_AMOUNT, tax_labels, tax_not_before, tax_not_after, tax_stop, 1, 0,
+        0,        0};
 
-static const char *const invno_labels[] = {
-        "invoice number",    "invoice no",
-        "invoice nr",        "invoice #",
-        "invoice id",        "rechnungsnummer",
-        "rechnungsnr",       "rechnungs-nr",
-        "rechnung nr",       "n° de facture",
-        "no de facture",     "numéro de facture",
-        "numero de facture", "facture n°",
-        "factuurnummer",     "factuurnr",
-        "factuur nr",        "número de factura",
-        "numero de factura", "belegnummer",
-        "invoice",           "rechnung",
-        "facture",           "factuur",
-        "factura",           NULL};
-static const struct rule r_invno = {V_ID, invno_labels, NULL, NULL, NULL, 0, 0,
-                                    0};
+static const char *const invno_labels[] = {"invoice number",
+                                           "invoice no",
+                                           "invoice nr",
+                                           "invoice #",
+                                           "invoice id",
+                                           "rechnungsnummer",
+                                           "rechnungsnr",
+                                           "rechnungs-nr",
+                                           "rechnung nr",
+                                           "n° de facture",
+                                           "no de facture",
+                                           "numéro de facture",
+                                           "numero de facture",
+                                           "facture n°",
+                                           "factuurnummer",
+                                           "factuurnr",
+                                           "factuur nr",
+                                           "número de factura",
+                                           "numero de factura",
+                                           "belegnummer",
+                                           "invoice",
+                                           "rechnung",
+                                           "facture",
+                                           "factuur",
+                                           "factura",
+                                           "number",
+                                           "nummer",
+                                           "numéro",
+                                           "número",
+                                           NULL};
+/* "Number: 117" is the invoice's, "Customer number: 42" is not. */
+static const char *const invno_not_before[] = {
+        "customer", "client", "account",      "order",     "po",       "vat",
+        "tax",      "phone",  "tel",          "fax",       "iban",     "kunden",
+        "klant",    "bestel", "order",        "auftrag",   "commande", "pedido",
+        "cliente",  "kvk",    "registration", "company",   "steuer",   "btw",
+        "tva",      "iva",    "contract",     "reference", "serial",   "ust",
+        "siret",    "siren",  "booking",      "dossier",   "de",       "del",
+        NULL};
+static const struct rule r_invno = {
+        V_ID, invno_labels, invno_not_before, NULL, NULL, 0, 0, 0, 0};
 
 static const char *const issue_labels[] = {"invoice date",
                                            "date of invoice",
@@ -2457,6 +3495,7 @@ static const char *const issue_labels[] = {"invoice date",
                                            "factuurdatum",
                                            "factuur datum",
                                            "fecha de factura",
+                                           "fecha factura",
                                            "fecha de emisión",
                                            "date",
                                            "datum",
@@ -2476,7 +3515,8 @@ static const char *const date_not_after[] = {
         "due",        "d'expédition", "de commande", "de vencimiento",
         "of birth",   "de",           NULL};
 static const struct rule r_issue = {
-        V_DATE, issue_labels, date_not_before, date_not_after, NULL, 0, 0, 1};
+        V_DATE, issue_labels, date_not_before, date_not_after, NULL, 0, 0, 1,
+        0};
 
 static const char *const due_labels[] = {"due date",
                                          "payment due",
@@ -2493,14 +3533,20 @@ static const char *const due_labels[] = {"due date",
                                          "échéance",
                                          "date limite de paiement",
                                          "à payer avant le",
+                                         "à régler avant le",
+                                         "régler avant le",
+                                         "payable avant le",
                                          "vervaldatum",
                                          "vervaldag",
                                          "te betalen voor",
                                          "fecha de vencimiento",
                                          "vencimiento",
+                                         "pagar antes del",
+                                         "pagadero antes del",
+                                         "zu zahlen bis",
                                          NULL};
-static const struct rule r_due = {V_DATE, due_labels, NULL, NULL,
-                                  NULL,   0,          0,    0};
+static const struct rule r_due = {V_DATE, due_labels, NULL, NULL, NULL,
+                                  0,      0,          0,    0};
 
 static const char *const customer_labels[] = {"bill to",
                                               "billed to",
@@ -2526,7 +3572,7 @@ static const char *const customer_not_after[] = {
         "numero", "code",  "ref",    "reference", "account", "service",
         "care",   "since", "vat",    "tax",       "portal",  NULL};
 static const struct rule r_customer = {
-        V_TEXT, customer_labels, NULL, customer_not_after, NULL, 0, 0, 0};
+        V_TEXT, customer_labels, NULL, customer_not_after, NULL, 0, 0, 0, 0};
 
 /* Days since 1970-01-01 of a civil date, and back (H. Hinnant). */
 static long days_from_civil(int y, int m, int d)
@@ -2643,8 +3689,260 @@ static int in_recipient_block(const struct fctx *c, size_t li)
         return 0;
 }
 
+/* Is the word w[0..n) a legal form (or the '&' of "GmbH & Co. KG")? */
+static int legal_word(const char *w, size_t n)
+{
+        const char *const *p;
+
+        for (p = legal_ci; *p; p++)
+                if (strlen(*p) == n && g_ascii_strncasecmp(w, *p, n) == 0)
+                        return 1;
+        for (p = legal_cs; *p; p++)
+                if (strlen(*p) == n && memcmp(w, *p, n) == 0)
+                        return 1;
+        return 0;
+}
+
+/* A company's name ends with its legal form: what follows it on the line
+ * belongs to another column ("Acme GmbH Rechnungsdatum 12. März" is
+ * "Acme GmbH"); "Acme GmbH & Co. KG" stays whole. Cuts name in place. A
+ * name with no legal form, or only legal forms, is left as it is. */
+static void company_cut(char *name)
+{
+        size_t i = 0, e, words = 0, cut = 0;
+        int in_form = 0;
+
+        while (name[i]) {
+                while (name[i] == ' ')
+                        i++;
+                for (e = i; name[e] && name[e] != ' ' && name[e] != ','; e++)
+                        ;
+                if (e == i) {
+                        i = e + (name[e] != '\0');
+                        continue;
+                }
+                if (legal_word(name + i, e - i) ||
+                    (in_form &&
+                     ((e - i == 1 && name[i] == '&') ||
+                      (e - i <= 3 &&
+                       g_ascii_strncasecmp(name + i, "co", 2) == 0)))) {
+                        if (words > 0) {
+                                in_form = 1;
+                                cut = e;
+                        }
+                } else if (in_form) {
+                        break;
+                } else {
+                        words++;
+                }
+                i = e;
+        }
+        if (cut && name[cut]) {
+                while (cut > 0 && name[cut - 1] == ' ')
+                        cut--;
+                name[cut] = '\0';
+        }
+}
+
+/* Does a company name have a word that is not a legal form ("Acme GmbH",
+ * not "GmbH & Co.")? */
+static int company_named(const char *name)
+{
+        size_t i = 0, e;
+
+        while (name[i]) {
+                while (name[i] == ' ' || name[i] == ',')
+                        i++;
+                for (e = i; name[e] && name[e] != ' ' && name[e] != ','; e++)
+                        ;
+                if (e > i && !legal_word(name + i, e - i))
+                        return 1;
+                i = e;
+        }
+        return 0;
+}
+
+/* Does name read like a company's name: capitalized words (particles
+ * and "&" aside), not a phrase of prose ("Verschulden der Acme AG")? */
+static int company_proper(const char *name)
+{
+        size_t i = 0, e, k;
+        int first = 1;
+
+        while (name[i]) {
+                while (name[i] == ' ' || name[i] == ',')
+                        i++;
+                for (e = i; name[e] && name[e] != ' ' && name[e] != ','; e++)
+                        ;
+                if (e == i)
+                        break;
+                if (!is_upper((unsigned char)name[i]) &&
+                    (unsigned char)name[i] < 0xC0 &&
+                    !is_digit((unsigned char)name[i]) &&
+                    !legal_word(name + i, e - i)) {
+                        for (k = 0; name_particles[k]; k++)
+                                if (strlen(name_particles[k]) == e - i &&
+                                    memcmp(name + i, name_particles[k],
+                                           e - i) == 0)
+                                        break;
+                        if (first || !name_particles[k])
+                                return 0;
+                }
+                first = 0;
+                i = e;
+        }
+        return 1;
+}
+
+/* Does line li start with the name s as a listing does (a footer, an
+ * imprint): followed by nothing, a separator, or "au capital de" (the
+ * French imprint), not by more of a sentence? */
+static int line_starts_with(const struct fctx *c, size_t li, const char *s)
+{
+        size_t n = strlen(s), lo = c->lines[li].off, end = line_end(c, li);
+        const char *f = c->f;
+
+        if (c->lines[li].len < n || memcmp(c->s + lo, s, n) != 0)
+                return 0;
+        lo += n;
+        if (lo == end || f[lo] == ',' || f[lo] == '\t' ||
+            (f[lo] == ' ' && lo + 1 < end &&
+             (f[lo + 1] == ' ' || strchr("-|(", f[lo + 1]) ||
+              (unsigned char)f[lo + 1] >= 0x80)))
+                return 1;
+        return match_at(f, end, lo, " au capital") != 0;
+}
+
+/* Is b the end of a ("Westbrook SAS" of "Fabrication Westbrook SAS")? */
+static int name_tail_of(const char *a, const char *b)
+{
+        size_t la = strlen(a), lb = strlen(b);
+
+        return la > lb && a[la - lb - 1] == ' ' && strcmp(a + la - lb, b) == 0;
+}
+
+/* The recipient of a letter-style invoice: under the sender's line
+ * ("Acme GmbH · Hauptstr. 1 · 10117 Berlin", the small print above the
+ * address window), a name, then a street. Returns its line or SIZE_MAX. */
+static size_t window_recipient(const struct fctx *c, char *out, size_t cap)
+{
+        static const char *const seps[] = {" - ", " | ", " \xc2\xb7 ", ", ",
+                                           NULL};
+        char co[BUILTIN_VALUE_MAX + 1];
+        size_t li, at, e;
+        const char *const *sp;
+
+        for (li = 0; li + 2 < c->lines_n && li < 12; li++) {
+                size_t lo = c->lines[li].off, le = line_end(c, li);
+
+                for (sp = seps; *sp; sp++)
+                        if (find_word(c->f, le, lo, *sp, 0, &at, &e) &&
+                            memmem(c->f + e, le - e, *sp, strlen(*sp)))
+                                break;
+                /* The sender line: a company, two separators, an
+                 * address with digits. */
+                if (!*sp || !has_digit(c->f, lo, le) ||
+                    !company_in_line(c, li, co, sizeof(co)))
+                        continue;
+                lo = c->lines[li + 1].off;
+                le = line_end(c, li + 1);
+                if (has_digit(c->f, lo, le) ||
+                    !memchr(c->f + lo, ' ', le - lo) ||
+                    label_starts(c->f, lo, le) ||
+                    !has_digit(c->f, c->lines[li + 2].off,
+                               line_end(c, li + 2)) ||
+                    !text_at(c, lo, le, out, cap) || strlen(out) != le - lo)
+                        continue;
+                return li + 1;
+        }
+        return SIZE_MAX;
+}
+
+/* A line that only says what the document is ("TAX INVOICE", "Kopie"):
+ * it may sit between the lines of a wrapped letterhead. */
+static int title_line(const struct fctx *c, size_t li)
+{
+        static const char *const words[] = {
+                "invoice", "tax",      "rechnung",  "facture", "factuur",
+                "factura", "copy",     "kopie",     "copie",   "copia",
+                "receipt", "original", "duplicate", NULL};
+        size_t i = c->lines[li].off, end = line_end(c, li), e;
+
+        while (i < end) {
+                for (e = i; e < end && c->f[e] != ' '; e++)
+                        ;
+                if (!word_in(c->f, i, e, words))
+                        return 0;
+                i = skip_blank(c->f, e, end);
+        }
+        return 1;
+}
+
+/* Is line li nothing but a legal form ("GmbH & Co. KG", "N.V.")? Copies
+ * it to out. */
+static int legal_line(const struct fctx *c, size_t li, char *out, size_t cap)
+{
+        size_t lo = c->lines[li].off, end = line_end(c, li), i = lo, e;
+
+        while (i < end) {
+                for (e = i; e < end && c->f[e] != ' '; e++)
+                        ;
+                if (!legal_word(c->s + i, e - i) &&
+                    !(e - i == 1 && c->s[i] == '&'))
+                        return 0;
+                i = skip_blank(c->f, e, end);
+        }
+        if (end - lo >= cap)
+                return 0;
+        memcpy(out, c->s + lo, end - lo);
+        out[end - lo] = '\0';
+        return 1;
+}
+
+/* A letterhead in a narrow column wraps the name: "Harborview" above
+ * "Industries plc", a title line perhaps in between. When the name found
+ * starts line li, capitalized fragments (no digits, three words at most)
+ * of up to two lines above are its beginning. */
+static void vendor_unwrap(const struct fctx *c, size_t li, char *out,
+                          size_t cap)
+{
+        const unsigned char *s = (const unsigned char *)c->s;
+        char buf[2 * BUILTIN_VALUE_MAX + 2];
+        size_t k = li, lo, le, i, got = 0;
+        int words;
+
+        if (strncmp(c->s + c->lines[li].off, out, strlen(out)) != 0)
+                return;
+        while (k > 0 && got < 2) {
+                k--;
+                if (title_line(c, k))
+                        continue;
+                lo = c->lines[k].off;
+                le = line_end(c, k);
+                if (has_digit(c->f, lo, le) || c->f[le - 1] == ':' ||
+                    label_starts(c->f, lo, le) || le - lo > 48)
+                        break;
+                for (i = lo, words = 0; i < le; i++) {
+                        if (i == lo || c->f[i - 1] == ' ') {
+                                if (!is_upper(s[i]) && s[i] < 0xC0)
+                                        break;
+                                words++;
+                        }
+                }
+                if (i < le || words > 3)
+                        break;
+                snprintf(buf, sizeof(buf), "%.*s %s", (int)(le - lo), c->s + lo,
+                         out);
+                if (strlen(buf) >= cap)
+                        break;
+                snprintf(out, cap, "%s", buf);
+                got++;
+        }
+}
+
 /* Vendor: after "From:" (and its kin) at the start of a line, else the
- * first company-like line of the top (not the customer's block). */
+ * first company-like line of the top (not the customer's block), made
+ * whole by the same name in the footer when the top wrapped it. */
 static int vendor_find(const struct fctx *c, size_t cust, char *out, size_t cap)
 {
         static const char *const from[] = {
@@ -2679,10 +3977,43 @@ static int vendor_find(const struct fctx *c, size_t cust, char *out, size_t cap)
                 if ((cust != SIZE_MAX && li >= cust && li <= cust + 4) ||
                     in_recipient_block(c, li))
                         continue;
-                if (company_in_line(c, li, out, cap))
-                        return 1;
+                if (company_in_line(c, li, out, cap) && company_named(out) &&
+                    company_proper(out))
+                        break;
+                /* "Corp." alone: the end of a wrapped letterhead. */
+                if (li < 8 && legal_line(c, li, out, cap)) {
+                        vendor_unwrap(c, li, out, cap);
+                        if (company_named(out))
+                                return 1;
+                }
         }
-        return 0;
+        if (li == c->lines_n || li == 20) {
+                /* Else the first company named anywhere, outside the
+                 * customer's block: the sender's small print. */
+                for (li = 20; li < c->lines_n; li++)
+                        if (!in_recipient_block(c, li) &&
+                            company_in_line(c, li, out, cap) &&
+                            line_starts_with(c, li, out) &&
+                            company_named(out) && company_proper(out))
+                                break;
+                if (li >= c->lines_n)
+                        return 0;
+        }
+        company_cut(out);
+        vendor_unwrap(c, li, out, cap);
+        /* The footer names the company in full. */
+        for (li = c->lines_n > 15 ? c->lines_n - 15 : li + 1; li < c->lines_n;
+             li++) {
+                char full[BUILTIN_VALUE_MAX + 1];
+
+                if (company_in_line(c, li, full, sizeof(full)) &&
+                    line_starts_with(c, li, full) && company_proper(full) &&
+                    name_tail_of(full, out)) {
+                        snprintf(out, cap, "%s", full);
+                        break;
+                }
+        }
+        return 1;
 }
 
 static void fields_invoice(const struct fctx *c, json_t *o)
@@ -2724,9 +4055,16 @@ static void fields_invoice(const struct fctx *c, json_t *o)
         if (have_tax)
                 set_str(o, "tax", tax.str);
         set_str(o, "currency",
-                have_total && total.cur ? total.cur : currency_main(c));
-        if (find_set(o, "customer", c, &r_customer, &v))
+                have_total && total.cur ? total.cur : doc_cur(c));
+        if (rule_find(c, &r_customer, &v)) {
                 cust = v.line;
+                company_cut(v.str);
+                set_str(o, "customer", v.str);
+        } else {
+                cust = window_recipient(c, v.str, sizeof(v.str));
+                if (cust != SIZE_MAX)
+                        set_str(o, "customer", v.str);
+        }
         if (vendor_find(c, cust, out, sizeof(out)))
                 set_str(o, "vendor", out);
 }
@@ -2734,7 +4072,7 @@ static void fields_invoice(const struct fctx *c, json_t *o)
 static const char *const date_labels[] = {"date", "datum", "fecha", "dated",
                                           NULL};
 static const struct rule r_date = {
-        V_DATE, date_labels, date_not_before, date_not_after, NULL, 0, 0, 0};
+        V_DATE, date_labels, date_not_before, date_not_after, NULL, 0, 0, 0, 0};
 
 /* The document's date: a labelled one, else the first date of the top. */
 static int doc_date(const struct fctx *c, char out[11])
@@ -2786,10 +4124,9 @@ static void fields_receipt(const struct fctx *c, json_t *o)
                 set_str(o, "date", date);
         if (rule_find(c, &r_total, &total)) {
                 set_str(o, "total", total.str);
-                set_str(o, "currency",
-                        total.cur ? total.cur : currency_main(c));
+                set_str(o, "currency", total.cur ? total.cur : doc_cur(c));
         } else {
-                set_str(o, "currency", currency_main(c));
+                set_str(o, "currency", doc_cur(c));
         }
 }
 
@@ -2884,12 +4221,12 @@ static void fields_bank(const struct fctx *c, json_t *o)
                                              "van",
                                              "del",
                                              NULL};
-        const struct rule r_holder = {V_TEXT, holder, NULL, NULL,
-                                      NULL,   0,      0,    0};
-        const struct rule r_open = {V_AMOUNT, opening, NULL, NULL,
-                                    NULL,     0,       0,    0};
-        const struct rule r_close = {V_AMOUNT, closing, NULL, NULL,
-                                     NULL,     1,       0,    0};
+        const struct rule r_holder = {V_TEXT, holder, NULL, NULL, NULL,
+                                      0,      0,      0,    0};
+        const struct rule r_open = {V_AMOUNT, opening, NULL, NULL, NULL,
+                                    0,        0,       0,    0};
+        const struct rule r_close = {V_AMOUNT, closing, NULL, NULL, NULL,
+                                     1,        0,       0,    0};
         char iban[35], a[11], b[11];
         const char *const *lab;
         struct value v;
@@ -2920,15 +4257,101 @@ static void fields_bank(const struct fctx *c, json_t *o)
                 cur = v.cur;
         if (find_set(o, "closing_balance", c, &r_close, &v) && v.cur)
                 cur = v.cur;
-        set_str(o, "currency", cur ? cur : currency_main(c));
+        set_str(o, "currency", cur ? cur : doc_cur(c));
 }
 
 static const char *const change_words[] = {
-        "increase", "increased", "decrease", "decreased", "grew",
-        "rose",     "fell",      "up",       "down",      "growth",
-        "change",   "compared",  "prior",    "previous",  "from",
-        "by",       "gestiegen", "gesunken", "um",        "hausse",
-        "baisse",   "stijging",  "daling",   NULL};
+        "increase",   "increased", "decrease",     "decreased", "grew",
+        "rose",       "fell",      "up",           "down",      "growth",
+        "change",     "compared",  "prior",        "previous",  "from",
+        "by",         "gestiegen", "gesunken",     "stieg",     "sank",
+        "um",         "gegenüber", "hausse",       "baisse",    "augmenté",
+        "progressé",  "reculé",    "diminué",      "contre",    "stijging",
+        "daling",     "gestegen",  "gedaald",      "tegenover", "met",
+        "aumentaron", "aumentó",   "disminuyeron", "disminuyó", "frente",
+        NULL};
+
+/* The income statement of a report whose head does not reach it: its
+ * heading found in the whole text, the next BUILTIN_STATEMENT_BYTES read
+ * as lines into st (new; fctx_cleanup). Returns 1, or 0 when there is
+ * none. */
+/* Where the first heading of an income statement starts in the whole
+ * text, at from or later; SIZE_MAX if none. */
+static size_t statement_find(const struct fctx *c, size_t from)
+{
+        static const char *const heads[] = {"income statement",
+                                            "statement of income",
+                                            "statement of operations",
+                                            "profit and loss",
+                                            "gewinn- und verlustrechnung",
+                                            "compte de résultat",
+                                            "winst-en-verliesrekening",
+                                            "winst- en verliesrekening",
+                                            "cuenta de resultados",
+                                            "cuenta de pérdidas y ganancias",
+                                            NULL};
+        const char *const *h;
+        const unsigned char *t = (const unsigned char *)c->text;
+        unsigned char first[256] = {0};
+        size_t i;
+
+        if (!t)
+                return SIZE_MAX;
+        /* One pass: only where a heading's first letter is, in either
+         * case, are the headings compared. */
+        for (h = heads; *h; h++) {
+                first[(unsigned char)(*h)[0]] = 1;
+                first[(unsigned char)g_ascii_toupper((*h)[0])] = 1;
+        }
+        for (i = from; i < c->text_len; i++) {
+                if (!first[t[i]])
+                        continue;
+                for (h = heads; *h; h++) {
+                        size_t l = strlen(*h);
+
+                        if (g_ascii_tolower(t[i]) == (*h)[0] &&
+                            i + l <= c->text_len &&
+                            g_ascii_strncasecmp((const char *)t + i, *h, l) ==
+                                    0)
+                                return i;
+                }
+        }
+        return SIZE_MAX;
+}
+
+static int statement_ctx(const struct fctx *c, struct fctx *st)
+{
+        const char *t = c->text;
+        size_t at, n;
+
+        if (!t || c->text_len <= c->n)
+                return 0;
+        /* Past the head, or starting at its end: within it the rules
+         * have looked. */
+        at = statement_find(c, c->n > BUILTIN_STATEMENT_BYTES
+                                       ? c->n - BUILTIN_STATEMENT_BYTES
+                                       : 0);
+        if (at == SIZE_MAX)
+                return 0;
+        n = utf8_cut(t + at, BUILTIN_STATEMENT_BYTES, c->text_len - at);
+        memset(st, 0, sizeof(*st));
+        st->s = t + at;
+        st->f = xmalloc(n + 1);
+        fold(t + at, n, (char *)st->f);
+        ((char *)st->f)[n] = '\0';
+        st->n = n;
+        st->dmy = c->dmy;
+        st->unit = c->unit;
+        st->cache = c->cache;
+        lines_build(st);
+        return 1;
+}
+
+static void fctx_cleanup(struct fctx *st)
+{
+        free((char *)st->f);
+        free(st->lines);
+}
 
 static void report_amounts(const struct fctx *c, json_t *o)
 {
@@ -2970,26 +4393,87 @@ static void report_amounts(const struct fctx *c, json_t *o)
                                    change_words,
                                    0,
                                    1,
-                                   0};
-        const struct rule r_inc = {V_AMOUNT,     income, NULL, inc_not_after,
-                                   change_words, 0,      1,    0};
-        const struct rule r_loss = {V_AMOUNT,     loss, NULL, inc_not_after,
-                                    change_words, 0,    1,    0};
-        struct value v;
+                                   0,
+                                   1};
+        const struct rule r_inc = {
+                V_AMOUNT, income, NULL, inc_not_after, change_words, 0,
+                1,        0,      1};
+        const struct rule r_loss = {
+                V_AMOUNT, loss, NULL, inc_not_after, change_words, 0, 1, 0, 1};
+        struct value v, vi;
         const char *cur = NULL;
-        int found, is_loss = 0;
+        struct fctx st;
+        int found, is_loss = 0, have_st = 0, rev, prose = 1;
 
-        if (rule_find(c, &r_rev, &v)) {
+        rev = rule_find(c, &r_rev, &v);
+        found = rule_find(c, &r_inc, &vi);
+        if (!found) {
+                found = rule_find(c, &r_loss, &vi);
+                is_loss = found;
+        }
+        /* A long report's statements are past the head: read the income
+         * statement where it starts. */
+        if ((!rev || !found) && statement_ctx(c, &st)) {
+                have_st = 1;
+                if (!rev)
+                        rev = rule_find(&st, &r_rev, &v);
+                if (!found) {
+                        found = rule_find(&st, &r_inc, &vi);
+                        if (!found) {
+                                found = rule_find(&st, &r_loss, &vi);
+                                is_loss = found;
+                        }
+                }
+        }
+        /* The highlights' sentence the PDF wrapped ("Net income for the
+         * quarter amounted to\nEUR 165,485,728."), read as one line. */
+        if (!rev || !found) {
+                struct fctx flat;
+
+                flat_init(&flat, c, c->text, c->text_len,
+                          BUILTIN_PREAMBLE_BYTES);
+                if (!rev)
+                        rev = rule_find(&flat, &r_rev, &v);
+                if (!found) {
+                        found = rule_find(&flat, &r_inc, &vi);
+                        if (!found) {
+                                found = rule_find(&flat, &r_loss, &vi);
+                                is_loss = found;
+                        }
+                }
+                flat_cleanup(&flat);
+        }
+        /* No statements at all: a headline's rounded figure ("revenue
+         * of EUR 452.3 million"), as an earnings release gives it. */
+        if ((!rev || !found) && statement_find(c, 0) != SIZE_MAX)
+                prose = 0;
+        if (!rev && prose) {
+                struct rule r2 = r_rev;
+
+                r2.exact = 2;
+                rev = rule_find(c, &r2, &v);
+        }
+        if (!found && prose) {
+                struct rule r2 = r_inc;
+
+                r2.exact = 2;
+                found = rule_find(c, &r2, &vi);
+                if (!found) {
+                        r2 = r_loss;
+                        r2.exact = 2;
+                        found = rule_find(c, &r2, &vi);
+                        is_loss = found;
+                }
+        }
+        if (rev) {
                 if (!v.scaled)
                         scale_str(v.str, sizeof(v.str), c->unit);
                 set_str(o, "revenue", v.str);
                 cur = v.cur;
         }
-        found = rule_find(c, &r_inc, &v);
-        if (!found) {
-                found = rule_find(c, &r_loss, &v);
-                is_loss = found;
-        }
+        v = vi;
+        if (have_st)
+                fctx_cleanup(&st);
         if (found) {
                 if (!v.scaled)
                         scale_str(v.str, sizeof(v.str), c->unit);
@@ -3004,7 +4488,7 @@ static void report_amounts(const struct fctx *c, json_t *o)
                 if (!cur)
                         cur = v.cur;
         }
-        set_str(o, "currency", cur ? cur : currency_main(c));
+        set_str(o, "currency", cur ? cur : doc_cur(c));
 }
 
 static int company_top(const struct fctx *c, char *out, size_t cap)
@@ -3026,7 +4510,7 @@ static void fields_annual(const struct fctx *c, json_t *o)
                                          "annual report",  "geschäftsbericht",
                                          "rapport annuel", "jaarverslag",
                                          "informe anual",  NULL};
-        const struct rule r_fy = {V_YEAR, fy, NULL, NULL, NULL, 0, 0, 0};
+        const struct rule r_fy = {V_YEAR, fy, NULL, NULL, NULL, 0, 0, 0, 0};
         char out[BUILTIN_VALUE_MAX + 1];
         size_t at, end;
         int y;
@@ -3082,7 +4566,7 @@ static void fields_financial(const struct fctx *c, json_t *o)
                                          "terminado el",
                                          "finalizado el",
                                          NULL};
-        const struct rule r_pe = {V_DATE, pe, NULL, NULL, NULL, 0, 0, 0};
+        const struct rule r_pe = {V_DATE, pe, NULL, NULL, NULL, 0, 0, 0, 0};
         char out[BUILTIN_VALUE_MAX + 1];
 
         if (company_top(c, out, sizeof(out)))
@@ -3118,7 +4602,27 @@ static int party_at(const struct fctx *c, size_t i, size_t end, char *out,
         const char *const *p;
         size_t e, t;
 
-        i = skip_blank(f, i, end);
+        /* ": (1) ", "a) ", "2. " before a party */
+        for (;;) {
+                size_t k;
+
+                i = skip_blank(f, i, end);
+                if (i < end && f[i] == ':') {
+                        i++;
+                        continue;
+                }
+                k = i < end && f[i] == '(' ? i + 1 : i;
+                if (k + 1 < end &&
+                    (is_digit((unsigned char)f[k]) ||
+                     (is_alpha((unsigned char)f[k]) &&
+                      !is_alpha((unsigned char)f[k + 1]))) &&
+                    (f[k + 1] == ')' || f[k + 1] == '.') &&
+                    (k + 2 == end || f[k + 2] == ' ')) {
+                        i = k + 2;
+                        continue;
+                }
+                break;
+        }
         for (p = articles; *p; p++) {
                 if (i + strlen(*p) < end &&
                     memcmp(f + i, *p, strlen(*p)) == 0) {
@@ -3175,6 +4679,22 @@ static int parties_find(const struct fctx *c, json_t *o)
                         break;
         if (!*lab)
                 return 0;
+        /* Numbered: "between: (1) A, ...; and (2) B, ..." */
+        {
+                size_t a1, e1, a2, e2,
+                        lim = end + 800 < c->n ? end + 800 : c->n;
+
+                if (find_word(c->f, lim, end, "(1)", 0, &a1, &e1) &&
+                    find_word(c->f, lim, e1, "(2)", 0, &a2, &e2) &&
+                    party_at(c, e1, a2, p1, sizeof(p1)) &&
+                    party_at(c, e2, lim, p2, sizeof(p2))) {
+                        arr = json_array();
+                        json_array_append_new(arr, json_string(p1));
+                        json_array_append_new(arr, json_string(p2));
+                        json_object_set_new(o, "parties", arr);
+                        return 1;
+                }
+        }
         /* Flatten the next 600 bytes: white space runs become one space. */
         for (i = end; i < c->n && i < end + 600 && n + 1 < sizeof(s1); i++) {
                 if (is_space((unsigned char)c->f[i])) {
@@ -3234,6 +4754,11 @@ static int law_find(const struct fctx *c, char *out, size_t cap)
                 const char *pat, *val;
         } named[] = {
                 {"england and wales", "England and Wales"},
+                {"federal republic of germany", "Germany"},
+                {"french republic", "France"},
+                {"kingdom of the netherlands", "Netherlands"},
+                {"kingdom of spain", "Spain"},
+                {"swiss confederation", "Switzerland"},
                 {"recht der bundesrepublik deutschland", "Germany"},
                 {"deutsches recht", "Germany"}, {"deutschem recht", "Germany"},
                 {"deutschen recht", "Germany"},
@@ -3316,15 +4841,37 @@ static void fields_contract(const struct fctx *c, json_t *o)
                                           "ingangsdatum",
                                           "met ingang van",
                                           "fecha de entrada en vigor",
+                                          "con efectos desde el",
+                                          "con efectos desde",
                                           "dated",
                                           NULL};
-        const struct rule r_eff = {V_DATE, eff, NULL, NULL, NULL, 0, 0, 0};
+        const struct rule r_eff = {V_DATE, eff, NULL, NULL, NULL, 0, 0, 0, 0};
         char out[BUILTIN_VALUE_MAX + 1];
+        struct fctx flat;
+        size_t tail;
 
-        parties_find(c, o);
-        find_set(o, "effective_date", c, &r_eff, NULL);
-        if (law_find(c, out, sizeof(out)))
+        /* The preamble names the parties and the date, in sentences a
+         * PDF wraps anywhere. */
+        flat_init(&flat, c, c->text, c->text_len, BUILTIN_PREAMBLE_BYTES);
+        parties_find(&flat, o);
+        find_set(o, "effective_date", &flat, &r_eff, NULL);
+        flat_cleanup(&flat);
+        /* The governing law is near the end, maybe past the head. */
+        if (law_find(c, out, sizeof(out))) {
                 set_str(o, "governing_law", out);
+        } else if (c->text_len > c->n) {
+                tail = c->text_len > BUILTIN_LAW_TAIL_BYTES
+                               ? c->text_len - BUILTIN_LAW_TAIL_BYTES
+                               : 0;
+                while (tail < c->text_len &&
+                       ((unsigned char)c->text[tail] & 0xC0) == 0x80)
+                        tail++;
+                flat_init(&flat, c, c->text + tail, c->text_len - tail,
+                          BUILTIN_LAW_TAIL_BYTES);
+                if (law_find(&flat, out, sizeof(out)))
+                        set_str(o, "governing_law", out);
+                flat_cleanup(&flat);
+        }
 }
 
 /* A form id token at i ("1040-NR", "W-2"), upper-cased into out. */
@@ -3347,6 +4894,64 @@ static int form_token(const struct fctx *c, size_t i, size_t end, char *out,
                                                                 : c->f[k]);
         out[e - i] = '\0';
         return 1;
+}
+
+/* Does s read as a person's name: two to five capitalized words
+ * (particles aside), no digits? */
+static int person_name(const char *s)
+{
+        size_t i = 0, e, words = 0;
+
+        if (has_digit(s, 0, strlen(s)) || !company_proper(s))
+                return 0;
+        while (s[i]) {
+                while (s[i] == ' ')
+                        i++;
+                for (e = i; s[e] && s[e] != ' '; e++)
+                        ;
+                words += e > i;
+                i = e;
+        }
+        return words >= 2 && words <= 5;
+}
+
+/* A form's name boxes: a row of labels with a first name and a last name
+ * ("Your first name and middle initial  Last name  Your social security
+ * number", "Vorname  Name"), over a row of values that lines up with it.
+ * Writes "First Last" to out. */
+static int names_row(const struct fctx *c, char *out, size_t cap)
+{
+        struct hseg seg[BUILTIN_HDR_MAX];
+        struct hitem it[BUILTIN_HDR_MAX];
+        int ni, k, i1, i2;
+        size_t li;
+
+        for (li = 0; li + 1 < c->lines_n && li < 60; li++) {
+                int ns = header_split(c, li, seg);
+
+                for (k = 0, i1 = i2 = -1; k < ns; k++) {
+                        if (seg[k].kind == LK_NAME1)
+                                i1 = k;
+                        else if (seg[k].kind == LK_NAME2 ||
+                                 (seg[k].kind == LK_TEXT &&
+                                  label_end_trim(c->f, seg[k].at, seg[k].end) -
+                                                  seg[k].at ==
+                                          4 &&
+                                  memcmp(c->f + seg[k].at, "name", 4) == 0))
+                                i2 = k;
+                }
+                if (i1 < 0 || i2 < 0)
+                        continue;
+                ni = value_items(c, li + 1, it);
+                if (ni != ns)
+                        continue;
+                snprintf(out, cap, "%.*s %.*s", (int)(it[i1].end - it[i1].at),
+                         c->s + it[i1].at, (int)(it[i2].end - it[i2].at),
+                         c->s + it[i2].at);
+                if (person_name(out) && utf8_valid(out, strlen(out)))
+                        return 1;
+        }
+        return 0;
 }
 
 static void fields_tax(const struct fctx *c, json_t *o)
@@ -3379,11 +4984,18 @@ static void fields_tax(const struct fctx *c, json_t *o)
                                                   "belastingjaar",
                                                   "aangifte inkomstenbelasting",
                                                   "einkommensteuererklärung",
+                                                  "déclaration des revenus",
+                                                  "declaración de la renta",
+                                                  "année des revenus",
                                                   "tax return",
                                                   "ejercicio",
                                                   NULL};
         static const char *const payer[] = {"taxpayer name",
                                             "name of taxpayer",
+                                            "recipient's name",
+                                            "employee's first name and "
+                                            "initial, last name",
+                                            "employee's name",
                                             "taxpayer",
                                             "name des steuerpflichtigen",
                                             "steuerpflichtige person",
@@ -3398,20 +5010,24 @@ static void fields_tax(const struct fctx *c, json_t *o)
                 "identification", "id",      "number", "no", "nr",
                 "signature",      "copy",    "'s",     "s",  "nummer",
                 "numéro",         "address", NULL};
-        const struct rule r_year = {V_YEAR, year_labels, NULL, NULL,
-                                    NULL,   0,           0,    0};
-        const struct rule r_payer = {V_TEXT, payer, NULL, payer_not_after,
-                                     NULL,   0,     0,    0};
+        const struct rule r_year = {V_YEAR, year_labels, NULL, NULL, NULL,
+                                    0,      0,           0,    0};
+        const struct rule r_payer = {
+                V_TEXT, payer, NULL, payer_not_after, NULL, 0, 0, 0, 0};
         char out[BUILTIN_VALUE_MAX + 1];
         const char *const *p;
         size_t title = c->n < BUILTIN_TITLE_BYTES ? c->n : BUILTIN_TITLE_BYTES;
         size_t at, end, from, k;
         struct value v;
-        int found = 0;
+        int found = 0, y;
+        size_t year_at = SIZE_MAX;
 
-        for (p = ids; *p && !found; p++)
+        for (p = ids; *p && !found; p++) {
                 found = find_word(c->f, title, 0, *p, 1, &at, &end) &&
                         form_token(c, at, c->n, out, sizeof(out));
+                if (found)
+                        year_at = at + strlen(out);
+        }
         for (from = 0;
              !found && find_word(c->f, c->n, from, "form", 0, &at, &end);
              from = end)
@@ -3424,9 +5040,33 @@ static void fields_tax(const struct fctx *c, json_t *o)
         }
         if (found)
                 set_str(o, "form", out);
-        find_set(o, "tax_year", c, &r_year, NULL);
-        if (rule_find(c, &r_payer, &v) && !has_digit(v.str, 0, strlen(v.str)))
-                set_str(o, "taxpayer", v.str);
+        /* "1040 2023", "W-2 ... Internal Revenue Service 2023": the year
+         * of the form on the line of its number. */
+        y = 0;
+        for (k = year_at; year_at != SIZE_MAX && k < c->n &&
+                          k < year_at + 120 && c->f[k] != '\n';
+             k++) {
+                int yv;
+
+                if (is_digit((unsigned char)c->f[k]) &&
+                    token_start(c->f, k, year_at) &&
+                    digits_at(c->f, k, c->n, &yv) == 4 && yv >= 1900 &&
+                    yv <= 2100 && date_tail_ok(c->f, k + 4, c->n) &&
+                    (k + 4 >= c->n || c->f[k + 4] != '-')) {
+                        y = yv;
+                        break;
+                }
+        }
+        if (y) {
+                snprintf(out, sizeof(out), "%04d", y);
+                set_str(o, "tax_year", out);
+        } else {
+                find_set(o, "tax_year", c, &r_year, NULL);
+        }
+        if (names_row(c, out, sizeof(out)) ||
+            (rule_find(c, &r_payer, &v) && person_name(v.str) &&
+             snprintf(out, sizeof(out), "%s", v.str) > 0))
+                set_str(o, "taxpayer", out);
 }
 
 static void fields_other(const struct fctx *c, json_t *o)
@@ -3438,11 +5078,25 @@ static void fields_other(const struct fctx *c, json_t *o)
                 set_str(o, "date", date);
         if (rule_find(c, &r_total, &total)) {
                 set_str(o, "total", total.str);
-                set_str(o, "currency",
-                        total.cur ? total.cur : currency_main(c));
+                set_str(o, "currency", total.cur ? total.cur : doc_cur(c));
         } else {
-                set_str(o, "currency", currency_main(c));
+                set_str(o, "currency", doc_cur(c));
         }
+}
+
+/* English with no currency named: British (day first) by its companies'
+ * legal forms or its VAT, American otherwise. */
+static int british(const struct fctx *c)
+{
+        static const char *const gb[] = {"ltd",     "plc", "llp",
+                                         "limited", "vat", NULL};
+        const char *const *p;
+        size_t at, end;
+
+        for (p = gb; *p; p++)
+                if (find_word(c->f, c->n, 0, *p, 0, &at, &end))
+                        return 1;
+        return 0;
 }
 
 json_t *builtin_fields(struct builtin *b, const char *cls, const char *text,
@@ -3464,6 +5118,7 @@ json_t *builtin_fields(struct builtin *b, const char *cls, const char *text,
         json_t *o = json_object();
         struct window w;
         struct fctx c;
+        struct fcache cache;
         size_t k;
         int dmy;
 
@@ -3477,10 +5132,22 @@ json_t *builtin_fields(struct builtin *b, const char *cls, const char *text,
         c.s = text ? text : "";
         c.f = w.f;
         c.n = w.n;
+        c.text = c.s;
+        c.text_len = len;
+        memset(&cache, 0, sizeof(cache));
+        cache.main = &c;
+        c.cache = &cache;
+        /* Month first is American: English in any other currency (a
+         * British or an Irish invoice), or from British companies, reads
+         * 03/04 day first. */
         if (!lang || !lang[0] || strcmp(lang, "und") == 0)
                 dmy = -1;
+        else if (strcmp(lang, "en") != 0)
+                dmy = 1;
+        else if (doc_cur(&c))
+                dmy = strcmp(doc_cur(&c), "USD") != 0;
         else
-                dmy = strcmp(lang, "en") != 0;
+                dmy = british(&c);
         c.dmy = slash_order(&c, dmy);
         lines_build(&c);
         c.unit = report_unit(&c);
@@ -3604,78 +5271,178 @@ static const char *fv(const json_t *fields, const char *key, char *buf,
         return sb.n ? buf : NULL;
 }
 
-/* "Invoice INV-1 from A to B, EUR 1234.56, issued 2024-03-12, due ...". */
-static void lead_sentence(const char *cls, const json_t *fields, char *out,
-                          size_t cap)
+/* The words of the lead sentence, per language: what a reader of the
+ * document reads. */
+struct lead_words {
+        const char *lang;
+        char group; /* thousands separator */
+        const char *document, *dated, *total, *invoice, *from, *to, *issued,
+                *due, *receipt, *on, *statement, *for_, *opening, *closing,
+                *annual, *financial, *of, *fiscal, *period, *revenue, *income,
+                *contract, *between, *and_, *effective, *law, *tax, *tax_year,
+                *taxpayer;
+        int comma; /* amounts 1.234,56 (1), 1,234.56 (0); the currency
+                    * goes after (1) or before (0) */
+};
+
+/* clang-format off */
+static const struct lead_words lead_words[] = {
+        {"en", ',', "Document", "dated", "total", "Invoice", "from", "to",
+         "issued", "due", "Receipt", "on", "Bank statement", "for",
+         "opening balance", "closing balance", "Annual report",
+         "Financial report", "of", "for fiscal year",
+         "for the period ended", "revenue", "net income", "Contract",
+         "between", "and", "effective", "governed by the law of",
+         "Tax form", "for tax year", "taxpayer", 0},
+        {"de", '.', "Dokument", "vom", "Summe", "Rechnung", "von", "an",
+         "ausgestellt am", "fällig am", "Kassenbon", "vom", "Kontoauszug",
+         "für", "Anfangssaldo", "Endsaldo", "Geschäftsbericht",
+         "Finanzbericht", "der", "für das Geschäftsjahr",
+         "für den Zeitraum bis", "Umsatz", "Jahresüberschuss", "Vertrag",
+         "zwischen", "und", "gültig ab", "anwendbares Recht:",
+         "Steuerformular", "für das Steuerjahr", "steuerpflichtig", 1},
+        {"fr", ' ', "Document", "du", "total", "Facture", "de", "à",
+         "émise le", "échéance le", "Ticket de caisse", "du",
+         "Relevé de compte", "de", "solde initial", "solde final",
+         "Rapport annuel", "Rapport financier", "de", "pour l'exercice",
+         "pour la période close le", "chiffre d'affaires", "résultat net",
+         "Contrat", "entre", "et", "en vigueur le", "droit applicable :",
+         "Formulaire fiscal", "pour l'année", "contribuable", 1},
+        {"nl", '.', "Document", "van", "totaal", "Factuur", "van", "aan",
+         "gedateerd", "vervalt op", "Kassabon", "van", "Rekeningafschrift",
+         "voor", "beginsaldo", "eindsaldo", "Jaarverslag",
+         "Financieel verslag", "van", "over boekjaar",
+         "over de periode tot", "omzet", "nettowinst", "Overeenkomst",
+         "tussen", "en", "ingaande", "toepasselijk recht:",
+         "Belastingformulier", "over belastingjaar", "belastingplichtige",
+         1},
+        {"es", '.', "Documento", "de fecha", "total", "Factura", "de", "a",
+         "emitida el", "vence el", "Ticket de compra", "del",
+         "Extracto de cuenta", "de", "saldo inicial", "saldo final",
+         "Informe anual", "Informe financiero", "de", "del ejercicio",
+         "del periodo terminado el", "ingresos", "resultado neto",
+         "Contrato", "entre", "y", "con efectos desde",
+         "legislación aplicable:", "Formulario fiscal", "del ejercicio",
+         "contribuyente", 1},
+};
+/* clang-format on */
+
+/* "1234.56" grouped the way the words' language writes it: "1,234.56",
+ * "1.234,56"; anything else as it is. */
+static void lead_money(const char *x, int comma, char group, char *out,
+                       size_t cap)
 {
-        char a[96], b[96], c[96], d[96], e[16];
+        size_t n = strlen(x), dot, i, o = 0;
+        int neg = x[0] == '-';
+
+        dot = strcspn(x, ".");
+        for (i = (size_t)neg; i < n; i++)
+                if (!is_digit((unsigned char)x[i]) && i != dot)
+                        break;
+        if (i < n || dot == n || n - dot != 3 || dot == (size_t)neg ||
+            cap < 2 * n + 4) {
+                snprintf(out, cap, "%s", x);
+                return;
+        }
+        if (neg)
+                out[o++] = '-';
+        for (i = (size_t)neg; i < dot; i++) {
+                out[o++] = x[i];
+                if (i + 1 < dot && (dot - i - 1) % 3 == 0)
+                        out[o++] = group;
+        }
+        out[o++] = comma ? ',' : '.';
+        out[o++] = x[dot + 1];
+        out[o++] = x[dot + 2];
+        out[o] = '\0';
+}
+
+/* "Invoice INV-1 from A to B, EUR 1,234.56, issued 2024-03-12, due ...",
+ * in the document's language (lang; English when it is none of the
+ * lead's). */
+static void lead_sentence(const char *cls, const json_t *fields,
+                          const char *lang, char *out, size_t cap)
+{
+        const struct lead_words *w = &lead_words[0];
+        char a[96], b[96], c[96], d[96], e[16], m[128];
         const char *x, *y, *cur;
         const json_t *parties;
         size_t k;
 
+        for (k = 0; lang && k < G_N_ELEMENTS(lead_words); k++)
+                if (strcmp(lead_words[k].lang, lang) == 0)
+                        w = &lead_words[k];
         out[0] = '\0';
         cur = fv(fields, "currency", e, sizeof(e));
 #define MONEY(label, key)                                                      \
         do {                                                                   \
-                if ((x = fv(fields, key, d, sizeof(d))) != NULL)               \
-                        ap(out, cap, ", %s%s%s%s", label, cur ? cur : "",      \
-                           cur ? " " : "", x);                                 \
+                if ((x = fv(fields, key, d, sizeof(d))) != NULL) {             \
+                        lead_money(x, w->comma, w->group, m, sizeof(m));       \
+                        if (w->comma)                                          \
+                                ap(out, cap, ", %s%s%s%s%s", label,            \
+                                   label[0] ? " " : "", m, cur ? " " : "",     \
+                                   cur ? cur : "");                            \
+                        else                                                   \
+                                ap(out, cap, ", %s%s%s%s%s", label,            \
+                                   label[0] ? " " : "", cur ? cur : "",        \
+                                   cur ? " " : "", m);                         \
+                }                                                              \
         } while (0)
         if (!cls || strcmp(cls, "other") == 0) {
                 x = fv(fields, "date", a, sizeof(a));
                 y = fv(fields, "total", b, sizeof(b));
                 if (!x && !y)
                         return;
-                snprintf(out, cap, "Document");
+                snprintf(out, cap, "%s", w->document);
                 if (x)
-                        ap(out, cap, " dated %s", x);
-                MONEY("total ", "total");
+                        ap(out, cap, " %s %s", w->dated, x);
+                MONEY(w->total, "total");
         } else if (strcmp(cls, "invoice") == 0) {
-                snprintf(out, cap, "Invoice");
+                snprintf(out, cap, "%s", w->invoice);
                 if ((x = fv(fields, "invoice_number", a, sizeof(a))) != NULL)
                         ap(out, cap, " %s", x);
                 if ((x = fv(fields, "vendor", b, sizeof(b))) != NULL)
-                        ap(out, cap, " from %s", x);
+                        ap(out, cap, " %s %s", w->from, x);
                 if ((x = fv(fields, "customer", c, sizeof(c))) != NULL)
-                        ap(out, cap, " to %s", x);
+                        ap(out, cap, " %s %s", w->to, x);
                 MONEY("", "total");
                 if ((x = fv(fields, "issue_date", a, sizeof(a))) != NULL)
-                        ap(out, cap, ", issued %s", x);
+                        ap(out, cap, ", %s %s", w->issued, x);
                 if ((x = fv(fields, "due_date", a, sizeof(a))) != NULL)
-                        ap(out, cap, ", due %s", x);
+                        ap(out, cap, ", %s %s", w->due, x);
         } else if (strcmp(cls, "receipt") == 0) {
-                snprintf(out, cap, "Receipt");
+                snprintf(out, cap, "%s", w->receipt);
                 if ((x = fv(fields, "merchant", a, sizeof(a))) != NULL)
-                        ap(out, cap, " from %s", x);
+                        ap(out, cap, " %s %s", w->from, x);
                 if ((x = fv(fields, "date", b, sizeof(b))) != NULL)
-                        ap(out, cap, " on %s", x);
+                        ap(out, cap, " %s %s", w->on, x);
                 MONEY("", "total");
         } else if (strcmp(cls, "bank_statement") == 0) {
-                snprintf(out, cap, "Bank statement");
+                snprintf(out, cap, "%s", w->statement);
                 if ((x = fv(fields, "account_holder", a, sizeof(a))) != NULL)
-                        ap(out, cap, " for %s", x);
+                        ap(out, cap, " %s %s", w->for_, x);
                 if ((x = fv(fields, "iban", b, sizeof(b))) != NULL)
                         ap(out, cap, " (%s)", x);
                 x = fv(fields, "period_start", a, sizeof(a));
                 y = fv(fields, "period_end", b, sizeof(b));
                 if (x && y)
-                        ap(out, cap, ", %s to %s", x, y);
-                MONEY("opening balance ", "opening_balance");
-                MONEY("closing balance ", "closing_balance");
+                        ap(out, cap, ", %s - %s", x, y);
+                MONEY(w->opening, "opening_balance");
+                MONEY(w->closing, "closing_balance");
         } else if (strcmp(cls, "annual_report") == 0 ||
                    strcmp(cls, "financial_report") == 0) {
-                snprintf(out, cap, "%s report",
-                         cls[0] == 'a' ? "Annual" : "Financial");
+                snprintf(out, cap, "%s",
+                         cls[0] == 'a' ? w->annual : w->financial);
                 if ((x = fv(fields, "company", a, sizeof(a))) != NULL)
-                        ap(out, cap, " of %s", x);
+                        ap(out, cap, " %s %s", w->of, x);
                 if ((x = fv(fields, "fiscal_year", b, sizeof(b))) != NULL)
-                        ap(out, cap, " for fiscal year %s", x);
+                        ap(out, cap, " %s %s", w->fiscal, x);
                 if ((x = fv(fields, "period_end", b, sizeof(b))) != NULL)
-                        ap(out, cap, " for the period ended %s", x);
-                MONEY("revenue ", "revenue");
-                MONEY("net income ", "net_income");
+                        ap(out, cap, " %s %s", w->period, x);
+                MONEY(w->revenue, "revenue");
+                MONEY(w->income, "net_income");
         } else if (strcmp(cls, "contract") == 0) {
-                snprintf(out, cap, "Contract");
+                snprintf(out, cap, "%s", w->contract);
                 parties = fields ? json_object_get(fields, "parties") : NULL;
                 if (json_is_array(parties) && json_array_size(parties) >= 2) {
                         json_t *p0 = json_array_get(parties, 0);
@@ -3685,21 +5452,22 @@ static void lead_sentence(const char *cls, const json_t *fields, char *out,
                         x = fv(tmp, "a", a, sizeof(a));
                         y = fv(tmp, "b", b, sizeof(b));
                         if (x && y)
-                                ap(out, cap, " between %s and %s", x, y);
+                                ap(out, cap, " %s %s %s %s", w->between, x,
+                                   w->and_, y);
                         json_decref(tmp);
                 }
                 if ((x = fv(fields, "effective_date", c, sizeof(c))) != NULL)
-                        ap(out, cap, ", effective %s", x);
+                        ap(out, cap, ", %s %s", w->effective, x);
                 if ((x = fv(fields, "governing_law", d, sizeof(d))) != NULL)
-                        ap(out, cap, ", governed by the law of %s", x);
+                        ap(out, cap, ", %s %s", w->law, x);
         } else if (strcmp(cls, "tax_form") == 0) {
-                snprintf(out, cap, "Tax form");
+                snprintf(out, cap, "%s", w->tax);
                 if ((x = fv(fields, "form", a, sizeof(a))) != NULL)
                         ap(out, cap, " %s", x);
                 if ((x = fv(fields, "tax_year", b, sizeof(b))) != NULL)
-                        ap(out, cap, " for tax year %s", x);
+                        ap(out, cap, " %s %s", w->tax_year, x);
                 if ((x = fv(fields, "taxpayer", c, sizeof(c))) != NULL)
-                        ap(out, cap, ", taxpayer %s", x);
+                        ap(out, cap, ", %s %s", w->taxpayer, x);
         } else {
                 /* A class of a custom taxonomy: "purchase_order" reads
                  * "Purchase order". */
@@ -3946,17 +5714,22 @@ static void term_freq(struct spantab *tf, const char *f, size_t n)
 
 /* Informative: frequent content words (mean log tf), early in the text,
  * with figures; not a fragment, not a table row, not a wall of text. */
-static double sent_score(const char *f, const struct sent *st,
+static double sent_score(const char *f, const char *s, const struct sent *st,
                          const struct spantab *tf)
 {
         const char *p = f + st->off;
         size_t i = 0, e, words = 0, content = 0, letters = 0, gaps = 0;
+        size_t lower = 0, colons = 0;
         double sum = 0, score;
         int digits = 0, money = 0;
 
         while (i < st->len) {
                 unsigned char ch = (unsigned char)p[i];
 
+                colons += ch == ':' || ch == '@';
+                if (ch == 'w' && i + 3 < st->len &&
+                    memcmp(p + i, "www.", 4) == 0)
+                        colons += 2; /* a web address: a footer */
                 if (is_digit(ch))
                         digits = 1;
                 if (ch == '$' || ch == 0xE2 || ch == 0xC2)
@@ -3974,6 +5747,7 @@ static double sent_score(const char *f, const struct sent *st,
                         ;
                 words++;
                 letters += e - i;
+                lower += s[st->off + i] >= 'a' && s[st->off + i] <= 'z';
                 if (e - i >= 3 && e - i <= 32) {
                         /* A word not in tf weighs log1p(0) = 0. */
                         sum += spantab_find(tf, p + i, e - i)->weight;
@@ -3988,6 +5762,12 @@ static double sent_score(const char *f, const struct sent *st,
          * sentences at all. */
         if (words < 5 || st->len < 25 || gaps > 0 ||
             (double)letters < 0.55 * (double)st->len)
+                return 0;
+        /* Nor are rows of labels ("Invoice No.: Date:"), rows of figures
+         * or letterheads and footers (names and places in capitals):
+         * prose has small words. */
+        if (colons >= 2 || lower < 3 || lower * 4 < words ||
+            line_is_row(p, 0, st->len))
                 return 0;
         if (words < 6)
                 score *= 0.5;
@@ -4043,9 +5823,8 @@ char *builtin_summarize(struct builtin *b, const char *cls,
         size_t n, i, cands, picked = 0, used, room;
         double best;
 
-        (void)lang; /* the lead is in English whatever the text's language */
         sb.p[0] = '\0';
-        lead_sentence(cls, fields, lead, sizeof(lead));
+        lead_sentence(cls, fields, lang, lead, sizeof(lead));
         if (sb_clean(&probe, lead, strlen(lead)) <= max)
                 sb_clean(&sb, lead, strlen(lead));
         else
@@ -4061,7 +5840,7 @@ char *builtin_summarize(struct builtin *b, const char *cls,
                                                   : BUILTIN_WORDS_MAX);
         term_freq(&tf, w.f, w.n);
         for (i = 0; i < n; i++)
-                v[i].score = sent_score(w.f, &v[i], &tf);
+                v[i].score = sent_score(w.f, text, &v[i], &tf);
         dedupe(w.f, v, n);
         best = 0;
         for (i = 0; i < n; i++)

@@ -32,8 +32,10 @@ struct builtin *builtin_new(const struct config *cfg, struct err *err);
 void builtin_free(struct builtin *b);
 
 /* Writes the ISO 639-1 code of text's language ("en", "de", ...) or "und"
- * to out: "und" for text too short, with no letters, or that libexttextcat
- * cannot tell. Reads at most the first 16 KB. text may be NULL (len 0). */
+ * to out: "und" for text too short, with no letters, or that neither
+ * libexttextcat nor the words of the five languages it knows best (en,
+ * de, fr, nl, es) can tell. Reads at most the first 16 KB. text may be
+ * NULL (len 0). */
 void builtin_language(struct builtin *b, const char *text, size_t len,
                       char out[8]);
 
@@ -49,15 +51,20 @@ void builtin_classify(struct builtin *b, const char *text, size_t len,
  * normalized values (dates YYYY-MM-DD, amounts as decimal strings "1234.56",
  * currencies ISO 4217). Fields it cannot find are left out: a wrong value is
  * worse than none. cls NULL or unknown: the fields of "other". lang (ISO
- * 639-1, may be NULL) decides how 03/04/2024 reads: month first for "en",
- * day first otherwise, left out when unknown. Never NULL. */
+ * 639-1, may be NULL) decides how 03/04/2024 reads: month first for
+ * American English (in dollars, or with no currency and no British legal
+ * form or VAT), day first otherwise, left out when unknown. Reads the
+ * first 64 KB, and for a long contract or report also where its
+ * governing-law clause or income statement is. Never NULL. */
 json_t *builtin_fields(struct builtin *b, const char *cls, const char *text,
                        size_t len, const char *lang);
 
 /* Returns a new, NUL-terminated summary of at most cfg->summary_max_chars
  * bytes (valid UTF-8): a lead sentence from cls and fields (both may be
- * NULL; fields borrowed), then the most informative sentences of text
- * (may be NULL), in document order. Empty when there is nothing to say. */
+ * NULL; fields borrowed) in language lang ("en", "de", "fr", "nl", "es";
+ * English for any other or NULL), then the most informative sentences of
+ * text (may be NULL), in document order. Empty when there is nothing to
+ * say. */
 char *builtin_summarize(struct builtin *b, const char *cls,
                         const json_t *fields, const char *text, size_t len,
                         const char *lang);
