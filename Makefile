@@ -6,11 +6,12 @@
 #   make soak       10,000 documents, three workers, faults injected
 #   make fuzz       the libFuzzer targets, FUZZ_SECONDS each
 #   make readme-config  README.md's configuration reference, regenerated
+#   make eval-corpus    docpipe eval on ../shared/corpus, when it exists
 #   make SANITIZE=1 build into build-asan/ with ASan and UBSan
 
 CC      ?= cc
 PKGS    := rdkafka poppler-glib gio-2.0 cairo libuv yaml-0.1 jansson libpq libcurl libexttextcat \
-           libcrypto libseccomp libmicrohttpd
+           libcrypto libseccomp libmicrohttpd tesseract lept
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla -Werror
 CFLAGS  ?= -O2 -g
@@ -36,9 +37,9 @@ MIGRATIONS := $(sort $(wildcard schemas/[0-9]*.sql))
 FIELD_SCHEMAS := $(sort $(wildcard schemas/fields/*.json))
 
 .PHONY: all deps check unit unit-bins integration demo bench soak lint format clean valgrind fuzz \
-        readme-config deploy-check
+        readme-config deploy-check eval-corpus ocr-corpus
 
-all: $(BUILD)/docpipe $(BUILD)/docgen $(BUILD)/fake-openai
+all: $(BUILD)/docpipe $(BUILD)/docgen $(BUILD)/fake-openai $(BUILD)/mkscan
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -73,6 +74,15 @@ $(BUILD)/fake-openai: tests/fake/fake_openai.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags libmicrohttpd) $(LDFLAGS) -o $@ $< \
 		$(shell pkg-config --libs libmicrohttpd) $(LDLIBS)
+
+# Scans drawn with cairo for the OCR integration test (t_ocr).
+$(BUILD)/mkscan: tests/integration/mkscan.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+$(BUILD)/ocr-corpus: bench/ocr_corpus.c $(BUILD)/libdocpipe.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libdocpipe.a $(LDLIBS)
 
 $(BUILD)/bench-bare: bench/bare.c
 	@mkdir -p $(dir $@)
@@ -113,6 +123,28 @@ soak: all
 
 fuzz:
 	sh tests/fuzz/run.sh
+
+# `docpipe eval` of the builtin on the real documents of ../shared/corpus
+# (invoices with their expected fields, tax forms), when it exists; they
+# are read where they are, never copied here. Not in check.
+CORPUS ?= ../shared/corpus
+# Word accuracy of OCR on $(CORPUS)/ocr_pages (page images, rotated
+# copies, ground truth), when it exists. Not in check.
+ocr-corpus: $(BUILD)/ocr-corpus
+	@if [ -d "$(CORPUS)/ocr_pages/files" ]; then \
+		$(BUILD)/ocr-corpus $(CORPUS)/ocr_pages/files 2>/dev/null; \
+	else \
+		echo "ocr-corpus: no $(CORPUS)/ocr_pages: nothing to measure"; \
+	fi
+
+eval-corpus: all
+	@if [ -d "$(CORPUS)/invoices_invoice2data/files" ]; then \
+		$(BUILD)/docpipe eval --quiet --mismatches \
+			--labels $(CORPUS)/invoices_invoice2data/files \
+			--labels $(CORPUS)/tax_forms/files --type tax_form; \
+	else \
+		echo "eval-corpus: no $(CORPUS): nothing to evaluate"; \
+	fi
 
 # README.md's configuration reference, from `docpipe config --reference`.
 readme-config: $(BUILD)/docpipe

@@ -18,16 +18,43 @@
  */
 #include "extract.h"
 
+#include <cairo.h>
 #include <gio/gio.h>
 #include <glib.h>
+#include <leptonica/allheaders.h>
 #include <math.h>
 #include <poppler.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../worker/log.h"
+#include "ocr.h"
 
 /* Longest metadata string kept (title, author, ...): PDF strings are
  * unbounded, a title of megabytes helps nobody. Cut at a UTF-8 boundary. */
 #define EXTRACT_META_MAX 1024
+
+/* Scanned pages are rendered at this resolution for OCR. */
+#define EXTRACT_OCR_DPI 300
+/* limits.max_page_pixels when a hand-made config leaves it 0. */
+#define EXTRACT_PIXELS_DEFAULT 50000000
+/* A PDF page with fewer visible characters than this, or than one per
+ * EXTRACT_SCAN_AREA square points (a fifth of a square inch), and an image
+ * on it (or no text at all) is a scan: it is rendered and OCR'd. */
+#define EXTRACT_SCAN_CHARS 16
+#define EXTRACT_SCAN_AREA (72.0 * 72.0 * 5.0)
+
+/* What OCR needs in one call: the engine (borrowed from the caller, or
+ * made for this call), the languages and the pixel cap. */
+struct extract_ocr {
+        struct ocr *ocr;
+        int owned;
+        const char *languages;
+        int64_t max_pixels;
+        const char *id; /* for log lines */
+        GString *conf;  /* {"page": confidence, ...} so far, or NULL */
+};
 
 /* What one call builds before it is handed to doc. */
 struct extract_out {
@@ -36,6 +63,7 @@ struct extract_out {
         int pages;
         char *title, *author, *subject, *creator, *producer;
         char *created, *modified;
+        char *ocr_confidence;
 };
 
 static void extract_out_cleanup(struct extract_out *out)
@@ -48,6 +76,7 @@ static void extract_out_cleanup(struct extract_out *out)
         free(out->producer);
         free(out->created);
         free(out->modified);
+        free(out->ocr_confidence);
         memset(out, 0, sizeof(*out));
 }
 
@@ -72,6 +101,7 @@ static void extract_out_commit(struct extract_out *out, struct doc *doc)
         extract_move(&doc->producer, &out->producer);
         extract_move(&doc->created, &out->created);
         extract_move(&doc->modified, &out->modified);
+        extract_move(&doc->ocr_confidence, &out->ocr_confidence);
 }
 
 /* Does content type ct (may be NULL, may carry "; parameters") name type?
@@ -437,16 +467,169 @@ static gchar *extract_layout(PopplerPage *page, const gchar *text)
         return res;
 }
 
+/* Returns the ocr's engine, made on first use. */
+static struct ocr *extract_engine(struct extract_ocr *x)
+{
+        if (!x->ocr) {
+                x->ocr = ocr_new();
+                x->owned = 1;
+        }
+        return x->ocr;
+}
+
+/* Checks a page of w x h pixels against limits.max_page_pixels. */
+static int extract_pixels_ok(const struct extract_ocr *x, int page, double w,
+                             double h, struct err *err)
+{
+        if (w * h > (double)x->max_pixels || w > 32767 || h > 32767)
+                return err_set(err, ERR_INPUT,
+                               "page %d is %.0fx%.0f pixels, over the cap of "
+                               "%lld pixels (limits.max_page_pixels)",
+                               page + 1, w, h, (long long)x->max_pixels);
+        return 0;
+}
+
+/* OCRs pix (borrowed), page i, appending its text to buf within cap. */
+static int extract_ocr_pix(struct extract_ocr *x, struct Pix *pix, int i,
+                           GString *buf, int64_t cap, struct err *err)
+{
+        GString *t = g_string_new(NULL);
+        int conf = 0, rotated = 0, rc;
+
+        rc = ocr_page(extract_engine(x), x->languages, pix, t, &conf, &rotated,
+                      err);
+        if (rc == 0) {
+                /* Confidence per page is logged (not stored yet). */
+                log_info(x->id ? x->id : "extract",
+                         "ocr page %d: confidence %d, turned %d degrees, "
+                         "%zu bytes",
+                         i + 1, conf, rotated, t->len);
+                rc = extract_append(buf, t->str, t->len, cap, err);
+        }
+        /* Kept per page, within what the sandbox passes on for a
+         * metadata string (the first few hundred OCR'd pages). */
+        if (rc == 0 && (!x->conf || x->conf->len < EXTRACT_META_MAX * 3)) {
+                if (!x->conf)
+                        x->conf = g_string_new("{");
+                g_string_append_printf(x->conf, "%s\"%d\":%d",
+                                       x->conf->len > 1 ? "," : "", i + 1,
+                                       conf);
+        }
+        g_string_free(t, TRUE);
+        return rc;
+}
+
+/* Is the page a scan: little or no text for its size, and an image on it
+ * (or no text at all)? */
+static int extract_is_scan(PopplerPage *page, const char *text)
+{
+        double w = 0, h = 0;
+        size_t chars = 0;
+        GList *images;
+        int scan;
+
+        for (const char *p = text; *p; p++)
+                chars += !g_ascii_isspace(*p) &&
+                         ((unsigned char)*p & 0xC0) != 0x80;
+        poppler_page_get_size(page, &w, &h);
+        if (chars >= EXTRACT_SCAN_CHARS &&
+            (double)chars >= w * h / EXTRACT_SCAN_AREA)
+                return 0;
+        if (chars == 0)
+                return 1;
+        images = poppler_page_get_image_mapping(page);
+        scan = images != NULL;
+        poppler_page_free_image_mapping(images);
+        return scan;
+}
+
+/* Renders page i at EXTRACT_OCR_DPI into an 8-bit gray Pix and OCRs it,
+ * appending to buf within cap. */
+static int extract_scan(struct extract_ocr *x, PopplerPage *page, int i,
+                        GString *buf, int64_t cap, struct err *err)
+{
+        const double scale = EXTRACT_OCR_DPI / 72.0;
+        double w = 0, h = 0;
+        int pw, ph, stride, rc = -1;
+        cairo_surface_t *surface = NULL;
+        cairo_t *cr;
+        struct Pix *pix = NULL;
+        const unsigned char *data;
+
+        poppler_page_get_size(page, &w, &h);
+        if (!(w > 0 && h > 0) ||
+            extract_pixels_ok(x, i, ceil(w * scale), ceil(h * scale), err) < 0)
+                return w > 0 && h > 0 ? -1 : 0;
+        pw = (int)ceil(w * scale);
+        ph = (int)ceil(h * scale);
+        surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, pw, ph);
+        if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS) {
+                err_set(err, ERR_INPUT, "page %d: cannot render %dx%d pixels",
+                        i + 1, pw, ph);
+                goto out;
+        }
+        cr = cairo_create(surface);
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_paint(cr);
+        cairo_scale(cr, scale, scale);
+        poppler_page_render_for_printing(page, cr);
+        cairo_destroy(cr);
+        cairo_surface_flush(surface);
+
+        /* Cairo's RGB24 words are 0x00RRGGBB; Tesseract gets gray. */
+        pix = pixCreate(pw, ph, 8);
+        if (!pix) {
+                err_set(err, ERR_INPUT, "page %d: cannot hold %dx%d pixels",
+                        i + 1, pw, ph);
+                goto out;
+        }
+        pixSetResolution(pix, EXTRACT_OCR_DPI, EXTRACT_OCR_DPI);
+        data = cairo_image_surface_get_data(surface);
+        stride = cairo_image_surface_get_stride(surface);
+        for (int y = 0; y < ph; y++) {
+                const uint32_t *row =
+                        (const uint32_t *)(data + (size_t)y * stride);
+                l_uint32 *line = pixGetData(pix) + (size_t)y * pixGetWpl(pix);
+                for (int px = 0; px < pw; px++) {
+                        uint32_t v = row[px];
+                        unsigned g =
+                                (((v >> 16) & 0xff) * 77 +
+                                 ((v >> 8) & 0xff) * 150 + (v & 0xff) * 29) >>
+                                8;
+                        SET_DATA_BYTE(line, px, g);
+                }
+        }
+        cairo_surface_destroy(surface);
+        surface = NULL;
+        rc = extract_ocr_pix(x, pix, i, buf, cap, err);
+out:
+        pixDestroy(&pix);
+        if (surface)
+                cairo_surface_destroy(surface);
+        return rc;
+}
+
 /* Appends the text of page i, after a '\f' unless it is the first, to buf
- * within cap. Returns 0, or -1 with err naming the cap. */
+ * within cap; a scanned page (extract_is_scan) is rendered and OCR'd
+ * when x is not NULL. Returns 0, or -1 with err naming the cap. */
 static int extract_page(PopplerDocument *pdf, int i, GString *buf, int64_t cap,
-                        struct err *err)
+                        struct extract_ocr *x, struct err *err)
 {
         PopplerPage *page = poppler_document_get_page(pdf, i);
         gchar *text = page ? poppler_page_get_text(page) : NULL;
         gchar *valid = NULL;
         const char *s = text ? text : "";
         int rc = 0;
+
+        if (page && x && extract_is_scan(page, s)) {
+                if (i > 0)
+                        rc = extract_append(buf, "\f", 1, cap, err);
+                if (rc == 0)
+                        rc = extract_scan(x, page, i, buf, cap, err);
+                g_free(text);
+                g_object_unref(page);
+                return rc;
+        }
 
         /* Poppler hands out NUL-terminated UTF-8, so there are no NUL
          * bytes; a broken font map can still produce bytes that are not
@@ -472,7 +655,8 @@ static int extract_page(PopplerDocument *pdf, int i, GString *buf, int64_t cap,
 
 static int extract_pdf(struct doc *doc, const struct config *cfg,
                        extract_page_fn page_fn, void *arg,
-                       struct extract_out *out, struct err *err)
+                       struct extract_ocr *x, struct extract_out *out,
+                       struct err *err)
 {
         GInputStream *stream;
         PopplerDocument *pdf = NULL;
@@ -511,7 +695,7 @@ static int extract_pdf(struct doc *doc, const struct config *cfg,
 
                 if (page_fn)
                         page_fn(arg, i, n);
-                if (extract_page(pdf, i, buf, cfg->max_text_bytes, err) < 0)
+                if (extract_page(pdf, i, buf, cfg->max_text_bytes, x, err) < 0)
                         goto out;
                 if (cfg->max_page_text_bytes > 0 &&
                     (int64_t)(buf->len - before) > cfg->max_page_text_bytes) {
@@ -538,6 +722,107 @@ out:
         if (pdf)
                 g_object_unref(pdf);
         g_object_unref(stream);
+        return rc;
+}
+
+/* Images (PNG, JPEG, TIFF with every page): each page's size is read
+ * from its header and checked against limits.max_page_pixels before it
+ * is decoded, then it is OCR'd. */
+static int extract_image(struct doc *doc, const struct config *cfg,
+                         extract_page_fn page_fn, void *arg,
+                         struct extract_ocr *x, struct extract_out *out,
+                         struct err *err)
+{
+        const l_uint8 *data = doc->bytes;
+        int tiff = doc->len >= 4 && (memcmp(data, "II*\0", 4) == 0 ||
+                                     memcmp(data, "MM\0*", 4) == 0);
+        int n = 1, rc = -1;
+        GString *buf = g_string_new(NULL);
+        struct Pix *pix = NULL;
+
+        setMsgSeverity(L_SEVERITY_NONE);
+        if (tiff) {
+                FILE *fp = fopenReadFromMemory(data, doc->len);
+                l_int32 count = 0;
+
+                if (!fp || tiffGetCount(fp, &count) != 0 || count < 1) {
+                        if (fp)
+                                fclose(fp);
+                        err_set(err, ERR_INPUT, "corrupt TIFF image");
+                        goto out;
+                }
+                fclose(fp);
+                n = count;
+        }
+        if (n > cfg->max_pages) {
+                err_set(err, ERR_INPUT,
+                        "image has %d pages, over the cap of %d "
+                        "(limits.max_pages)",
+                        n, cfg->max_pages);
+                goto out;
+        }
+        for (int i = 0; i < n; i++) {
+                l_int32 w = 0, h = 0, bps = 0, spp = 0, res = 0, cmap = 0,
+                        format = 0;
+                size_t before = buf->len + (i > 0);
+                l_ok bad;
+
+                if (page_fn)
+                        page_fn(arg, i, n);
+                if (tiff)
+                        bad = readHeaderMemTiff(data, doc->len, i, &w, &h, &bps,
+                                                &spp, &res, &cmap, &format);
+                else
+                        bad = pixReadHeaderMem(data, doc->len, &format, &w, &h,
+                                               &bps, &spp, &cmap);
+                if (bad || w <= 0 || h <= 0) {
+                        err_set(err, ERR_INPUT,
+                                "corrupt or unsupported image (page %d)",
+                                i + 1);
+                        goto out;
+                }
+                if (extract_pixels_ok(x, i, w, h, err) < 0)
+                        goto out;
+                pix = tiff ? pixReadMemTiff(data, doc->len, i)
+                           : pixReadMem(data, doc->len);
+                if (!pix) {
+                        err_set(err, ERR_INPUT,
+                                "corrupt image: page %d cannot be decoded",
+                                i + 1);
+                        goto out;
+                }
+                if (i > 0 &&
+                    extract_append(buf, "\f", 1, cfg->max_text_bytes, err) < 0)
+                        goto out;
+                if (extract_ocr_pix(x, pix, i, buf, cfg->max_text_bytes, err) <
+                    0)
+                        goto out;
+                pixDestroy(&pix);
+                if (cfg->max_page_text_bytes > 0 &&
+                    (int64_t)(buf->len - before) > cfg->max_page_text_bytes) {
+                        err_set(err, ERR_INPUT,
+                                "page %d has %zu bytes of text, over the cap "
+                                "of %lld (limits.max_page_text_bytes)",
+                                i + 1, buf->len - before,
+                                (long long)cfg->max_page_text_bytes);
+                        goto out;
+                }
+        }
+        /* Tesseract's text is UTF-8; checked all the same, the stages
+         * after us trust it. */
+        if (!g_utf8_validate(buf->str, (gssize)buf->len, NULL) ||
+            memchr(buf->str, '\0', buf->len)) {
+                err_set(err, ERR_INPUT, "ocr produced text that is not UTF-8");
+                goto out;
+        }
+        out->text_len = buf->len;
+        out->text = xmalloc(buf->len + 1);
+        memcpy(out->text, buf->str, buf->len + 1);
+        out->pages = n;
+        rc = 0;
+out:
+        pixDestroy(&pix);
+        g_string_free(buf, TRUE);
         return rc;
 }
 
@@ -572,11 +857,25 @@ int extract_document_paged(struct doc *doc, const struct config *cfg,
                            extract_page_fn page_fn, void *arg,
                            struct err *err)
 {
+        return extract_document_ocr(doc, cfg, NULL, page_fn, arg, err);
+}
+
+int extract_document_ocr(struct doc *doc, const struct config *cfg,
+                         struct ocr *ocr, extract_page_fn page_fn, void *arg,
+                         struct err *err)
+{
         struct extract_out out;
+        struct extract_ocr x;
         const char *ct = doc->content_type;
         int rc;
 
         memset(&out, 0, sizeof(out));
+        memset(&x, 0, sizeof(x));
+        x.ocr = ocr;
+        x.languages = cfg->ocr_languages ? cfg->ocr_languages : "eng";
+        x.max_pixels = cfg->max_page_pixels > 0 ? cfg->max_page_pixels
+                                                : EXTRACT_PIXELS_DEFAULT;
+        x.id = doc->id;
         if (!doc->bytes || doc->len == 0)
                 return err_set(err, ERR_INPUT, "empty document");
         if ((int64_t)doc->len > cfg->max_bytes)
@@ -586,7 +885,11 @@ int extract_document_paged(struct doc *doc, const struct config *cfg,
                                doc->len, (long long)cfg->max_bytes);
 
         if (extract_type_is(ct, "application/pdf"))
-                rc = extract_pdf(doc, cfg, page_fn, arg, &out, err);
+                rc = extract_pdf(doc, cfg, page_fn, arg, &x, &out, err);
+        else if (extract_type_is(ct, "image/png") ||
+                 extract_type_is(ct, "image/jpeg") ||
+                 extract_type_is(ct, "image/tiff"))
+                rc = extract_image(doc, cfg, page_fn, arg, &x, &out, err);
         else if (extract_type_is(ct, "text/plain") ||
                  extract_type_is(ct, "text/csv") ||
                  extract_type_is(ct, "text/markdown"))
@@ -595,8 +898,16 @@ int extract_document_paged(struct doc *doc, const struct config *cfg,
                 rc = err_set(err, ERR_INPUT, "unsupported content type %.100s",
                              ct ? ct : "(none)");
 
+        if (rc == 0 && x.conf) {
+                g_string_append_c(x.conf, '}');
+                out.ocr_confidence = xstrdup(x.conf->str);
+        }
+        if (x.conf)
+                g_string_free(x.conf, TRUE);
         if (rc == 0)
                 extract_out_commit(&out, doc);
         extract_out_cleanup(&out);
+        if (x.owned)
+                ocr_free(x.ocr);
         return rc;
 }

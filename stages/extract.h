@@ -32,4 +32,17 @@ int extract_document_paged(struct doc *doc, const struct config *cfg,
                            extract_page_fn page_fn, void *arg,
                            struct err *err);
 
+struct ocr;
+
+/* extract_document_paged with a Tesseract engine for images and scanned
+ * PDF pages: ocr (borrowed; made with ocr_new and kept by the caller for
+ * the next documents) or NULL for one made and freed in this call.
+ * Images: PNG, JPEG, TIFF (every page). A PDF page with little or no text
+ * and an image on it is rendered at 300 dpi and OCR'd. A page over
+ * limits.max_page_pixels is ERR_INPUT, checked before it is decoded or
+ * rendered. */
+int extract_document_ocr(struct doc *doc, const struct config *cfg,
+                         struct ocr *ocr, extract_page_fn page_fn, void *arg,
+                         struct err *err);
+
 #endif

@@ -42,6 +42,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <jansson.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -127,9 +128,11 @@ static struct sb_child *sb_spawn(struct sandbox *sb, int slot,
 static int sb_env_keep(const char *kv)
 {
         static const char *const names[] = {
-                "PATH",         "LANG",          "LANGUAGE",
-                "TZ",           "TMPDIR",        "ASAN_OPTIONS",
-                "LSAN_OPTIONS", "UBSAN_OPTIONS", SANDBOX_TEST_ENV,
+                "PATH",           "LANG",
+                "LANGUAGE",       "TZ",
+                "TMPDIR",         "ASAN_OPTIONS",
+                "LSAN_OPTIONS",   "UBSAN_OPTIONS",
+                SANDBOX_TEST_ENV, "TESSDATA_PREFIX",
         };
         size_t n = strcspn(kv, "=");
 
@@ -150,10 +153,13 @@ static char **sb_env_new(void)
 
         for (char **e = environ; e && *e; e++)
                 n++;
-        env = xcalloc(n + 1, sizeof(*env));
+        env = xcalloc(n + 2, sizeof(*env));
         for (char **e = environ; e && *e; e++)
-                if (sb_env_keep(*e))
+                if (sb_env_keep(*e) && strncmp(*e, "OMP_THREAD_LIMIT=", 17))
                         env[k++] = xstrdup(*e);
+        /* Tesseract's OpenMP threads are slower than one per child on a
+         * few cores; libgomp reads this when it is loaded, before main. */
+        env[k++] = xstrdup("OMP_THREAD_LIMIT=1");
         return env;
 }
 
@@ -340,8 +346,9 @@ static int sb_read_reply(struct sb_child *c, const struct sandbox_msg *m,
 {
         const struct config *cfg = c->sb->cfg;
         char **into[SANDBOX_PARTS] = {
-                &doc->text,    &doc->title,    &doc->author,  &doc->subject,
-                &doc->creator, &doc->producer, &doc->created, &doc->modified,
+                &doc->text,    &doc->title,    &doc->author,
+                &doc->subject, &doc->creator,  &doc->producer,
+                &doc->created, &doc->modified, &doc->ocr_confidence,
         };
         char *parts[SANDBOX_PARTS] = {NULL};
         const char *why = NULL;
@@ -397,6 +404,23 @@ static int sb_read_reply(struct sb_child *c, const struct sandbox_msg *m,
                 /* Rejects NUL bytes too: the stages trust the text. */
                 if (!g_utf8_validate(parts[i], (gssize)len, NULL)) {
                         why = "not UTF-8";
+                        goto bad;
+                }
+        }
+        /* The store casts it to jsonb: only an object of numbers passes. */
+        if (parts[SANDBOX_OCR]) {
+                json_t *o = json_loads(parts[SANDBOX_OCR], 0, NULL);
+                const char *k;
+                json_t *v;
+                int fine = json_is_object(o);
+
+                json_object_foreach(o, k, v)
+                {
+                        fine = fine && json_is_integer(v);
+                }
+                json_decref(o);
+                if (!fine) {
+                        why = "OCR confidence not a JSON object of numbers";
                         goto bad;
                 }
         }
@@ -862,6 +886,9 @@ static void sb_send(struct sb_child *c, struct sb_job *job)
         m.max_page_text_bytes = cfg->max_page_text_bytes;
         m.max_pages = cfg->max_pages;
         m.page_ms = cfg->extract_page_ms;
+        m.max_page_pixels = cfg->max_page_pixels;
+        snprintf(m.ocr_languages, sizeof(m.ocr_languages), "%s",
+                 cfg->ocr_languages ? cfg->ocr_languages : "eng");
         m.cpu_s = (cfg->extract_timeout_ms + 999) / 1000;
         snprintf(m.content_type, sizeof(m.content_type), "%s",
                  doc->content_type ? doc->content_type : "");

@@ -50,6 +50,7 @@
 #include "../worker/doc.h"
 #include "../worker/log.h"
 #include "extract.h"
+#include "ocr.h"
 #include "sandbox_proto.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -486,8 +487,9 @@ static int child_write(int fd, const void *p, size_t len, off_t *off)
 static int child_reply_parts(const struct doc *doc, struct sandbox_msg *m)
 {
         const char *parts[SANDBOX_PARTS] = {
-                doc->text,    doc->title,    doc->author,  doc->subject,
-                doc->creator, doc->producer, doc->created, doc->modified,
+                doc->text,    doc->title,    doc->author,
+                doc->subject, doc->creator,  doc->producer,
+                doc->created, doc->modified, doc->ocr_confidence,
         };
         off_t off = 0;
 
@@ -520,9 +522,10 @@ static void child_cpu_limit(int cpu_s)
 }
 
 /* Serves one request; returns -1 when the reply cannot be sent. */
-static int child_serve(const struct sandbox_msg *req, pid_t ppid,
-                       int64_t configured, int tests)
+static int child_serve(const struct sandbox_msg *req, struct ocr *ocr,
+                       pid_t ppid, int64_t configured, int tests)
 {
+        char languages[sizeof(req->ocr_languages)];
         struct sandbox_msg rep;
         struct config cfg;
         struct child_req r;
@@ -543,6 +546,10 @@ static int child_serve(const struct sandbox_msg *req, pid_t ppid,
         cfg.max_text_bytes = req->max_text_bytes;
         cfg.max_page_text_bytes = req->max_page_text_bytes;
         cfg.max_pages = req->max_pages;
+        cfg.max_page_pixels = req->max_page_pixels;
+        memcpy(languages, req->ocr_languages, sizeof(languages));
+        languages[sizeof(languages) - 1] = '\0';
+        cfg.ocr_languages = languages[0] ? languages : NULL;
         r.page_ms = req->page_ms;
         doc->content_type =
                 xstrndup(req->content_type, sizeof(req->content_type) - 1);
@@ -569,7 +576,7 @@ static int child_serve(const struct sandbox_msg *req, pid_t ppid,
         child_cpu_limit(req->cpu_s);
         if (child_test(r.test, ppid, configured, &err))
                 goto reply;
-        rc = extract_document_paged(doc, &cfg, child_on_page, &r, &err);
+        rc = extract_document_ocr(doc, &cfg, ocr, child_on_page, &r, &err);
         child_page_disarm();
         if (rc == 0 && child_reply_parts(doc, &rep) < 0)
                 rc = err_set(&err, ERR_RETRY,
@@ -594,7 +601,9 @@ reply:
 int sandbox_child_main(int argc, char **argv)
 {
         struct sandbox_msg m;
+        struct ocr *ocr = NULL; /* one engine per child, made on first use */
         const char *t = getenv(SANDBOX_TEST_ENV);
+        int rc = 0;
         int tests = t && strcmp(t, "1") == 0;
         pid_t ppid;
         int64_t memory, reply;
@@ -660,15 +669,24 @@ int sandbox_child_main(int argc, char **argv)
                         continue;
                 if (n == 0)
                         break; /* the worker closed: leave */
-                if (n != (ssize_t)sizeof(m) || m.magic != SANDBOX_MAGIC)
-                        return 2;
+                if (n != (ssize_t)sizeof(m) || m.magic != SANDBOX_MAGIC) {
+                        rc = 2;
+                        break;
+                }
                 if (m.type == SANDBOX_EXIT)
                         break;
-                if (m.type != SANDBOX_REQUEST)
-                        return 2;
+                if (m.type != SANDBOX_REQUEST) {
+                        rc = 2;
+                        break;
+                }
                 m.content_type[sizeof(m.content_type) - 1] = '\0';
-                if (child_serve(&m, ppid, memory, tests) < 0)
-                        return 1;
+                if (!ocr)
+                        ocr = ocr_new();
+                if (child_serve(&m, ocr, ppid, memory, tests) < 0) {
+                        rc = 1;
+                        break;
+                }
         }
-        return 0;
+        ocr_free(ocr);
+        return rc;
 }

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define SANDBOX_MAGIC 0x62737064u /* "dpsb" */
-#define SANDBOX_VERSION 1
+#define SANDBOX_VERSION 2
 
 #define SANDBOX_FD_SOCK 3
 #define SANDBOX_FD_REQ 4
@@ -66,6 +66,7 @@ enum sandbox_part {
         SANDBOX_PRODUCER,
         SANDBOX_CREATED,
         SANDBOX_MODIFIED,
+        SANDBOX_OCR, /* doc->ocr_confidence, a JSON object */
         SANDBOX_PARTS
 };
 #define SANDBOX_ABSENT UINT64_MAX /* a part that is NULL */
@@ -83,7 +84,9 @@ struct sandbox_msg {
         int32_t max_pages;
         int32_t page_ms; /* 0: no per-page watchdog */
         int32_t cpu_s;   /* CPU seconds for this document (RLIMIT_CPU) */
+        int32_t max_page_pixels; /* limits.max_page_pixels */
         char content_type[128];
+        char ocr_languages[64]; /* ocr.languages */
 
         /* REPLY: status 0 and the parts' lengths in the reply memfd, or
          * the error's class (enum err_class) and msg. NOTE: note, msg. */

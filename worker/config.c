@@ -344,6 +344,21 @@ static const char *const log_levels[] = {"debug", "info", "warn", "error",
 
 static const char *const sandbox_modes[] = {"process", "inline", NULL};
 
+/* ocr.languages: Tesseract's names joined by '+' ("eng+deu"), short
+ * enough for the sandbox's request. */
+static int check_ocr_languages(const char *v, char *why, size_t n)
+{
+        size_t len = strlen(v);
+
+        if (len == 0 || len > 63 || v[0] == '+' || v[len - 1] == '+' ||
+            strspn(v, "abcdefghijklmnopqrstuvwxyz_+") != len)
+                return whyf(why, n,
+                            "'%.70s' is not Tesseract language names "
+                            "joined by '+' (eng+deu; at most 63 of a-z _ +)",
+                            v);
+        return 0;
+}
+
 /* The index is the stage, CONFIG_STAGE_*. */
 static const char *const stage_names[] = {"classify", "fields", "summarize",
                                           NULL};
@@ -417,6 +432,14 @@ static const struct config_opt opts[] = {
              "and CPU time; past it the child is killed"},
     {"limits.extract_page_ms", OPT_INT, OFF(extract_page_ms), "10000", 0,
      3600000, .desc = "longest extraction of one page in a child; 0: none"},
+    {"limits.max_page_pixels", OPT_INT, OFF(max_page_pixels), "50000000",
+     10000, 1000000000,
+     .desc = "most pixels of one image page or of a scanned PDF page "
+             "rendered at 300 dpi, checked before decoding"},
+    {"ocr.languages", OPT_STR, OFF(ocr_languages), "eng",
+     .check = check_ocr_languages,
+     .desc = "Tesseract languages for images and scanned pages, "
+             "'+'-separated (Debian's tesseract-ocr-LANG packages)"},
     {"sandbox.mode", OPT_STR, OFF(sandbox_mode), "process",
      .choices = sandbox_modes,
      .desc = "process: PDFs are parsed in child processes with limits, no "

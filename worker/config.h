@@ -152,6 +152,9 @@ struct config {
                                    in a child, wall clock and CPU time */
         int extract_page_ms;    /* limits.extract_page_ms: one page in a
                                    child; 0: no per-page limit */
+        int max_page_pixels;    /* limits.max_page_pixels of one image page
+                                   or scanned page at 300 dpi */
+        char *ocr_languages;    /* ocr.languages: Tesseract's "eng+deu" */
 
         char *sandbox_mode;     /* sandbox.mode: "process" (PDFs parsed in
                                    child processes) or "inline" */

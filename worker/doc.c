@@ -161,6 +161,7 @@ void doc_free(struct doc *doc)
         free(doc->producer);
         free(doc->created);
         free(doc->modified);
+        free(doc->ocr_confidence);
         free(doc->language);
         free(doc->class);
         if (doc->fields)

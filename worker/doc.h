@@ -110,6 +110,8 @@ struct doc {
         int pages;
         char *title, *author, *subject, *creator, *producer;
         char *created, *modified; /* ISO 8601 or NULL */
+        char *ocr_confidence;     /* JSON object: OCR'd page (from 1) -> mean
+                                     confidence 0..100; NULL: no page OCR'd */
 
         /* Model stages. */
         char *language;  /* ISO 639-1 code or "und" */

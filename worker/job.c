@@ -91,6 +91,14 @@ const char *job_sniff(const unsigned char *bytes, size_t len)
         if (memmem(bytes, len < JOB_SNIFF_PDF ? len : JOB_SNIFF_PDF, "%PDF-",
                    5))
                 return "application/pdf";
+        /* Images, by their signatures (read by OCR in the sandbox). */
+        if (len >= 8 && memcmp(bytes, "\x89PNG\r\n\x1a\n", 8) == 0)
+                return "image/png";
+        if (len >= 3 && memcmp(bytes, "\xff\xd8\xff", 3) == 0)
+                return "image/jpeg";
+        if (len >= 4 &&
+            (memcmp(bytes, "II*\0", 4) == 0 || memcmp(bytes, "MM\0*", 4) == 0))
+                return "image/tiff";
         if (memchr(bytes, '\0', n))
                 return NULL;
         if (g_utf8_validate((const gchar *)bytes, (gssize)n, &end))
@@ -195,7 +203,8 @@ static int job_parse_raw(struct doc *doc, const unsigned char *payload,
                 sniffed = job_sniff(payload, len);
                 if (!sniffed) {
                         err_set(err, ERR_INPUT,
-                                "unknown content type: not a PDF or text");
+                                "unknown content type: not a PDF, "
+                                "image or text");
                         goto out;
                 }
                 ct = xstrdup(sniffed);

@@ -481,13 +481,15 @@ out:
 
 /* A result: $15 class, $16 confidence, $17 fields, $18 summary,
  * $19 language, $20 model, $21 reused, $22 model calls (JSON array),
- * $23 shadow comparisons (JSON array). A dead letter of the same document,
- * if any, is over. */
+ * $23 shadow comparisons (JSON array), $24 the OCR'd pages' confidence
+ * (JSON object or NULL). A dead letter of the same document, if any, is
+ * over. */
 static const char SQL_PUT_RESULT[] =
         "WITH doc AS ("
-        " INSERT INTO documents AS d (" SQL_DOC_COLUMNS ")"
-        " VALUES (" SQL_DOC_VALUES("done") ")"
+        " INSERT INTO documents AS d (" SQL_DOC_COLUMNS ", ocr_confidence)"
+        " VALUES (" SQL_DOC_VALUES("done") ", $24::jsonb)"
         " ON CONFLICT (id) DO UPDATE SET " SQL_DOC_UPDATE("done")
+        ", ocr_confidence = EXCLUDED.ocr_confidence"
         " RETURNING d.id"
         "), res AS ("
         " INSERT INTO results AS x (document_id, class, confidence, fields,"
@@ -958,6 +960,7 @@ static enum pg_outcome store_put_one(PGconn *pg, const struct op *op, int fix,
                 args_str(&a, doc->reused ? "true" : "false");
                 args_own(&a, store_calls_json(doc));
                 args_own(&a, store_shadows_json(doc));
+                args_str(&a, doc->ocr_confidence);
                 o = store_exec(pg, SQL_PUT_RESULT, a.n, a.v, NULL, err);
         } else {
                 args_text(&a, doc->failed_stage, fix);

@@ -23,6 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cfg.max_bytes = 1 << 20;
         cfg.max_pages = 50;
         cfg.max_text_bytes = 1 << 20;
+        /* Scanned pages stop at the pixel cap, before a 300 dpi render
+         * and OCR that would take seconds per input. */
+        cfg.max_page_pixels = 10000;
         doc = doc_new();
         doc->bytes = xmalloc(size);
         memcpy(doc->bytes, data, size);

@@ -8,10 +8,10 @@ cd "$(dirname "$0")/../.."
 secs=${FUZZ_SECONDS:-30}
 out=build-fuzz
 mkdir -p "$out"
-PKGS="rdkafka poppler-glib gio-2.0 cairo libuv yaml-0.1 jansson libpq libcurl libexttextcat"
+PKGS="rdkafka poppler-glib gio-2.0 cairo libuv yaml-0.1 jansson libpq libcurl libexttextcat tesseract lept"
 CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lpthread -lm"
-SRC="worker/doc.c worker/err.c worker/log.c worker/config.c worker/job.c stages/extract.c worker/model/prompts.c"
+SRC="worker/doc.c worker/err.c worker/log.c worker/config.c worker/job.c stages/extract.c stages/ocr.c worker/model/prompts.c"
 # The field schemas the library embeds (the Makefile makes the same file).
 sh schemas/embed-fields.sh schemas/fields/*.json >"$out/field_schemas.c"
 SRC="$SRC $out/field_schemas.c -Iworker"

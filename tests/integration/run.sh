@@ -12,6 +12,7 @@ WORK=$(mktemp -d /tmp/docpipe-it.XXXXXX)
 chmod 755 "$WORK"
 . tests/integration/lib.sh
 . tests/integration/ops.sh
+. tests/eval/t_eval.sh
 
 own_pg=""
 PG_DSN=${TEST_PG_DSN:-}
@@ -731,6 +732,39 @@ t_sandbox() {
 }
 
 # ---------------------------------------------------------------------------
+# OCR through the worker: a PNG scan and a PDF with a text page and a
+# scanned page (drawn by mkscan), read by Tesseract in the sandbox; an
+# image bomb a dead letter naming the cap.
+t_ocr() {
+        say "ocr: a PNG and a half-scanned PDF read in the sandbox, an image bomb a dead letter"
+        new_db t_ocr; start_broker 2; LOG_LEVEL=debug test_env
+        d="$WORK/ocr"; mkdir -p "$d"
+        "$B/mkscan" png "$d/scan.png" && "$B/mkscan" pdf "$d/mixed.pdf" &&
+                "$B/mkscan" bomb "$d/bomb.png" || not_ok "mkscan"
+        start_worker a
+        "$B/docpipe" submit --uri --id-prefix ocr- "$d"/* 2>>"$WORK/submit.log"
+        wait_count "SELECT count(*) FROM documents" 3 180 || not_ok "timed out at $(q 'SELECT count(*) FROM documents') documents"
+        stop_worker a; check "worker exit status" 0 $?
+        check "PNG: done, sniffed, one page" "done|image/png|1" \
+                "$(q "SELECT status, content_type, pages FROM documents WHERE id = 'ocr-scan'")"
+        check "mixed PDF: done, two pages" "done|2" \
+                "$(q "SELECT status, pages FROM documents WHERE id = 'ocr-mixed'")"
+        # The children log each OCR'd page: the PNG's page 1 and the
+        # PDF's page 2, not its text page.
+        check "pages OCR'd: the PNG's and the PDF's scanned one" "1 1" \
+                "$(grep -c 'ocr page 1: confidence' "$WORK/worker-a.log") $(grep -c 'ocr page 2: confidence' "$WORK/worker-a.log")"
+        check "OCR confidence kept for the PNG's page and the PDF's page 2 only" "1|t|f|t" \
+                "$(q "SELECT (SELECT count(*) FROM jsonb_object_keys(ocr_confidence)), (ocr_confidence->>'1')::int > 50, (SELECT ocr_confidence ? '1' FROM documents WHERE id = 'ocr-mixed'), (SELECT (ocr_confidence->>'2')::int > 50 FROM documents WHERE id = 'ocr-mixed') FROM documents WHERE id = 'ocr-scan'")"
+        check "PNG classified from its OCR text" invoice \
+                "$(q "SELECT class FROM results WHERE document_id = 'ocr-scan'")"
+        m=$(q "SELECT error_class || ': ' || message FROM dead_letters WHERE document_id = 'ocr-bomb'")
+        if echo "$m" | grep -q '^input: .*over the cap of 50000000 pixels (limits.max_page_pixels)'; then
+                ok "bomb -> $m"; else not_ok "bomb: got '$m'"; fi
+        check "consumer group lag" 0 "$(lag)"
+        stop_broker
+}
+
+# ---------------------------------------------------------------------------
 # Every PDF of the shared robustness corpus (damaged, looping, encrypted,
 # odd), extraction only: each a result or a dead letter that says why,
 # the worker up throughout and its memory bounded. Skipped without the
@@ -921,7 +955,7 @@ YAML
         stop_broker
 }
 
-tests=${IT_TESTS:-"t_bad t_many t_kill t_sigterm t_remote t_budget t_http2 t_outage t_hostile t_sandbox t_robust t_retry t_metrics t_scale"}
+tests=${IT_TESTS:-"t_bad t_many t_kill t_sigterm t_remote t_budget t_http2 t_outage t_hostile t_sandbox t_ocr t_robust t_retry t_metrics t_scale t_eval"}
 for t in $tests; do
         rm -f "$WORK"/worker-*.log
         $t

@@ -441,6 +441,10 @@ START_TEST(test_error_values)
         assert_fails("sources.file_root: data\n", no_env,
                      "$:1: sources.file_root: 'data' is not an absolute path "
                      "(empty refuses file://)");
+        assert_fails("ocr:\n  languages: 'eng deu'\n", no_env,
+                     "$:2: ocr.languages: 'eng deu' is not Tesseract "
+                     "language names joined by '+' (eng+deu; at most 63 of "
+                     "a-z _ +)");
         assert_fails("topics:\n  dlq: docpipe.jobs\n", no_env,
                      "$:2: topics.dlq: 'docpipe.jobs' is also topics.jobs");
         assert_fails("topics:\n  jobs: docpipe.jobs.dlq\n", no_env,
@@ -795,6 +799,8 @@ START_TEST(test_dump_defaults)
             "limits.extract_memory: 1073741824\n"
             "limits.extract_timeout_ms: 60000\n"
             "limits.extract_page_ms: 10000\n"
+            "limits.max_page_pixels: 50000000\n"
+            "ocr.languages: eng\n"
             "sandbox.mode: process\n"
             "sandbox.children: 0\n"
             "sandbox.recycle_after: 200\n"
@@ -1982,12 +1988,13 @@ START_TEST(test_reference)
         /* (+ 2: sources.http_allow_hosts and http_allow_private; + 7:
          * limits.max_page_text_bytes, extract_*, sandbox.*; + 1:
          * topics.retry; + 2: worker.metrics_addr,
-         * models.reference_models) */
-        ck_assert_uint_eq(rows + 1, 2 + 33 + 2 + 7 + 1 + 3 + 2);
+         * models.reference_models; + 2: limits.max_page_pixels,
+         * ocr.languages) */
+        ck_assert_uint_eq(rows + 1, 2 + 33 + 2 + 7 + 1 + 3 + 2 + 2);
         rows = 0;
         for (char *p = buf; *p; p++)
                 rows += strncmp(p, "\n| `", 4) == 0;
-        ck_assert_uint_eq(rows, 33 + 2 + 7 + 1 + 3 + 2 + 27 + 5);
+        ck_assert_uint_eq(rows, 33 + 2 + 7 + 1 + 3 + 2 + 2 + 27 + 5);
         free(buf);
 }
 END_TEST

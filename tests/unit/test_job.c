@@ -133,11 +133,12 @@ START_TEST(test_raw_sniffed)
 
         doc = new_doc();
         err_clear(&err);
-        ck_assert_int_eq(job_parse(doc, "\x89PNG\r\n\x1a\n\0\0", 10, "c", 1,
+        ck_assert_int_eq(job_parse(doc, "GIF89a\0\0\0\0", 10, "c", 1,
                                    NULL, &cfg, &err),
                          -1);
         ck_assert_int_eq(err.cls, ERR_INPUT);
-        ck_assert_str_eq(err.msg, "unknown content type: not a PDF or text");
+        ck_assert_str_eq(err.msg,
+                         "unknown content type: not a PDF, image or text");
         ck_assert_str_eq(doc->id, "c");
         ck_assert_ptr_null(doc->bytes);
         ck_assert_ptr_nonnull(doc->job_json);

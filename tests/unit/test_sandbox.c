@@ -326,7 +326,7 @@ START_TEST(test_input_error_not_retried)
         submit(doc);
         run();
         failed(0, ERR_INPUT, "corrupt PDF");
-        failed(1, ERR_INPUT, "unsupported content type image/png");
+        failed(1, ERR_INPUT, "corrupt or unsupported image");
         sandbox_stats(sb, &st);
         ck_assert_uint_eq(st.retried, 0);
         ck_assert_uint_eq(st.spawned, 1);

@@ -1,0 +1,196 @@
+/*
+ * ocr: see ocr.h. The recognition engine is Tesseract's LSTM with the
+ * languages asked for (re-made when they change); orientation comes from
+ * a second engine with osd.traineddata (Debian's tesseract-ocr-osd),
+ * because the LSTM engine cannot detect it. When OSD is not installed or
+ * not sure, a page read with low confidence is read again turned by 180,
+ * 90 and 270 degrees and the best reading kept. OpenMP's threads are
+ * limited by OMP_THREAD_LIMIT=1 in the child's environment (set by the
+ * sandbox before exec: libgomp reads it when loaded). Owns the engines.
+ */
+#include "ocr.h"
+
+#include <leptonica/allheaders.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tesseract/capi.h>
+
+#include "../worker/doc.h"
+
+#define OCR_DPI 300
+#define OCR_OSD_MIN_CONF 1.5f /* OSD's orientation confidence to trust */
+#define OCR_LOW_CONF 60       /* below: try the other orientations */
+/* No further turn is tried once a page has taken this long: the per-page
+ * watchdog (limits.extract_page_ms, 10 s) must not kill a page that one
+ * reading would have finished. */
+#define OCR_TURNS_US (3 * G_USEC_PER_SEC)
+#define OCR_OSD_TRIED (-1) /* osd: failed to start, do not try again */
+
+struct ocr {
+        TessBaseAPI *api; /* recognition; NULL until the first page */
+        char *languages;  /* api's */
+        TessBaseAPI *osd; /* orientation; NULL until needed */
+        int osd_state;    /* 0, or OCR_OSD_TRIED */
+};
+
+struct ocr *ocr_new(void)
+{
+        return xcalloc(1, sizeof(struct ocr));
+}
+
+void ocr_free(struct ocr *ocr)
+{
+        if (!ocr)
+                return;
+        if (ocr->api) {
+                TessBaseAPIEnd(ocr->api);
+                TessBaseAPIDelete(ocr->api);
+        }
+        if (ocr->osd) {
+                TessBaseAPIEnd(ocr->osd);
+                TessBaseAPIDelete(ocr->osd);
+        }
+        free(ocr->languages);
+        free(ocr);
+}
+
+static int ocr_start(struct ocr *ocr, const char *languages, struct err *err)
+{
+        if (ocr->api && strcmp(ocr->languages, languages) == 0)
+                return 0;
+        if (ocr->api) {
+                TessBaseAPIEnd(ocr->api);
+                TessBaseAPIDelete(ocr->api);
+                free(ocr->languages);
+                ocr->languages = NULL;
+        }
+        /* Leptonica's warnings go to stderr: hostile images make many. */
+        setMsgSeverity(L_SEVERITY_NONE);
+        ocr->api = TessBaseAPICreate();
+        if (TessBaseAPIInit3(ocr->api, NULL, languages) != 0) {
+                TessBaseAPIDelete(ocr->api);
+                ocr->api = NULL;
+                return err_set(err, ERR_FATAL,
+                               "ocr: Tesseract cannot load the languages "
+                               "'%s' (ocr.languages; tesseract-ocr-* "
+                               "packages, TESSDATA_PREFIX)",
+                               languages);
+        }
+        TessBaseAPISetPageSegMode(ocr->api, PSM_AUTO);
+        /* No intermediate files, no user words from the environment. */
+        TessBaseAPISetVariable(ocr->api, "debug_file", "/dev/null");
+        ocr->languages = xstrdup(languages);
+        return 0;
+}
+
+/* The clockwise turn that makes pix upright, in quarter turns, or -1
+ * when orientation detection is unavailable or unsure. */
+static int ocr_orientation(struct ocr *ocr, struct Pix *pix)
+{
+        int deg = 0;
+        float oconf = 0, sconf = 0;
+        const char *script = NULL;
+
+        if (ocr->osd_state == OCR_OSD_TRIED && !ocr->osd)
+                return -1;
+        if (!ocr->osd) {
+                ocr->osd = TessBaseAPICreate();
+                if (TessBaseAPIInit3(ocr->osd, NULL, "osd") != 0) {
+                        TessBaseAPIDelete(ocr->osd);
+                        ocr->osd = NULL;
+                        ocr->osd_state = OCR_OSD_TRIED;
+                        return -1;
+                }
+                TessBaseAPISetPageSegMode(ocr->osd, PSM_OSD_ONLY);
+        }
+        TessBaseAPISetImage2(ocr->osd, pix);
+        TessBaseAPISetSourceResolution(ocr->osd, OCR_DPI);
+        if (!TessBaseAPIDetectOrientationScript(ocr->osd, &deg, &oconf, &script,
+                                                &sconf)) {
+                TessBaseAPIClear(ocr->osd);
+                return -1;
+        }
+        TessBaseAPIClear(ocr->osd);
+        if (oconf < OCR_OSD_MIN_CONF)
+                return -1;
+        /* deg: how far the page is turned clockwise, so turn it back. */
+        return ((360 - deg) % 360) / 90;
+}
+
+/* Reads pix (borrowed); *text new (TessDeleteText), *conf its mean
+ * confidence. */
+static int ocr_read(struct ocr *ocr, struct Pix *pix, char **text, int *conf)
+{
+        TessBaseAPISetImage2(ocr->api, pix);
+        TessBaseAPISetSourceResolution(ocr->api, OCR_DPI);
+        *text = TessBaseAPIGetUTF8Text(ocr->api);
+        *conf = *text ? TessBaseAPIMeanTextConf(ocr->api) : 0;
+        TessBaseAPIClear(ocr->api);
+        return *text ? 0 : -1;
+}
+
+int ocr_page(struct ocr *ocr, const char *languages, struct Pix *pix,
+             GString *out, int *conf, int *rotated, struct err *err)
+{
+        struct Pix *gray = NULL, *turned = NULL;
+        char *best = NULL;
+        int quads, best_conf = -1, best_quads = 0, rc = -1;
+        gint64 t0 = g_get_monotonic_time();
+
+        *conf = 0;
+        *rotated = 0;
+        if (ocr_start(ocr, languages ? languages : "eng", err) < 0)
+                return -1;
+        /* 8-bit gray: what Tesseract thresholds anyway, and a quarter of
+         * the memory of 32-bit colour for the turns. */
+        gray = pixConvertTo8(pix, 0);
+        if (!gray) {
+                err_set(err, ERR_INPUT, "ocr: cannot convert the image");
+                goto out;
+        }
+        quads = ocr_orientation(ocr, gray);
+        for (int attempt = 0; attempt < 4; attempt++) {
+                /* With OSD's answer one reading; else upright first, then
+                 * the other turns while the reading stays poor. */
+                static const int order[4] = {0, 2, 1, 3};
+                int q = quads >= 0 ? quads : order[attempt];
+                char *text = NULL;
+                int c = 0;
+
+                if (attempt > 0 && (quads >= 0 || best_conf >= OCR_LOW_CONF ||
+                                    g_get_monotonic_time() - t0 > OCR_TURNS_US))
+                        break;
+                if (q != 0) {
+                        turned = pixRotateOrth(gray, q);
+                        if (!turned)
+                                continue;
+                }
+                if (ocr_read(ocr, turned ? turned : gray, &text, &c) == 0 &&
+                    c > best_conf) {
+                        if (best)
+                                TessDeleteText(best);
+                        best = text;
+                        best_conf = c;
+                        best_quads = q;
+                } else if (text) {
+                        TessDeleteText(text);
+                }
+                pixDestroy(&turned);
+        }
+        if (!best) {
+                err_set(err, ERR_INPUT,
+                        "ocr: Tesseract could not read the "
+                        "image");
+                goto out;
+        }
+        g_string_append(out, best);
+        *conf = best_conf < 0 ? 0 : best_conf;
+        *rotated = best_quads * 90;
+        rc = 0;
+out:
+        if (best)
+                TessDeleteText(best);
+        pixDestroy(&turned);
+        pixDestroy(&gray);
+        return rc;
+}

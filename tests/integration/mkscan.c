@@ -1,0 +1,101 @@
+/*
+ * mkscan: scans for the OCR integration test (t_ocr), drawn with cairo.
+ *   mkscan png OUT.png        a 300 dpi image of a few lines of text
+ *   mkscan pdf OUT.pdf        page 1 a text layer, page 2 that image only
+ *   mkscan bomb OUT.png       a small PNG whose header claims 100000^2 px
+ * The lines hold the words the test looks for: INVOICE, 4711, Payment.
+ */
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <stdio.h>
+#include <string.h>
+
+static cairo_surface_t *scan_new(void)
+{
+        static const char *const lines[] = {
+                "INVOICE NUMBER 4711",
+                "Total amount due 1234.56 EUR",
+                "Payment within thirty days",
+        };
+        cairo_surface_t *s =
+                cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1400, 500);
+        cairo_t *cr = cairo_create(s);
+
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_paint(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        cairo_select_font_face(cr, "Sans", CAIRO_FONT_SLANT_NORMAL,
+                               CAIRO_FONT_WEIGHT_NORMAL);
+        cairo_set_font_size(cr, 42);
+        for (int i = 0; i < 3; i++) {
+                cairo_move_to(cr, 60, 120 + 110 * i);
+                cairo_show_text(cr, lines[i]);
+        }
+        cairo_destroy(cr);
+        cairo_surface_flush(s);
+        return s;
+}
+
+static int bomb(const char *path)
+{
+        static const unsigned char big[8] = {0, 1, 0x86, 0xa0,
+                                             0, 1, 0x86, 0xa0};
+        unsigned char buf[1 << 16];
+        size_t n;
+        FILE *f = fopen(path, "r+b");
+
+        if (!f)
+                return 1;
+        n = fread(buf, 1, sizeof(buf), f);
+        if (n < 24)
+                return 1;
+        memcpy(buf + 16, big, 8); /* IHDR width and height */
+        rewind(f);
+        fwrite(buf, 1, n, f);
+        return fclose(f) != 0;
+}
+
+int main(int argc, char **argv)
+{
+        cairo_surface_t *img;
+        int rc = 0;
+
+        if (argc != 3) {
+                fprintf(stderr, "usage: mkscan png|pdf|bomb OUT\n");
+                return 2;
+        }
+        img = scan_new();
+        if (strcmp(argv[1], "png") == 0 || strcmp(argv[1], "bomb") == 0) {
+                rc = cairo_surface_write_to_png(img, argv[2]) !=
+                     CAIRO_STATUS_SUCCESS;
+                if (rc == 0 && argv[1][0] == 'b')
+                        rc = bomb(argv[2]);
+        } else if (strcmp(argv[1], "pdf") == 0) {
+                cairo_surface_t *pdf =
+                        cairo_pdf_surface_create(argv[2], 595, 842);
+                cairo_t *cr = cairo_create(pdf);
+
+                cairo_select_font_face(cr, "Sans", CAIRO_FONT_SLANT_NORMAL,
+                                       CAIRO_FONT_WEIGHT_NORMAL);
+                cairo_set_font_size(cr, 12);
+                cairo_move_to(cr, 50, 100);
+                cairo_show_text(cr, "Cover letter with a real text layer, "
+                                    "enough characters for one page");
+                cairo_move_to(cr, 50, 130);
+                cairo_show_text(cr, "Dear customer, the scan follows.");
+                cairo_show_page(cr);
+                cairo_translate(cr, 50, 100);
+                cairo_scale(cr, 72.0 / 300, 72.0 / 300);
+                cairo_set_source_surface(cr, img, 0, 0);
+                cairo_paint(cr);
+                cairo_show_page(cr);
+                cairo_destroy(cr);
+                cairo_surface_finish(pdf);
+                rc = cairo_surface_status(pdf) != CAIRO_STATUS_SUCCESS;
+                cairo_surface_destroy(pdf);
+        } else {
+                rc = 2;
+        }
+        cairo_surface_destroy(img);
+        return rc;
+}
