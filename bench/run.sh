@@ -120,3 +120,16 @@ awk -v bare="$best_bare" -v pipe="$best_pipe" -v bc="$bare_cpu" -v pc="$pipe_cpu
         printf "CPU per page, bare / pipeline: %.2f\n", bc / pc;
         printf "ratio pipeline/bare: %.2f (target >= 0.70)\n", pipe / bare;
 }'
+# The builtin model's share (issue 7: at most half of the extraction time
+# per page): the same rounds with extraction only, against the best full
+# round, in worker CPU seconds (the least noisy figure here).
+if [ -z "${BENCH_STAGES:-}" ]; then
+        xcpu=0
+        for r in $(seq 1 "$R"); do
+                read -r rate cpu kb < <(BENCH_STAGES=none pipeline "x$r") || exit 1
+                awk -v a="$cpu" -v b="$xcpu" 'BEGIN { exit !(b == 0 || a < b) }' && xcpu=$cpu
+        done
+        awk -v x="$xcpu" -v pc="$pipe_cpu" 'BEGIN {
+                printf "builtin model: %.2f CPU s over extraction'"'"'s %.2f = %.0f%% of the extraction time per page (target <= 50%%)\n", pc - x, x, 100 * (pc - x) / x;
+        }'
+fi
