@@ -13,6 +13,9 @@ PKGS="build-essential pkg-config git ca-certificates
 # `kubectl kustomize`: Debian's kubectl unless one is installed already
 # (another kubectl package owns the same path).
 command -v kubectl >/dev/null 2>&1 || PKGS="$PKGS kubernetes-client"
+# They check the manifests against kubernetes-models from the npm registry:
+# Debian's node and npm unless a node with npm is installed already.
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 missing=""
 for p in $PKGS; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
