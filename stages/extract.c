@@ -190,6 +190,21 @@ static int extract_append(GString *buf, const char *s, size_t len, int64_t cap,
         return 0;
 }
 
+/* What separates two characters that Poppler put next to each other,
+ * from their glyph boxes a and b: '\n' when b is on another line (Poppler
+ * ran two lines together), ' ' when it is on the same line past a gap
+ * wider than a thin space, 0 when they touch. */
+static char extract_break(const PopplerRectangle *a, const PopplerRectangle *b)
+{
+        double h = a->y2 - a->y1, dy = b->y1 - a->y1;
+
+        if (h <= 0)
+                return 0;
+        if (dy >= h / 2 || dy <= -h / 2)
+                return '\n';
+        return b->x1 - a->x2 > h * 0.25 ? ' ' : 0;
+}
+
 /* A word of a page: a run of characters of Poppler's text with no white
  * space and no visible gap, and the box around its glyphs. */
 struct extract_word {
@@ -321,10 +336,7 @@ static gchar *extract_rebuild(const gchar *text, const PopplerRectangle *r,
                 }
                 if (!end && start) {
                         /* A gap or a line change inside a run. */
-                        const PopplerRectangle *pb = &r[k - 1];
-                        double h = pb->y2 - pb->y1, dy = b->y1 - pb->y1;
-                        if (h > 0 && (dy >= h / 2 || dy <= -h / 2 ||
-                                      b->x1 - pb->x2 > h * 0.25))
+                        if (extract_break(&r[k - 1], b))
                                 end = 2;
                 }
                 if (end && start) {
@@ -415,9 +427,7 @@ static gchar *extract_spaced(const gchar *text, const PopplerRectangle *r,
         out = g_string_sized_new(strlen(text) + strlen(text) / 16 + 16);
         /* Copy runs of text whole; stop only where a break goes in. */
         for (p = run = text; *p; prev = p, p = g_utf8_next_char(p), k++) {
-                const PopplerRectangle *a, *b;
-                double h, dy;
-                char sep = 0;
+                char sep;
 
                 if (k >= n) { /* boxes and text disagree: leave it */
                         g_string_free(out, TRUE);
@@ -425,16 +435,7 @@ static gchar *extract_spaced(const gchar *text, const PopplerRectangle *r,
                 }
                 if (!prev || g_ascii_isspace(*p) || g_ascii_isspace(*prev))
                         continue;
-                a = &r[k - 1];
-                b = &r[k];
-                h = a->y2 - a->y1;
-                dy = b->y1 - a->y1;
-                /* Another line: Poppler ran two lines together. Same
-                 * line: a gap wider than a thin space. */
-                if (h > 0 && (dy >= h / 2 || dy <= -h / 2))
-                        sep = '\n';
-                else if (h > 0 && b->x1 - a->x2 > h * 0.25)
-                        sep = ' ';
+                sep = extract_break(&r[k - 1], &r[k]);
                 if (sep) {
                         g_string_append_len(out, run, p - run);
                         g_string_append_c(out, sep);
