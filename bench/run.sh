@@ -13,6 +13,10 @@
 # pipeline one after the other, and the ratio is taken between the best
 # round of each (the one least disturbed). The CPU figures (worker CPU
 # seconds against the bare loop's) are steadier than wall time.
+# Each pipeline round also prints the CPU seconds PostgreSQL and the mock
+# broker took meanwhile: they share the two cores with the worker.
+# BENCH_PERF=FILE records each round system-wide with perf (FILE.ROUND);
+# BENCH_KEEP=1 keeps the work directory (worker logs) for a look after.
 # Target (issue 2): pipeline / bare >= 0.7.
 set -u
 B=${1:-build}
@@ -33,17 +37,30 @@ DSN0=$(sh tests/pg.sh start "$pgdir") || exit 1
 cleanup() {
         jobs -p | xargs -r kill 2>/dev/null
         sh tests/pg.sh stop "$pgdir" >/dev/null 2>&1
-        rm -rf "$WORK"
+        [ -n "${BENCH_KEEP:-}" ] && echo "bench: kept $WORK" >&2 || rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 export DOCPIPE_KAFKA_SESSION_TIMEOUT_MS=6000 \
         DOCPIPE_WORKER_THREADS="$T" DOCPIPE_SOURCES_FILE_ROOT="$(pwd)/$C" \
-        DOCPIPE_WORKER_LOG_LEVEL=info DOCPIPE_WORKER_MAX_INFLIGHT=${BENCH_MAX_INFLIGHT:-256}
+        DOCPIPE_WORKER_LOG_LEVEL=${DOCPIPE_WORKER_LOG_LEVEL:-info} DOCPIPE_WORKER_MAX_INFLIGHT=${BENCH_MAX_INFLIGHT:-256}
 
 echo "bench: $N documents in $C, $T threads, $R rounds"
 # Warm the page cache so that neither side pays for the disk.
 cat "$C"/*.pdf >/dev/null
+
+# psql itself, not Debian's perl wrapper: the poll below runs during the
+# timed part, on the same two cores.
+PSQL=$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1)
+PSQL=${PSQL:-psql}
+
+# cputree PID: CPU seconds of PID with its children, live and reaped.
+cputree() {
+        { cat /proc/$1/stat; for c in $(pgrep -P $1); do cat /proc/$c/stat; done; } 2>/dev/null |
+                awk -v hz="$(getconf CLK_TCK)" -v w="$1" '$1 == w { s += $14 + $15 + $16 + $17; next }
+                        { s += $14 + $15 } END { printf "%.2f", s / hz }'
+}
+PGPID=$(head -n 1 "$(psql -X -A -t "$DSN0" -c 'SHOW data_directory')/postmaster.pid")
 
 # bare: prints "RATE CPU_SECONDS"
 bare() {
@@ -72,6 +89,10 @@ pipeline() {
         # the producer: it starts when the worker gets its partitions and
         # reads a full backlog.
         "$B/docpipe" submit --uri ${BENCH_STAGES:+--stages $BENCH_STAGES} --id-prefix "b$1-" "$C"/*.pdf 2>/dev/null
+        pg0=$(cputree $PGPID)
+        # BENCH_PERF=FILE: a system-wide profile of the round (perf's
+        # cpu-clock, which needs no hardware counters) into FILE.ROUND.
+        [ -n "${BENCH_PERF:-}" ] && { perf record -q -e cpu-clock -F 999 -a -g -o "$BENCH_PERF.$1" 2>/dev/null & ppid=$!; }
         "$B/docpipe" worker 2>"$log" &
         wpid=$!
         for _ in $(seq 1 300); do
@@ -83,7 +104,7 @@ pipeline() {
         # Poll gently (a psql every half second costs little CPU) and take
         # the end time from PostgreSQL: when the last outcome was written.
         while :; do
-                n=$(psql -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT count(*) FROM documents WHERE id LIKE 'b$1-%'" 2>/dev/null)
+                n=$("$PSQL" -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT count(*) FROM documents WHERE id LIKE 'b$1-%'" 2>/dev/null)
                 [ "${n:-0}" -ge "$N" ] && break
                 kill -0 $wpid 2>/dev/null || { echo "worker died" >&2; tail "$log" >&2; return 1; }
                 sleep 0.5
@@ -91,17 +112,19 @@ pipeline() {
         t1=$(psql -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT extract(epoch FROM max(processed_at)) FROM documents")
         pages=$(psql -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT sum(pages) FROM documents WHERE id LIKE 'b$1-%'")
         dead=$(psql -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT count(*) FROM documents WHERE status = 'dead'")
+        [ -n "${BENCH_PERF:-}" ] && { kill -INT $ppid; wait $ppid; }
         rss=$(grep VmHWM /proc/$wpid/status | awk '{print $2}')
         # The worker's CPU with its extraction children's (sandbox): those
         # running now, and those recycled (reaped: cutime and cstime).
-        cpu=$({ cat /proc/$wpid/stat; for c in $(pgrep -P $wpid); do cat /proc/$c/stat; done; } 2>/dev/null |
-                awk -v hz="$(getconf CLK_TCK)" -v w="$wpid" '$1 == w { s += $14 + $15 + $16 + $17; next }
-                        { s += $14 + $15 } END { printf "%.2f", s / hz }')
+        cpu=$(cputree $wpid)
+        # What the rest of the pipeline took of the same two cores.
+        pgcpu=$(awk -v a="$(cputree $PGPID)" -v b="$pg0" 'BEGIN { printf "%.2f", a - b }')
+        bcpu=$(cputree $bpid)
         kill -TERM $wpid; wait $wpid
         kill $bpid; wait $bpid 2>/dev/null
-        awk -v p="$pages" -v t0="$t0" -v t1="$t1" -v dead="$dead" -v rss="$rss" -v cpu="$cpu" 'BEGIN {
+        awk -v p="$pages" -v t0="$t0" -v t1="$t1" -v dead="$dead" -v rss="$rss" -v cpu="$cpu" -v pg="$pgcpu" -v bk="$bcpu" 'BEGIN {
                 s = t1 - t0;
-                printf "pipeline: %d pages in %.2f s = %.1f pages/s, worker CPU %.2f s (%d dead letters, peak RSS %.0f MB)\n", p, s, p / s, cpu, dead, rss / 1024 > "/dev/stderr";
+                printf "pipeline: %d pages in %.2f s = %.1f pages/s, worker CPU %.2f s, PostgreSQL %.2f s, broker %.2f s (%d dead letters, peak RSS %.0f MB)\n", p, s, p / s, cpu, pg, bk, dead, rss / 1024 > "/dev/stderr";
                 printf "%.1f %s %s\n", p / s, cpu, rss;
         }'
 }
