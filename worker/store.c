@@ -125,6 +125,8 @@ struct store {
         atomic_int unreachable; /* troubled, for any thread to read
                                    (store_reachable) */
         uint64_t rand;
+        unsigned prepared; /* bit (1u << stmt): prepared on pg */
+        int unprepared;    /* statements went missing: plain from now on */
 };
 
 /* What a statement's failure means for the caller. */
@@ -348,15 +350,7 @@ static enum pg_outcome store_exec(PGconn *pg, const char *sql, int n,
                                   const char *const *values, PGresult **out,
                                   struct err *err)
 {
-        PGresult *res = PQexecParams(pg, sql, n, NULL, values, NULL, NULL, 0);
-        enum pg_outcome o = store_outcome(pg, res, err);
-
-        if (o == PG_OK && out) {
-                *out = res;
-                return o;
-        }
-        PQclear(res);
-        return o;
+        return store_exec_bin(pg, sql, n, values, NULL, NULL, out, err);
 }
 
 /* ---- migrations ------------------------------------------------------- */
@@ -631,6 +625,76 @@ static const char SQL_LOOKUP[] =
         " ORDER BY 1 LIMIT 1";
 /* clang-format on */
 
+/* The statements run for every document or call, prepared once per
+ * connection: PostgreSQL parses and plans SQL_PUT_RESULT's six statements
+ * once, not once a document (that was most of its CPU). */
+enum stmt {
+        STMT_PUT_RESULT,
+        STMT_PUT_DEAD,
+        STMT_LOOKUP,
+        STMT_RESERVE,
+        STMT_SETTLE,
+        STMT_N
+};
+
+static const struct {
+        const char *name, *sql;
+} stmts[STMT_N] = {
+        [STMT_PUT_RESULT] = {"docpipe_put_result", SQL_PUT_RESULT},
+        [STMT_PUT_DEAD] = {"docpipe_put_dead", SQL_PUT_DEAD},
+        [STMT_LOOKUP] = {"docpipe_lookup", SQL_LOOKUP},
+        [STMT_RESERVE] = {"docpipe_reserve", SQL_RESERVE},
+        [STMT_SETTLE] = {"docpipe_settle", SQL_SETTLE},
+};
+
+/* Runs statement st on s->pg as store_exec_bin does, preparing it first
+ * if this connection has not. A statement that went missing (a pooler in
+ * transaction mode hands each transaction another server connection:
+ * SQLSTATE 26000) fails this once with ERR_RETRY, and statements are sent
+ * unprepared from then on. */
+static enum pg_outcome store_stmt(struct store *s, enum stmt st, int n,
+                                  const char *const *values, const int *lengths,
+                                  const int *formats, PGresult **out,
+                                  struct err *err)
+{
+        PGresult *res;
+        enum pg_outcome o;
+        const char *state;
+
+        if (s->unprepared)
+                return store_exec_bin(s->pg, stmts[st].sql, n, values, lengths,
+                                      formats, out, err);
+        if (!(s->prepared & (1u << st))) {
+                res = PQprepare(s->pg, stmts[st].name, stmts[st].sql, 0, NULL);
+                o = store_outcome(s->pg, res, err);
+                PQclear(res);
+                if (o != PG_OK)
+                        return o;
+                s->prepared |= 1u << st;
+        }
+        res = PQexecPrepared(s->pg, stmts[st].name, n, values, lengths, formats,
+                             0);
+        o = store_outcome(s->pg, res, err);
+        state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+        if (o != PG_OK && state && strcmp(state, "26000") == 0) {
+                log_warn("store",
+                         "prepared statement %s went missing (a pooler in "
+                         "transaction mode?): statements are sent "
+                         "unprepared from now on",
+                         stmts[st].name);
+                s->unprepared = 1;
+                err_set(err, ERR_RETRY, "postgres: %s went missing",
+                        stmts[st].name);
+                o = PG_RETRY;
+        }
+        if (o == PG_OK && out) {
+                *out = res;
+                return o;
+        }
+        PQclear(res);
+        return o;
+}
+
 /* ---- parameters ------------------------------------------------------- */
 
 /* The text parameters of one statement. */
@@ -813,8 +877,9 @@ static char *store_calls_json(const struct doc *doc)
                 json_object_set_new(
                         o, "price_version",
                         store_jstr(c->price_version, sizeof(c->price_version)));
-                json_object_set_new(o, "usage", c->usage ? json_incref(c->usage)
-                                                         : json_null());
+                json_object_set_new(o, "usage",
+                                    c->usage ? json_incref(c->usage)
+                                             : json_null());
                 json_object_set_new(o, "shadow", json_boolean(c->shadow));
                 json_array_append_new(a, o);
         }
@@ -939,8 +1004,8 @@ static void args_doc(struct args *a, const struct doc *doc, int fix)
 
 /* Writes one put's statement (inside the caller's transaction, if any).
  * With fix, a dead letter's text is made acceptable first. */
-static enum pg_outcome store_put_one(PGconn *pg, const struct op *op, int fix,
-                                     struct err *err)
+static enum pg_outcome store_put_one(struct store *s, const struct op *op,
+                                     int fix, struct err *err)
 {
         const struct doc *doc = op->doc;
         struct args a;
@@ -961,7 +1026,8 @@ static enum pg_outcome store_put_one(PGconn *pg, const struct op *op, int fix,
                 args_own(&a, store_calls_json(doc));
                 args_own(&a, store_shadows_json(doc));
                 args_str(&a, doc->ocr_confidence);
-                o = store_exec(pg, SQL_PUT_RESULT, a.n, a.v, NULL, err);
+                o = store_stmt(s, STMT_PUT_RESULT, a.n, a.v, NULL, NULL, NULL,
+                               err);
         } else {
                 args_text(&a, doc->failed_stage, fix);
                 args_str(&a, err_class_name(doc->err.cls));
@@ -986,8 +1052,8 @@ static enum pg_outcome store_put_one(PGconn *pg, const struct op *op, int fix,
                 args_text(&a, doc->creator, fix);
                 args_text(&a, doc->producer, fix);
                 args_text(&a, doc->modified, fix);
-                o = store_exec_bin(pg, SQL_PUT_DEAD, a.n, a.v, a.len, a.fmt,
-                                   NULL, err);
+                o = store_stmt(s, STMT_PUT_DEAD, a.n, a.v, a.len, a.fmt, NULL,
+                               err);
         }
         args_cleanup(&a);
         return o;
@@ -1093,6 +1159,7 @@ static void store_set_pg(struct store *s, PGconn *pg)
         if (s->pg)
                 PQfinish(s->pg);
         s->pg = pg;
+        s->prepared = 0;
 }
 
 /* After a failed statement: a broken connection is dropped, an open
@@ -1185,7 +1252,8 @@ static void store_serve_lookup(struct store *s, struct op *op)
                         store_closed_err(&op->err);
                         return;
                 }
-                o = store_exec(s->pg, SQL_LOOKUP, 3, v, &res, &op->err);
+                o = store_stmt(s, STMT_LOOKUP, 3, v, NULL, NULL, &res,
+                               &op->err);
                 if (o == PG_OK) {
                         store_fine(s);
                         err_clear(&op->err);
@@ -1233,7 +1301,8 @@ static void store_serve_reserve(struct store *s, struct op *op)
 
                 if (store_connect_until(s, until, &op->err) < 0)
                         break;
-                o = store_exec(s->pg, SQL_RESERVE, 3, v, &res, &op->err);
+                o = store_stmt(s, STMT_RESERVE, 3, v, NULL, NULL, &res,
+                               &op->err);
                 if (o == PG_OK) {
                         store_fine(s);
                         err_clear(&op->err);
@@ -1282,7 +1351,7 @@ static enum pg_outcome store_settle_txn(struct store *s, struct op **sums,
                 const char *v[3] = {sums[i]->tenant, sums[i]->day, delta};
 
                 snprintf(delta, sizeof(delta), "%lld", sums[i]->usd);
-                o = store_exec(s->pg, SQL_SETTLE, 3, v, NULL, err);
+                o = store_stmt(s, STMT_SETTLE, 3, v, NULL, NULL, NULL, err);
         }
         if (o != PG_OK)
                 return o;
@@ -1382,7 +1451,7 @@ static enum pg_outcome store_txn(struct store *s, struct op **ops, size_t n,
         *bad = n;
         o = store_exec(s->pg, "BEGIN", 0, NULL, NULL, err);
         for (size_t i = 0; o == PG_OK && i < n; i++) {
-                o = store_put_one(s->pg, ops[i], 0, err);
+                o = store_put_one(s, ops[i], 0, err);
                 if (o != PG_OK)
                         *bad = i;
         }
@@ -1408,7 +1477,7 @@ static void store_write_each(struct store *s, struct op **ops, size_t n)
                                         store_closed_err(&ops[i]->err);
                                 return;
                         }
-                        o = store_put_one(s->pg, op, fix, &op->err);
+                        o = store_put_one(s, op, fix, &op->err);
                         if (o == PG_OK) {
                                 store_fine(s);
                                 err_clear(&op->err);
