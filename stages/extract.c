@@ -726,9 +726,12 @@ out:
         return rc;
 }
 
-/* Images (PNG, JPEG, TIFF with every page): each page's size is read
- * from its header and checked against limits.max_page_pixels before it
- * is decoded, then it is OCR'd. */
+/* Images (PNG, JPEG, WebP, TIFF with every page): each page's size is
+ * read from its header and checked against limits.max_page_pixels before
+ * it is decoded, then it is OCR'd. Leptonica reads the headers: for WebP
+ * through libwebp's WebPGetFeatures, which parses the VP8, VP8L or VP8X
+ * header and decodes no pixel (and libwebp's decoder refuses a frame
+ * whose size differs from the VP8X canvas that was checked). */
 static int extract_image(struct doc *doc, const struct config *cfg,
                          extract_page_fn page_fn, void *arg,
                          struct extract_ocr *x, struct extract_out *out,
@@ -889,7 +892,8 @@ int extract_document_ocr(struct doc *doc, const struct config *cfg,
                 rc = extract_pdf(doc, cfg, page_fn, arg, &x, &out, err);
         else if (extract_type_is(ct, "image/png") ||
                  extract_type_is(ct, "image/jpeg") ||
-                 extract_type_is(ct, "image/tiff"))
+                 extract_type_is(ct, "image/tiff") ||
+                 extract_type_is(ct, "image/webp"))
                 rc = extract_image(doc, cfg, page_fn, arg, &x, &out, err);
         else if (extract_type_is(ct, "text/plain") ||
                  extract_type_is(ct, "text/csv") ||

@@ -37,8 +37,8 @@ struct ocr;
 /* extract_document_paged with a Tesseract engine for images and scanned
  * PDF pages: ocr (borrowed; made with ocr_new and kept by the caller for
  * the next documents) or NULL for one made and freed in this call.
- * Images: PNG, JPEG, TIFF (every page). A PDF page with little or no text
- * and an image on it is rendered at 300 dpi and OCR'd. A page over
+ * Images: PNG, JPEG, WebP, TIFF (every page). A PDF page with little or no
+ * text and an image on it is rendered at 300 dpi and OCR'd. A page over
  * limits.max_page_pixels is ERR_INPUT, checked before it is decoded or
  * rendered. */
 int extract_document_ocr(struct doc *doc, const struct config *cfg,

@@ -99,6 +99,10 @@ const char *job_sniff(const unsigned char *bytes, size_t len)
         if (len >= 4 &&
             (memcmp(bytes, "II*\0", 4) == 0 || memcmp(bytes, "MM\0*", 4) == 0))
                 return "image/tiff";
+        /* WebP: a RIFF container whose form type is "WEBP". */
+        if (len >= 12 && memcmp(bytes, "RIFF", 4) == 0 &&
+            memcmp(bytes + 8, "WEBP", 4) == 0)
+                return "image/webp";
         if (memchr(bytes, '\0', n))
                 return NULL;
         if (g_utf8_validate((const gchar *)bytes, (gssize)n, &end))

@@ -29,7 +29,8 @@ int job_parse(struct doc *doc, const void *payload, size_t len,
               const struct config *cfg, struct err *err);
 
 /* Returns the content type sniffed from bytes ("application/pdf",
- * "text/plain") or NULL when unknown. Static string. */
+ * "image/png", "image/jpeg", "image/tiff", "image/webp", "text/plain") or
+ * NULL when unknown. Static string. */
 const char *job_sniff(const unsigned char *bytes, size_t len);
 
 /* Returns a new JSON envelope (compact, NUL-terminated) for a file: id,

@@ -3,10 +3,13 @@
  *   mkscan png OUT.png        a 300 dpi image of a few lines of text
  *   mkscan pdf OUT.pdf        page 1 a text layer, page 2 that image only
  *   mkscan bomb OUT.png       a small PNG whose header claims 100000^2 px
+ *   mkscan webp OUT.webp      the image as a lossy WebP (Leptonica)
+ *   mkscan webp-bomb OUT.webp a small WebP whose VP8 header claims 16383^2
  * The lines hold the words the test looks for: INVOICE, 4711, Payment.
  */
 #include <cairo-pdf.h>
 #include <cairo.h>
+#include <leptonica/allheaders.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,13 +58,49 @@ static int bomb(const char *path)
         return fclose(f) != 0;
 }
 
+/* Writes img to path as a lossy WebP; with claim_max, its VP8 frame
+ * header (14-bit sizes after the start code, at 26) says 16383 x 16383. */
+static int webp(cairo_surface_t *img, const char *path, int claim_max)
+{
+        PIX *pix = pixCreate(cairo_image_surface_get_width(img),
+                             cairo_image_surface_get_height(img), 32);
+        const unsigned char *data = cairo_image_surface_get_data(img);
+        int stride = cairo_image_surface_get_stride(img), rc = 1;
+        l_uint8 *out = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        /* Cairo's RGB24 words (0x00RRGGBB) as Leptonica's RGBA. */
+        for (int y = 0; y < pixGetHeight(pix); y++) {
+                const unsigned *row = (const unsigned *)(data + y * stride);
+                l_uint32 *line = pixGetData(pix) + y * pixGetWpl(pix);
+
+                for (int x = 0; x < pixGetWidth(pix); x++)
+                        line[x] = row[x] << 8 | 0xff;
+        }
+        if (pixWriteMemWebP(&out, &len, pix, 85, 0) == 0 && len > 30 &&
+            memcmp(out + 23, "\x9d\x01\x2a", 3) == 0) {
+                if (claim_max)
+                        memcpy(out + 26, "\xff\x3f\xff\x3f", 4);
+                f = fopen(path, "wb");
+                if (f) {
+                        rc = fwrite(out, 1, len, f) != len;
+                        rc |= fclose(f) != 0;
+                }
+        }
+        lept_free(out);
+        pixDestroy(&pix);
+        return rc;
+}
+
 int main(int argc, char **argv)
 {
         cairo_surface_t *img;
         int rc = 0;
 
         if (argc != 3) {
-                fprintf(stderr, "usage: mkscan png|pdf|bomb OUT\n");
+                fprintf(stderr,
+                        "usage: mkscan png|pdf|bomb|webp|webp-bomb OUT\n");
                 return 2;
         }
         img = scan_new();
@@ -70,6 +109,9 @@ int main(int argc, char **argv)
                      CAIRO_STATUS_SUCCESS;
                 if (rc == 0 && argv[1][0] == 'b')
                         rc = bomb(argv[2]);
+        } else if (strcmp(argv[1], "webp") == 0 ||
+                   strcmp(argv[1], "webp-bomb") == 0) {
+                rc = webp(img, argv[2], argv[1][4] == '-');
         } else if (strcmp(argv[1], "pdf") == 0) {
                 cairo_surface_t *pdf =
                         cairo_pdf_surface_create(argv[2], 595, 842);

@@ -736,14 +736,15 @@ t_sandbox() {
 # scanned page (drawn by mkscan), read by Tesseract in the sandbox; an
 # image bomb a dead letter naming the cap.
 t_ocr() {
-        say "ocr: a PNG and a half-scanned PDF read in the sandbox, an image bomb a dead letter"
+        say "ocr: a PNG, a WebP and a half-scanned PDF read in the sandbox, image bombs (PNG, WebP) dead letters"
         new_db t_ocr; start_broker 2; LOG_LEVEL=debug test_env
         d="$WORK/ocr"; mkdir -p "$d"
         "$B/mkscan" png "$d/scan.png" && "$B/mkscan" pdf "$d/mixed.pdf" &&
-                "$B/mkscan" bomb "$d/bomb.png" || not_ok "mkscan"
+                "$B/mkscan" bomb "$d/bomb.png" && "$B/mkscan" webp "$d/photo.webp" &&
+                "$B/mkscan" webp-bomb "$d/wbomb.webp" || not_ok "mkscan"
         start_worker a
         "$B/docpipe" submit --uri --id-prefix ocr- "$d"/* 2>>"$WORK/submit.log"
-        wait_count "SELECT count(*) FROM documents" 3 180 || not_ok "timed out at $(q 'SELECT count(*) FROM documents') documents"
+        wait_count "SELECT count(*) FROM documents" 5 180 || not_ok "timed out at $(q 'SELECT count(*) FROM documents') documents"
         stop_worker a; check "worker exit status" 0 $?
         check "PNG: done, sniffed, one page" "done|image/png|1" \
                 "$(q "SELECT status, content_type, pages FROM documents WHERE id = 'ocr-scan'")"
@@ -751,7 +752,9 @@ t_ocr() {
                 "$(q "SELECT status, pages FROM documents WHERE id = 'ocr-mixed'")"
         # The children log each OCR'd page: the PNG's page 1 and the
         # PDF's page 2, not its text page.
-        check "pages OCR'd: the PNG's and the PDF's scanned one" "1 1" \
+        check "WebP: done, sniffed, one page, classified from its OCR text" "done|image/webp|1|invoice" \
+                "$(q "SELECT status, content_type, pages, class FROM documents d JOIN results r ON r.document_id = d.id WHERE id = 'ocr-photo'")"
+        check "pages OCR'd: the PNG's and the WebP's, and the PDF's scanned one" "2 1" \
                 "$(grep -c 'ocr page 1: confidence' "$WORK/worker-a.log") $(grep -c 'ocr page 2: confidence' "$WORK/worker-a.log")"
         check "OCR confidence kept for the PNG's page and the PDF's page 2 only" "1|t|f|t" \
                 "$(q "SELECT (SELECT count(*) FROM jsonb_object_keys(ocr_confidence)), (ocr_confidence->>'1')::int > 50, (SELECT ocr_confidence ? '1' FROM documents WHERE id = 'ocr-mixed'), (SELECT (ocr_confidence->>'2')::int > 50 FROM documents WHERE id = 'ocr-mixed') FROM documents WHERE id = 'ocr-scan'")"
@@ -760,6 +763,9 @@ t_ocr() {
         m=$(q "SELECT error_class || ': ' || message FROM dead_letters WHERE document_id = 'ocr-bomb'")
         if echo "$m" | grep -q '^input: .*over the cap of 50000000 pixels (limits.max_page_pixels)'; then
                 ok "bomb -> $m"; else not_ok "bomb: got '$m'"; fi
+        m=$(q "SELECT error_class || ': ' || message FROM dead_letters WHERE document_id = 'ocr-wbomb'")
+        if echo "$m" | grep -q '^input: .*16383x16383 pixels, over the cap of 50000000 pixels (limits.max_page_pixels)'; then
+                ok "WebP bomb -> $m"; else not_ok "WebP bomb: got '$m'"; fi
         check "consumer group lag" 0 "$(lag)"
         stop_broker
 }

@@ -2,8 +2,10 @@
  * Unit tests of OCR in stages/extract.c and stages/ocr.c, on scans made
  * here: text drawn with cairo, rasterized, turned by 90 and 180 degrees,
  * noised; a two-page TIFF written with leptonica; a PDF with one text
- * page and one page that is only an image of text; image bombs (a PNG
- * whose header claims 100000x100000 pixels, a page over a small cap).
+ * page and one page that is only an image of text; lossy and lossless
+ * WebP; image bombs (a PNG whose header claims 100000x100000 pixels, WebP
+ * frames and a VP8X canvas claiming 16383x16383, a page over a small
+ * cap).
  */
 #include <cairo-pdf.h>
 #include <cairo.h>
@@ -216,6 +218,103 @@ static PIX *pix_of(cairo_surface_t *s)
         return pix;
 }
 
+/* A new lossy (VP8) or lossless (VP8L) WebP of the scan; *len its size. */
+static unsigned char *webp_of(int lossless, size_t *len)
+{
+        cairo_surface_t *s = scan_new(0);
+        PIX *pix = pix_of(s);
+        l_uint8 *data = NULL;
+        unsigned char *p;
+
+        cairo_surface_destroy(s);
+        ck_assert_int_eq(pixWriteMemWebP(&data, len, pix, 85, lossless), 0);
+        pixDestroy(&pix);
+        ck_assert_mem_eq(data + 12, lossless ? "VP8L" : "VP8 ", 4);
+        p = xmalloc(*len);
+        memcpy(p, data, *len);
+        lept_free(data);
+        return p;
+}
+
+START_TEST(test_webp)
+{
+        for (int lossless = 0; lossless <= 1; lossless++) {
+                size_t len;
+                unsigned char *p = webp_of(lossless, &len);
+
+                ck_assert_str_eq(job_sniff(p, len), "image/webp");
+                expect_words(doc_with(p, len, "image/webp"), 1);
+        }
+}
+END_TEST
+
+/* The largest size written into the frame header of a VP8 chunk (at 20:
+ * 3-byte frame tag, start code, 14-bit sizes: 16383 x 16383) or a VP8L
+ * one (at 20: signature 0x2f, then width-1 and height-1 in 14 bits each:
+ * 16384 x 16384). */
+static void webp_claim_max(unsigned char *p, int lossless)
+{
+        if (lossless) {
+                ck_assert_int_eq(p[20], 0x2f);
+                p[21] = p[22] = p[23] = 0xff;
+                p[24] |= 0x0f;
+        } else {
+                ck_assert_mem_eq(p + 23, "\x9d\x01\x2a", 3);
+                p[26] = 0xff;
+                p[27] = 0x3f;
+                p[28] = 0xff;
+                p[29] = 0x3f;
+        }
+}
+
+START_TEST(test_webp_bomb)
+{
+        size_t len, xlen;
+        unsigned char *p, *x;
+
+        /* VP8 and VP8L frames that claim 16383 or 16384 squared: refused
+         * from the header, before anything is decoded (they would not
+         * decode: "cannot be decoded" would name no cap). */
+        for (int lossless = 0; lossless <= 1; lossless++) {
+                p = webp_of(lossless, &len);
+                webp_claim_max(p, lossless);
+                ck_assert_str_eq(job_sniff(p, len), "image/webp");
+                expect_input(doc_with(p, len, "image/webp"),
+                             lossless ? "16384x16384 pixels, over the cap of "
+                                        "50000000 pixels "
+                                        "(limits.max_page_pixels)"
+                                      : "16383x16383 pixels, over the cap of "
+                                        "50000000 pixels "
+                                        "(limits.max_page_pixels)");
+        }
+
+        /* The extended format: a VP8X chunk whose canvas says the same,
+         * in front of that VP8 chunk. */
+        p = webp_of(0, &len);
+        webp_claim_max(p, 0);
+        xlen = len + 18;
+        x = xmalloc(xlen);
+        memcpy(x, "RIFF", 4);
+        x[4] = (unsigned char)((xlen - 8) & 0xff);
+        x[5] = (unsigned char)(((xlen - 8) >> 8) & 0xff);
+        x[6] = (unsigned char)(((xlen - 8) >> 16) & 0xff);
+        x[7] = (unsigned char)(((xlen - 8) >> 24) & 0xff);
+        memcpy(x + 8, "WEBPVP8X\x0a\0\0\0\0\0\0\0", 16);
+        /* canvas width-1 and height-1, 24 bits each: 16382 = 0x3ffe */
+        memcpy(x + 24, "\xfe\x3f\0\xfe\x3f\0", 6);
+        memcpy(x + 30, p + 12, len - 12);
+        free(p);
+        ck_assert_str_eq(job_sniff(x, xlen), "image/webp");
+        expect_input(doc_with(x, xlen, "image/webp"),
+                     "16383x16383 pixels, over the cap");
+
+        /* A real page over a small cap. */
+        p = webp_of(0, &len);
+        cfg.max_page_pixels = 100000;
+        expect_input(doc_with(p, len, "image/webp"), "limits.max_page_pixels");
+}
+END_TEST
+
 START_TEST(test_tiff_pages)
 {
         PIXA *pixa = pixaCreate(2);
@@ -353,10 +452,20 @@ END_TEST
 START_TEST(test_corrupt_image)
 {
         static const unsigned char junk[] = "\x89PNG\r\n\x1a\nnot really";
+        static const unsigned char riff[] = "RIFF\x10\0\0\0WEBPVP8 junk";
         unsigned char *p = xmalloc(sizeof(junk));
+        size_t len;
 
         memcpy(p, junk, sizeof(junk));
         expect_input(doc_with(p, sizeof(junk), "image/png"), "image");
+        p = xmalloc(sizeof(riff));
+        memcpy(p, riff, sizeof(riff));
+        ck_assert_str_eq(job_sniff(p, sizeof(riff)), "image/webp");
+        expect_input(doc_with(p, sizeof(riff), "image/webp"), "image");
+        /* A WebP cut short after its header: the header passes, the
+         * decoder does not. */
+        p = webp_of(0, &len);
+        expect_input(doc_with(p, 60, "image/webp"), "cannot be decoded");
 }
 END_TEST
 
@@ -376,6 +485,8 @@ static Suite *ocr_suite(void)
 
         add(s, "png", test_png);
         add(s, "jpeg", test_jpeg);
+        add(s, "webp", test_webp);
+        add(s, "webp_bomb", test_webp_bomb);
         /* Under valgrind Tesseract's own work takes a minute; the turns
          * and the TIFF run in the plain and the ASan builds. */
         if (!RUNNING_ON_VALGRIND) {
