@@ -54,6 +54,13 @@ struct extract_ocr {
         int64_t max_pixels;
         const char *id; /* for log lines */
         GString *conf;  /* {"page": confidence, ...} so far, or NULL */
+        /* The vision route (ocr.vision): pages under vision_below (-1:
+         * none) are kept as PNGs, vision_max of them at most, those of
+         * lowest confidence. */
+        int vision_below, vision_max, vision_side;
+        int64_t vision_bytes;
+        struct doc_page_image *images; /* vision_max slots */
+        size_t images_n;
 };
 
 /* What one call builds before it is handed to doc. */
@@ -64,7 +71,16 @@ struct extract_out {
         char *title, *author, *subject, *creator, *producer;
         char *created, *modified;
         char *ocr_confidence;
+        struct doc_page_image *images;
+        size_t images_n;
 };
+
+static void extract_images_free(struct doc_page_image *images, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                free(images[i].png);
+        free(images);
+}
 
 static void extract_out_cleanup(struct extract_out *out)
 {
@@ -77,6 +93,7 @@ static void extract_out_cleanup(struct extract_out *out)
         free(out->created);
         free(out->modified);
         free(out->ocr_confidence);
+        extract_images_free(out->images, out->images_n);
         memset(out, 0, sizeof(*out));
 }
 
@@ -102,6 +119,11 @@ static void extract_out_commit(struct extract_out *out, struct doc *doc)
         extract_move(&doc->created, &out->created);
         extract_move(&doc->modified, &out->modified);
         extract_move(&doc->ocr_confidence, &out->ocr_confidence);
+        doc_images_free(doc);
+        doc->images = out->images;
+        doc->images_n = out->images_n;
+        out->images = NULL;
+        out->images_n = 0;
 }
 
 /* Does content type ct (may be NULL, may carry "; parameters") name type?
@@ -490,6 +512,131 @@ static int extract_pixels_ok(const struct extract_ocr *x, int page, double w,
         return 0;
 }
 
+/* Returns a new PNG (*len bytes) of pix (borrowed) turned by quads
+ * quarter turns, in 8-bit gray, scaled down to at most side pixels on its
+ * longest side and further (by 0.7 at a time, three times) until it fits
+ * in max bytes; NULL when it cannot. Gray keeps the PNG of a 300 dpi page
+ * at a few hundred KB; vision models read gray scans as well. */
+static unsigned char *extract_png(struct Pix *pix, int quads, int side,
+                                  int64_t max, size_t *len)
+{
+        struct Pix *gray = pixConvertTo8(pix, 0), *turned = NULL;
+        struct Pix *src;
+        unsigned char *res = NULL;
+        float scale;
+        int w, h;
+
+        if (!gray)
+                return NULL;
+        if (quads % 4) {
+                turned = pixRotateOrth(gray, quads % 4);
+                if (!turned)
+                        goto out;
+        }
+        src = turned ? turned : gray;
+        w = pixGetWidth(src);
+        h = pixGetHeight(src);
+        scale = (float)side / (float)(w > h ? w : h);
+        if (scale > 1)
+                scale = 1;
+        for (int attempt = 0; attempt < 4 && !res; attempt++) {
+                struct Pix *scaled = scale < 1 ? pixScale(src, scale, scale)
+                                               : pixClone(src);
+                l_uint8 *data = NULL;
+                size_t size = 0;
+
+                if (scaled && pixWriteMem(&data, &size, scaled, IFF_PNG) == 0 &&
+                    data && (int64_t)size <= max) {
+                        res = xmalloc(size);
+                        memcpy(res, data, size);
+                        *len = size;
+                }
+                if (data)
+                        lept_free(data);
+                pixDestroy(&scaled);
+                scale *= 0.7f;
+        }
+out:
+        pixDestroy(&turned);
+        pixDestroy(&gray);
+        return res;
+}
+
+/* The vision route: keeps page i's image when its OCR confidence is
+ * under the threshold and it is among the vision_max of lowest
+ * confidence so far. off, len: its OCR text in the document's text. */
+static void extract_keep_image(struct extract_ocr *x, struct Pix *pix, int i,
+                               int conf, int rotated, size_t off, size_t len)
+{
+        struct doc_page_image *slot = NULL;
+        unsigned char *png;
+        size_t png_len = 0;
+
+        if (conf >= x->vision_below)
+                return;
+        if (!x->images)
+                x->images = xcalloc((size_t)x->vision_max, sizeof(*x->images));
+        if (x->images_n < (size_t)x->vision_max) {
+                slot = &x->images[x->images_n];
+        } else {
+                /* Full: take the place of the most confident one. */
+                for (size_t k = 0; k < x->images_n; k++)
+                        if (x->images[k].confidence > conf &&
+                            (!slot || x->images[k].confidence >
+                                              slot->confidence))
+                                slot = &x->images[k];
+                if (!slot) {
+                        log_info(x->id ? x->id : "extract",
+                                 "vision: page %d (confidence %d) not sent, "
+                                 "over ocr.vision.max_pages (%d)",
+                                 i + 1, conf, x->vision_max);
+                        return;
+                }
+        }
+        png = extract_png(pix, rotated / 90, x->vision_side, x->vision_bytes,
+                          &png_len);
+        if (!png) {
+                log_warn(x->id ? x->id : "extract",
+                         "vision: page %d cannot be made a PNG of at most "
+                         "%lld bytes (ocr.vision.max_image_bytes): it keeps "
+                         "its OCR text",
+                         i + 1, (long long)x->vision_bytes);
+                return;
+        }
+        if (slot == &x->images[x->images_n]) {
+                x->images_n++;
+        } else {
+                log_info(x->id ? x->id : "extract",
+                         "vision: page %d (confidence %d) not sent, over "
+                         "ocr.vision.max_pages (%d)",
+                         slot->page, slot->confidence, x->vision_max);
+                free(slot->png);
+        }
+        *slot = (struct doc_page_image){.page = i + 1,
+                                        .confidence = conf,
+                                        .text_off = off,
+                                        .text_len = len,
+                                        .png = png,
+                                        .png_len = png_len};
+}
+
+static int extract_image_by_page(const void *pa, const void *pb)
+{
+        const struct doc_page_image *a = pa, *b = pb;
+
+        return (a->page > b->page) - (a->page < b->page);
+}
+
+int extract_vision_below(const struct config *cfg)
+{
+        if (!cfg->vision_endpoint || !cfg->vision_endpoint[0] ||
+            cfg->vision_max_pages <= 0)
+                return -1;
+        if (cfg->vision_mode && strcmp(cfg->vision_mode, "always") == 0)
+                return 101;
+        return cfg->vision_below;
+}
+
 /* OCRs pix (borrowed), page i, appending its text to buf within cap. */
 static int extract_ocr_pix(struct extract_ocr *x, struct Pix *pix, int i,
                            GString *buf, int64_t cap, struct err *err)
@@ -501,11 +648,16 @@ static int extract_ocr_pix(struct extract_ocr *x, struct Pix *pix, int i,
                       err);
         if (rc == 0) {
                 /* Confidence per page is logged (not stored yet). */
+                size_t off = buf->len;
+
                 log_info(x->id ? x->id : "extract",
                          "ocr page %d: confidence %d, turned %d degrees, "
                          "%zu bytes",
                          i + 1, conf, rotated, t->len);
                 rc = extract_append(buf, t->str, t->len, cap, err);
+                if (rc == 0 && x->vision_below >= 0)
+                        extract_keep_image(x, pix, i, conf, rotated, off,
+                                           t->len);
         }
         /* Kept per page, within what the sandbox passes on for a
          * metadata string (the first few hundred OCR'd pages). */
@@ -880,6 +1032,11 @@ int extract_document_ocr(struct doc *doc, const struct config *cfg,
         x.max_pixels = cfg->max_page_pixels > 0 ? cfg->max_page_pixels
                                                 : EXTRACT_PIXELS_DEFAULT;
         x.id = doc->id;
+        x.vision_below = extract_vision_below(cfg);
+        x.vision_max = cfg->vision_max_pages;
+        x.vision_side = cfg->vision_max_side > 0 ? cfg->vision_max_side : 2048;
+        x.vision_bytes = cfg->vision_max_bytes > 0 ? cfg->vision_max_bytes
+                                                   : 4 << 20;
         if (!doc->bytes || doc->len == 0)
                 return err_set(err, ERR_INPUT, "empty document");
         if ((int64_t)doc->len > cfg->max_bytes)
@@ -909,6 +1066,15 @@ int extract_document_ocr(struct doc *doc, const struct config *cfg,
         }
         if (x.conf)
                 g_string_free(x.conf, TRUE);
+        if (rc == 0 && x.images_n) {
+                qsort(x.images, x.images_n, sizeof(*x.images),
+                      extract_image_by_page);
+                out.images = x.images;
+                out.images_n = x.images_n;
+                x.images = NULL;
+                x.images_n = 0;
+        }
+        extract_images_free(x.images, x.images_n);
         if (rc == 0)
                 extract_out_commit(&out, doc);
         extract_out_cleanup(&out);

@@ -45,4 +45,12 @@ int extract_document_ocr(struct doc *doc, const struct config *cfg,
                          struct ocr *ocr, extract_page_fn page_fn, void *arg,
                          struct err *err);
 
+/* The vision route (ocr.vision): an OCR'd page whose confidence is under
+ * this goes to the vision model. -1 when the route is off (no
+ * ocr.vision.endpoint), 101 for mode always. extract_document_ocr keeps
+ * the images of such pages (at most cfg->vision_max_pages, those of
+ * lowest confidence; PNG, gray, at most vision_max_side pixels a side and
+ * vision_max_bytes) in doc->images, in page order. */
+int extract_vision_below(const struct config *cfg);
+
 #endif

@@ -56,6 +56,7 @@
 #include <unistd.h>
 
 #include "../worker/log.h"
+#include "extract.h"
 #include "sandbox_proto.h"
 
 #define SB_START_MS 30000 /* from spawn to HELLO */
@@ -339,6 +340,43 @@ static void sb_retire(struct sb_child *c, int kill, int refill)
 
 /* ---- children: the replies ---- */
 
+/* Checks the page images a reply announces (m's images_n and images)
+ * against what was asked and the text they point into: how many, the
+ * page, the confidence, the text range, the PNG's size within
+ * ocr.vision.max_image_bytes, pages in increasing order with disjoint
+ * text. Adds their bytes to *total. Returns 0, or -1 with *why. */
+static int sb_check_images(const struct config *cfg,
+                           const struct sandbox_msg *m, uint64_t *total,
+                           const char **why)
+{
+        int32_t most = extract_vision_below(cfg) < 0 ? 0
+                                                     : cfg->vision_max_pages;
+        uint64_t text = m->part_len[SANDBOX_TEXT], end = 0;
+
+        if (most > SANDBOX_IMAGES)
+                most = SANDBOX_IMAGES;
+        if (m->images_n < 0 || m->images_n > most) {
+                *why = "page image count";
+                return -1;
+        }
+        for (int32_t k = 0; k < m->images_n; k++) {
+                const struct sandbox_image *si = &m->images[k];
+
+                if (si->page < 1 || si->page > m->pages ||
+                    (k > 0 && si->page <= m->images[k - 1].page) ||
+                    si->confidence < 0 || si->confidence > 100 ||
+                    si->text_off > text || si->text_len > text - si->text_off ||
+                    si->text_off < end || si->png_len < 8 ||
+                    si->png_len > (uint64_t)cfg->vision_max_bytes) {
+                        *why = "a page image out of bounds";
+                        return -1;
+                }
+                end = si->text_off + si->text_len;
+                *total += si->png_len;
+        }
+        return 0;
+}
+
 /* Takes the child's reply into doc. Returns 0, or -1 with err: the
  * child's own error, or a malformed reply (c->bad). */
 static int sb_read_reply(struct sb_child *c, const struct sandbox_msg *m,
@@ -351,6 +389,8 @@ static int sb_read_reply(struct sb_child *c, const struct sandbox_msg *m,
                 &doc->created, &doc->modified, &doc->ocr_confidence,
         };
         char *parts[SANDBOX_PARTS] = {NULL};
+        struct doc_page_image *images = NULL;
+        size_t images_n = 0;
         const char *why = NULL;
         uint64_t total = 0;
         struct stat st;
@@ -387,6 +427,8 @@ static int sb_read_reply(struct sb_child *c, const struct sandbox_msg *m,
                 }
                 total += len;
         }
+        if (sb_check_images(cfg, m, &total, &why) < 0)
+                goto bad;
         if (fstat(c->rep_fd, &st) < 0 || (uint64_t)st.st_size < total) {
                 why = "short";
                 goto bad;
@@ -424,11 +466,44 @@ static int sb_read_reply(struct sb_child *c, const struct sandbox_msg *m,
                         goto bad;
                 }
         }
+        if (m->images_n > 0) {
+                images_n = (size_t)m->images_n;
+                images = xcalloc(images_n, sizeof(*images));
+        }
+        for (size_t k = 0; k < images_n; k++) {
+                const struct sandbox_image *si = &m->images[k];
+                struct doc_page_image *im = &images[k];
+
+                im->page = si->page;
+                im->confidence = si->confidence;
+                im->text_off = (size_t)si->text_off;
+                im->text_len = (size_t)si->text_len;
+                im->png_len = (size_t)si->png_len;
+                im->png = xmalloc(im->png_len);
+                if (sb_read_all(c->rep_fd, (char *)im->png, im->png_len,
+                                &off) < 0) {
+                        why = "unreadable";
+                        goto bad;
+                }
+                if (memcmp(im->png, "\x89PNG\r\n\x1a\n", 8) != 0) {
+                        why = "a page image that is not a PNG";
+                        goto bad;
+                }
+                /* Its text is one page's: no page break inside. */
+                if (memchr(parts[SANDBOX_TEXT] + im->text_off, '\f',
+                           im->text_len)) {
+                        why = "a page image's text crosses a page";
+                        goto bad;
+                }
+        }
         for (i = 0; i < SANDBOX_PARTS; i++) {
                 char **field = into[i];
                 free(*field);
                 *field = parts[i];
         }
+        doc_images_free(doc);
+        doc->images = images;
+        doc->images_n = images_n;
         doc->text_len = (size_t)m->part_len[SANDBOX_TEXT];
         doc->text_tokens = 0;
         doc->pages = m->pages;
@@ -436,6 +511,9 @@ static int sb_read_reply(struct sb_child *c, const struct sandbox_msg *m,
 bad:
         for (i = 0; i < SANDBOX_PARTS; i++)
                 free(parts[i]);
+        for (size_t k = 0; k < images_n; k++)
+                free(images[k].png);
+        free(images);
         c->bad = 1;
         return err_set(err, ERR_INPUT,
                        "extraction child sent a malformed reply (%s)", why);
@@ -804,7 +882,11 @@ static struct sb_child *sb_spawn(struct sandbox *sb, int slot,
                  (long long)sb->cfg->extract_memory);
         snprintf(reply, sizeof(reply), "%lld",
                  (long long)(sb->cfg->max_text_bytes +
-                             SANDBOX_PARTS * SB_META_MAX));
+                             SANDBOX_PARTS * SB_META_MAX +
+                             (extract_vision_below(sb->cfg) < 0
+                                      ? 0
+                                      : (int64_t)sb->cfg->vision_max_pages *
+                                                sb->cfg->vision_max_bytes)));
         args[0] = sb->name;
         args[1] = SANDBOX_CHILD_CMD;
         args[2] = ppid;
@@ -889,6 +971,10 @@ static void sb_send(struct sb_child *c, struct sb_job *job)
         m.max_page_pixels = cfg->max_page_pixels;
         snprintf(m.ocr_languages, sizeof(m.ocr_languages), "%s",
                  cfg->ocr_languages ? cfg->ocr_languages : "eng");
+        m.vision_below = extract_vision_below(cfg);
+        m.vision_pages = cfg->vision_max_pages;
+        m.vision_side = cfg->vision_max_side;
+        m.vision_bytes = cfg->vision_max_bytes;
         m.cpu_s = (cfg->extract_timeout_ms + 999) / 1000;
         snprintf(m.content_type, sizeof(m.content_type), "%s",
                  doc->content_type ? doc->content_type : "");

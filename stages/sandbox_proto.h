@@ -5,7 +5,8 @@
  * struct, sent whole over a SOCK_SEQPACKET socketpair: one send, one recv,
  * no framing. The bulk travels in two memfds the worker creates per child:
  * the document's bytes (the worker writes, the child maps them read-only)
- * and the reply (the child writes text and metadata, the worker reads them
+ * and the reply (the child writes text and metadata, and the PNGs of the
+ * pages for the vision route, the worker reads them
  * into its own buffers and checks them: the child is not trusted once it
  * has parsed a hostile file). One request at a time per child.
  *
@@ -18,7 +19,7 @@
 #include <stdint.h>
 
 #define SANDBOX_MAGIC 0x62737064u /* "dpsb" */
-#define SANDBOX_VERSION 2
+#define SANDBOX_VERSION 3
 
 #define SANDBOX_FD_SOCK 3
 #define SANDBOX_FD_REQ 4
@@ -71,6 +72,18 @@ enum sandbox_part {
 };
 #define SANDBOX_ABSENT UINT64_MAX /* a part that is NULL */
 
+/* Page images for the vision route (ocr.vision) in one reply, at most;
+ * CONFIG_VISION_MAX_PAGES is the same number. Their PNG bytes follow the
+ * parts in the reply memfd, in this order. */
+#define SANDBOX_IMAGES 16
+
+/* One page image of a reply: doc_page_image without the bytes. */
+struct sandbox_image {
+        int32_t page, confidence;
+        uint64_t text_off, text_len; /* its OCR text in SANDBOX_TEXT */
+        uint64_t png_len;
+};
+
 struct sandbox_msg {
         uint32_t magic;   /* SANDBOX_MAGIC */
         uint32_t type;    /* enum sandbox_msg_type */
@@ -87,6 +100,10 @@ struct sandbox_msg {
         int32_t max_page_pixels; /* limits.max_page_pixels */
         char content_type[128];
         char ocr_languages[64]; /* ocr.languages */
+        int32_t vision_below;    /* extract_vision_below; -1: no images */
+        int32_t vision_pages;    /* ocr.vision.max_pages */
+        int32_t vision_side;     /* ocr.vision.max_side */
+        int64_t vision_bytes;    /* ocr.vision.max_image_bytes */
 
         /* REPLY: status 0 and the parts' lengths in the reply memfd, or
          * the error's class (enum err_class) and msg. NOTE: note, msg. */
@@ -94,6 +111,8 @@ struct sandbox_msg {
         int32_t pages;
         int32_t note;
         uint64_t part_len[SANDBOX_PARTS];
+        int32_t images_n; /* page images after the parts */
+        struct sandbox_image images[SANDBOX_IMAGES];
         char msg[512];
 };
 

@@ -344,6 +344,10 @@ static const char *const log_levels[] = {"debug", "info", "warn", "error",
 
 static const char *const sandbox_modes[] = {"process", "inline", NULL};
 
+static const char *const vision_modes[] = {"fallback", "always", NULL};
+
+static const char *const vision_failures[] = {"ocr", "retry", NULL};
+
 /* ocr.languages: Tesseract's names joined by '+' ("eng+deu"), short
  * enough for the sandbox's request. */
 static int check_ocr_languages(const char *v, char *why, size_t n)
@@ -440,6 +444,37 @@ static const struct config_opt opts[] = {
      .check = check_ocr_languages,
      .desc = "Tesseract languages for images and scanned pages, "
              "'+'-separated (Debian's tesseract-ocr-LANG packages)"},
+    {"ocr.vision.endpoint", OPT_STR, OFF(vision_endpoint), "",
+     .desc = "one of models.endpoints, a vision-capable model that reads "
+             "OCR'd pages (their image, as a PNG data URL) when "
+             "ocr.vision.mode says so; its answer replaces the page's OCR "
+             "text; the calls are model calls of stage 'vision' (tokens, "
+             "cost, budgets); empty: OCR only"},
+    {"ocr.vision.mode", OPT_STR, OFF(vision_mode), "fallback",
+     .choices = vision_modes,
+     .desc = "fallback: only pages whose OCR confidence is under "
+             "ocr.vision.below_confidence go to the vision model; always: "
+             "every OCR'd page"},
+    {"ocr.vision.below_confidence", OPT_INT, OFF(vision_below), "60", 0, 100,
+     .desc = "OCR confidence (Tesseract's mean word confidence, 0..100) "
+             "under which a page goes to the vision model (mode fallback)"},
+    {"ocr.vision.max_pages", OPT_INT, OFF(vision_max_pages), "4", 1,
+     CONFIG_VISION_MAX_PAGES,
+     .desc = "most pages of one document sent to the vision model, those "
+             "of lowest OCR confidence; the others keep their OCR text"},
+    {"ocr.vision.max_side", OPT_INT, OFF(vision_max_side), "2048", 256, 8192,
+     .desc = "a page is scaled down so that its longest side is at most "
+             "this many pixels before it is sent"},
+    {"ocr.vision.max_image_bytes", OPT_SIZE, OFF(vision_max_bytes), "4MiB",
+     64 * KIB, 20 * MIB,
+     .desc = "largest PNG sent for one page (scaled down further to fit; "
+             "a page that cannot fit keeps its OCR text)"},
+    {"ocr.vision.on_failure", OPT_STR, OFF(vision_on_failure), "ocr",
+     .choices = vision_failures,
+     .desc = "when a vision call fails (after its retries, circuit open, "
+             "over a budget) or answers nothing usable: ocr keeps the "
+             "page's OCR text and the document goes on; retry fails the "
+             "extract stage as transient (retried, then the retry topics)"},
     {"sandbox.mode", OPT_STR, OFF(sandbox_mode), "process",
      .choices = sandbox_modes,
      .desc = "process: PDFs are parsed in child processes with limits, no "
@@ -2443,7 +2478,7 @@ static int class_known(const struct config *cfg, const char *name)
 
 /* The checks of models.* that name another key: each step's endpoint (and
  * its max_tokens against that endpoint's context window) and classes, the
- * shadow endpoint. */
+ * shadow endpoint, the vision endpoint. */
 static void models_finish(struct loader *ld)
 {
         const struct config *cfg = ld->cfg;
@@ -2510,6 +2545,17 @@ static void models_finish(struct loader *ld)
         else if (cfg->shadow_rate > 0 && !cfg->shadow_endpoint[0])
                 opt_error(ld, rate, "%s needs models.shadow.endpoint",
                           fmt_double(cfg->shadow_rate, num, sizeof(num)));
+        if (cfg->vision_endpoint[0] &&
+            !config_endpoint_find(cfg, cfg->vision_endpoint)) {
+                const char *near = endpoint_closest(cfg, cfg->vision_endpoint);
+                /* The builtin model reads no images. */
+                if (near && strcmp(near, "builtin") == 0)
+                        near = NULL;
+                opt_error(ld, opt_find("ocr.vision.endpoint"),
+                          "'%s' is not in models.endpoints%s%s%s",
+                          cfg->vision_endpoint, near ? " (did you mean '" : "",
+                          near ? near : "", near ? "'?)" : "");
+        }
 }
 
 /* A key that is missing is no reason to refuse to start: that endpoint's

@@ -28,6 +28,7 @@
 #define CONFIG_MAX_ENDPOINTS 64 /* models.endpoints */
 #define CONFIG_MAX_STEPS 16     /* steps of one route */
 #define CONFIG_MAX_RETRY_TIERS 8 /* topics.retry */
+#define CONFIG_VISION_MAX_PAGES 16 /* ocr.vision.max_pages at most */
 
 /* The stages that call a model, in pipeline order: the index of
  * struct config.routes and the bit (1u << stage) of shadow_stages. */
@@ -155,6 +156,19 @@ struct config {
         int max_page_pixels;    /* limits.max_page_pixels of one image page
                                    or scanned page at 300 dpi */
         char *ocr_languages;    /* ocr.languages: Tesseract's "eng+deu" */
+        /* ocr.vision.*: OCR'd pages also read by a vision model. */
+        char *vision_endpoint;  /* ocr.vision.endpoint: one of
+                                   models.endpoints; "": no vision route */
+        char *vision_mode;      /* ocr.vision.mode: "fallback" (pages under
+                                   vision_below) or "always" */
+        int vision_below;       /* ocr.vision.below_confidence, 0..100 */
+        int vision_max_pages;   /* ocr.vision.max_pages of one document */
+        int vision_max_side;    /* ocr.vision.max_side: longest side sent,
+                                   pixels */
+        int64_t vision_max_bytes; /* ocr.vision.max_image_bytes: one PNG */
+        char *vision_on_failure; /* ocr.vision.on_failure: "ocr" keeps
+                                    OCR's text, "retry" fails the stage
+                                    (ERR_RETRY) */
 
         char *sandbox_mode;     /* sandbox.mode: "process" (PDFs parsed in
                                    child processes) or "inline" */

@@ -134,6 +134,15 @@ long doc_tokens(const struct doc *doc)
         return t;
 }
 
+void doc_images_free(struct doc *doc)
+{
+        for (size_t i = 0; i < doc->images_n; i++)
+                free(doc->images[i].png);
+        free(doc->images);
+        doc->images = NULL;
+        doc->images_n = 0;
+}
+
 void doc_free(struct doc *doc)
 {
         if (!doc)
@@ -162,6 +171,7 @@ void doc_free(struct doc *doc)
         free(doc->created);
         free(doc->modified);
         free(doc->ocr_confidence);
+        doc_images_free(doc);
         free(doc->language);
         free(doc->class);
         if (doc->fields)

@@ -55,6 +55,18 @@ struct shadow_cmp {
         json_t *details;   /* how they differ, or NULL */
 };
 
+/* The image of one OCR'd page kept for the vision route (ocr.vision):
+ * the page as a PNG and where its OCR text lies in doc->text, so that a
+ * vision model's reading can take its place. */
+struct doc_page_image {
+        int page;              /* from 1 */
+        int confidence;        /* OCR's mean confidence, 0..100 */
+        size_t text_off;       /* the page's OCR text: doc->text[text_off, */
+        size_t text_len;       /*   text_off + text_len) */
+        unsigned char *png;    /* owned */
+        size_t png_len;
+};
+
 struct rd_kafka_headers_s;
 
 /* The Kafka message a document came in, kept as it came so that a retry
@@ -112,6 +124,9 @@ struct doc {
         char *created, *modified; /* ISO 8601 or NULL */
         char *ocr_confidence;     /* JSON object: OCR'd page (from 1) -> mean
                                      confidence 0..100; NULL: no page OCR'd */
+        struct doc_page_image *images; /* pages for the vision route, in
+                                          page order; freed once read */
+        size_t images_n;
 
         /* Model stages. */
         char *language;  /* ISO 639-1 code or "und" */
@@ -140,6 +155,9 @@ struct doc *doc_new(void);
 
 /* Frees doc and everything it owns; doc_free(NULL) is a no-op. */
 void doc_free(struct doc *doc);
+
+/* Frees doc->images and sets it to none. */
+void doc_images_free(struct doc *doc);
 
 /* Appends a copy of call to doc->calls; steals call->usage. */
 void doc_add_call(struct doc *doc, const struct model_call *call);

@@ -801,6 +801,13 @@ START_TEST(test_dump_defaults)
             "limits.extract_page_ms: 10000\n"
             "limits.max_page_pixels: 50000000\n"
             "ocr.languages: eng\n"
+            "ocr.vision.endpoint: \"\"\n"
+            "ocr.vision.mode: fallback\n"
+            "ocr.vision.below_confidence: 60\n"
+            "ocr.vision.max_pages: 4\n"
+            "ocr.vision.max_side: 2048\n"
+            "ocr.vision.max_image_bytes: 4194304\n"
+            "ocr.vision.on_failure: ocr\n"
             "sandbox.mode: process\n"
             "sandbox.children: 0\n"
             "sandbox.recycle_after: 200\n"
@@ -1989,12 +1996,12 @@ START_TEST(test_reference)
          * limits.max_page_text_bytes, extract_*, sandbox.*; + 1:
          * topics.retry; + 2: worker.metrics_addr,
          * models.reference_models; + 2: limits.max_page_pixels,
-         * ocr.languages) */
-        ck_assert_uint_eq(rows + 1, 2 + 33 + 2 + 7 + 1 + 3 + 2 + 2);
+         * ocr.languages; + 7: ocr.vision.*) */
+        ck_assert_uint_eq(rows + 1, 2 + 33 + 2 + 7 + 1 + 3 + 2 + 2 + 7);
         rows = 0;
         for (char *p = buf; *p; p++)
                 rows += strncmp(p, "\n| `", 4) == 0;
-        ck_assert_uint_eq(rows, 33 + 2 + 7 + 1 + 3 + 2 + 2 + 27 + 5);
+        ck_assert_uint_eq(rows, 33 + 2 + 7 + 1 + 3 + 2 + 2 + 27 + 5 + 7);
         free(buf);
 }
 END_TEST
@@ -2048,6 +2055,55 @@ START_TEST(test_cleanup)
 }
 END_TEST
 
+
+/* ocr.vision.*: defaults, a valid route, the endpoint checked against
+ * models.endpoints with its line (and a near name), bounds and choices,
+ * the environment. */
+START_TEST(test_models_vision)
+{
+        struct config cfg;
+        char *const env[] = {"DOCPIPE_OCR_VISION_BELOW_CONFIDENCE=40", NULL};
+
+        load_ok(&cfg, NULL, no_env);
+        ck_assert_str_eq(cfg.vision_endpoint, "");
+        ck_assert_str_eq(cfg.vision_mode, "fallback");
+        ck_assert_int_eq(cfg.vision_below, 60);
+        ck_assert_int_eq(cfg.vision_max_pages, 4);
+        ck_assert_int_eq(cfg.vision_max_side, 2048);
+        ck_assert_int_eq(cfg.vision_max_bytes, 4 << 20);
+        ck_assert_str_eq(cfg.vision_on_failure, "ocr");
+        config_cleanup(&cfg);
+        load_ok(&cfg,
+                EPS EP_A "ocr:\n  vision:\n    endpoint: a\n    mode: always\n"
+                         "    max_pages: 16\n    max_image_bytes: 1MiB\n"
+                         "    on_failure: retry\n",
+                env);
+        ck_assert_str_eq(cfg.vision_endpoint, "a");
+        ck_assert_str_eq(cfg.vision_mode, "always");
+        ck_assert_int_eq(cfg.vision_below, 40);
+        ck_assert_int_eq(cfg.vision_max_pages, 16);
+        ck_assert_int_eq(cfg.vision_max_bytes, 1 << 20);
+        ck_assert_str_eq(cfg.vision_on_failure, "retry");
+        config_cleanup(&cfg);
+        assert_fails(EPS EP_A "ocr.vision.endpoint: b\n", no_env,
+                     "$:6: ocr.vision.endpoint: 'b' is not in "
+                     "models.endpoints (did you mean 'a'?)");
+        assert_fails("ocr:\n  vision:\n    endpoint: builtin\n", no_env,
+                     "$:3: ocr.vision.endpoint: 'builtin' is not in "
+                     "models.endpoints");
+        assert_fails(EPS EP_A "ocr.vision: {endpoint: a, max_pages: 17}\n",
+                     no_env,
+                     "$:6: ocr.vision.max_pages: 17 is above the maximum "
+                     "16");
+        assert_fails("ocr.vision.mode: sometimes\n", no_env,
+                     "$:1: ocr.vision.mode: 'sometimes' is not one of "
+                     "fallback, always");
+        assert_fails("ocr.vision.below_confidence: 101\n", no_env,
+                     "$:1: ocr.vision.below_confidence: 101 is above the "
+                     "maximum 100");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
         Suite *s = suite_create("config");
@@ -2070,7 +2126,8 @@ static Suite *config_suite(void)
               test_models_error_endpoints, test_models_error_prices,
               test_models_error_json, test_models_error_routes,
               test_models_error_refs, test_models_env,
-              test_models_api_key_unset, test_models_examples}},
+              test_models_api_key_unset, test_models_examples,
+              test_models_vision}},
             {"sizes", {test_sizes}},
             {"kafka", {test_kafka_get_set}},
             {"security", {test_sources_security, test_kafka_security}},

@@ -74,6 +74,34 @@ static struct doc *pdf_doc(const char *text, const char *hook)
         return doc;
 }
 
+/* A new PNG of a 300 dpi strip of text, for OCR. */
+static struct doc *png_doc(const char *text)
+{
+        struct membuf m = {NULL, 0};
+        cairo_surface_t *s =
+                cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1200, 300);
+        cairo_t *cr = cairo_create(s);
+        struct doc *doc = doc_new();
+
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_paint(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        cairo_select_font_face(cr, "Sans", CAIRO_FONT_SLANT_NORMAL,
+                               CAIRO_FONT_WEIGHT_NORMAL);
+        cairo_set_font_size(cr, 48);
+        cairo_move_to(cr, 40, 160);
+        cairo_show_text(cr, text);
+        cairo_destroy(cr);
+        ck_assert_int_eq(cairo_surface_write_to_png_stream(s, membuf_write, &m),
+                         CAIRO_STATUS_SUCCESS);
+        cairo_surface_destroy(s);
+        doc->bytes = m.p;
+        doc->len = m.len;
+        doc->id = xstrdup(text);
+        doc->content_type = xstrdup("image/png");
+        return doc;
+}
+
 /* ---- a loop, a sandbox, outcomes ---- */
 
 #define MAX_DOCS 16
@@ -89,6 +117,9 @@ static struct sandbox *sb;
 static struct outcome outs[MAX_DOCS];
 static struct doc *docs[MAX_DOCS];
 static int ndocs, pending;
+/* start: the vision route on (ocr.vision.endpoint set by hand: the
+ * sandbox only reads it) with this mode, or off (NULL). */
+static const char *vision_mode;
 
 static void on_done(struct doc *doc, const struct err *err)
 {
@@ -128,6 +159,11 @@ static void start(const char *const *settings)
         err_clear(&err);
         if (config_load_env(&cfg, NULL, env, &err) < 0)
                 ck_abort_msg("config: %s", err.msg);
+        if (vision_mode) {
+                doc_set_str(&cfg.vision_endpoint, "eyes");
+                doc_set_str(&cfg.vision_mode, vision_mode);
+                cfg.vision_below = 0; /* fallback: no page is under it */
+        }
         sb = sandbox_new(&loop, &cfg, NULL, &err);
         if (!sb)
                 ck_abort_msg("sandbox_new: %s", err.msg);
@@ -334,6 +370,54 @@ START_TEST(test_input_error_not_retried)
 }
 END_TEST
 
+/* The vision route: in mode always the child sends the OCR'd page's
+ * image back (a PNG, gray, its text's place); in mode fallback with a
+ * threshold no page is under, nothing; with the route off, nothing. */
+START_TEST(test_vision_images)
+{
+        const struct doc_page_image *im;
+
+        vision_mode = "always";
+        start(NULL);
+        submit(png_doc("INVOICE 4711"));
+        run();
+        ck_assert_int_eq(outs[0].called, 1);
+        if (outs[0].err.cls != ERR_OK)
+                ck_abort_msg("%s", outs[0].err.msg);
+        ck_assert_ptr_nonnull(strstr(docs[0]->text, "4711"));
+        ck_assert_uint_eq(docs[0]->images_n, 1);
+        im = &docs[0]->images[0];
+        ck_assert_int_eq(im->page, 1);
+        ck_assert_int_gt(im->confidence, 50);
+        ck_assert_uint_eq(im->text_off, 0);
+        ck_assert_uint_eq(im->text_len, docs[0]->text_len);
+        ck_assert_uint_gt(im->png_len, 100);
+        ck_assert(memcmp(im->png, "\x89PNG\r\n\x1a\n", 8) == 0);
+        /* 8-bit gray (colour type 0), its size as drawn (under 2048). */
+        ck_assert_int_eq(im->png[24], 8);
+        ck_assert_int_eq(im->png[25], 0);
+        ck_assert_int_eq(im->png[18] << 8 | im->png[19], 1200);
+        stop();
+
+        vision_mode = "fallback";
+        start(NULL);
+        submit(png_doc("INVOICE 4711"));
+        run();
+        ck_assert_int_eq(outs[0].err.cls, ERR_OK);
+        ck_assert_uint_eq(docs[0]->images_n, 0);
+        stop();
+
+        vision_mode = NULL;
+        start(NULL);
+        submit(png_doc("INVOICE 4711"));
+        run();
+        ck_assert_int_eq(outs[0].err.cls, ERR_OK);
+        ck_assert_uint_eq(docs[0]->images_n, 0);
+        ck_assert_ptr_null(docs[0]->images);
+        stop();
+}
+END_TEST
+
 START_TEST(test_several_children)
 {
         static const char *const settings[] = {"DOCPIPE_SANDBOX_CHILDREN=3",
@@ -405,6 +489,7 @@ static Suite *sandbox_suite(void)
                 const TTest *tests[4];
         } cases[] = {
                 {"extract", {test_extracts, test_wants}},
+                {"vision", {test_vision_images}},
                 {"crash", {test_crash, test_abort}},
                 {"hang", {test_hang, test_page_hang}},
                 {"memory", {test_oom}},
