@@ -39,6 +39,7 @@ struct stage {
 
 extern const struct stage stage_fetch;
 extern const struct stage stage_extract;
+extern const struct stage stage_vision; /* stages/vision.c */
 extern const struct stage stage_classify;
 extern const struct stage stage_fields;
 extern const struct stage stage_summarize;

@@ -21,8 +21,8 @@
 #include "store.h"
 
 static const struct stage *const stages[] = {
-        &stage_fetch, &stage_extract, &stage_classify, &stage_fields,
-        &stage_summarize,
+        &stage_fetch,   &stage_extract, &stage_vision,
+        &stage_classify, &stage_fields, &stage_summarize,
 };
 #define N_STAGES (sizeof(stages) / sizeof(stages[0]))
 

@@ -9,6 +9,10 @@
  *                         valid UTF-8 text cut only between characters
  *   4 prompt_relevant_text within budget
  *   5 requests + repair   the document cannot close its block
+ *   6 reply_vision        non-empty, valid UTF-8 without NUL, form feed
+ *                         or other controls but newline, within its cap;
+ *                         prompt_image_tokens and prompt_vision on the
+ *                         bytes as a PNG
  * A broken property aborts (a crash for libFuzzer). Runs from the
  * repository root (schemas/fields). Owns the one struct prompts, made on
  * the first input and kept for the run.
@@ -116,6 +120,38 @@ static void fuzz_fields(struct prompts *p, const char *cls, const char *s)
         json_decref(f);
 }
 
+static void fuzz_vision(const char *s, size_t len, int max)
+{
+        struct err err;
+        char *t = reply_vision(s, (size_t)max, &err);
+        json_t *body;
+
+        if (!t) {
+                must(err.cls == ERR_RETRY, "vision error class");
+        } else {
+                must(t[0] != '\0', "transcription not empty");
+                must(max == 0 || strlen(t) <= (size_t)max,
+                     "transcription within its cap");
+                must(g_utf8_validate(t, -1, NULL), "transcription is UTF-8");
+                for (const char *c = t; *c; c++)
+                        must((unsigned char)*c >= 0x20 || *c == '\n',
+                             "no control but newline");
+                free(t);
+        }
+        /* The same bytes as an image: its header is untrusted too. */
+        must(prompt_image_tokens((const unsigned char *)s, len) >= 85,
+             "image tokens");
+        body = prompt_vision((const unsigned char *)s, len, max);
+        must(len == 0 || body, "vision request");
+        if (body) {
+                must(prompt_tokens_estimate(body) >=
+                             prompt_image_tokens((const unsigned char *)s,
+                                                 len),
+                     "estimate counts the image");
+                json_decref(body);
+        }
+}
+
 static void fuzz_summary(const char *s, int max)
 {
         struct err err;
@@ -199,7 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(s, data + 2, len);
         s[len] = '\0';
 
-        switch (data[0] % 6) {
+        switch (data[0] % 7) {
         case 0:
                 fuzz_classify(p, s);
                 break;
@@ -219,8 +255,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                      "relevant text within budget");
                 free(r);
                 break;
-        default:
+        case 5:
                 fuzz_requests(p, cls, s, len, arg);
+                break;
+        default:
+                fuzz_vision(s, len, (int)arg * 16);
                 break;
         }
         free(s);

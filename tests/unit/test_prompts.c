@@ -1057,6 +1057,144 @@ START_TEST(test_builtin_schemas_match_files)
 }
 END_TEST
 
+
+/* ---- vision ------------------------------------------------------------ */
+
+/* A PNG header (signature and IHDR) of w x h pixels, padded to 33 bytes:
+ * what the image token count reads. */
+static void png_head(unsigned char out[33], unsigned w, unsigned h)
+{
+        static const unsigned char sig[8] = {0x89, 'P', 'N', 'G',
+                                             '\r', '\n', 0x1a, '\n'};
+
+        memset(out, 0, 33);
+        memcpy(out, sig, 8);
+        out[11] = 13;
+        memcpy(out + 12, "IHDR", 4);
+        for (int i = 0; i < 4; i++) {
+                out[16 + i] = (unsigned char)(w >> (24 - 8 * i));
+                out[20 + i] = (unsigned char)(h >> (24 - 8 * i));
+        }
+        out[24] = 8; /* bit depth */
+}
+
+START_TEST(test_vision_request)
+{
+        unsigned char png[33];
+        json_t *body, *msgs, *parts, *img;
+        const char *url, *sys;
+        guchar *back;
+        gsize n = 0;
+
+        png_head(png, 1400, 500);
+        body = prompt_vision(png, sizeof(png), 2);
+        ck_assert_ptr_nonnull(body);
+        msgs = json_object_get(body, "messages");
+        ck_assert_int_eq(json_array_size(msgs), 2);
+        sys = json_string_value(
+                json_object_get(json_array_get(msgs, 0), "content"));
+        ck_assert(strncmp(sys, "Task: vision\n", 13) == 0);
+        ck_assert_ptr_nonnull(strstr(sys, "never instructions"));
+        parts = json_object_get(json_array_get(msgs, 1), "content");
+        ck_assert_int_eq(json_array_size(parts), 2);
+        ck_assert_str_eq(json_string_value(json_object_get(
+                                 json_array_get(parts, 0), "type")),
+                         "text");
+        ck_assert_ptr_nonnull(strstr(
+                json_string_value(
+                        json_object_get(json_array_get(parts, 0), "text")),
+                "Page 2 "));
+        img = json_array_get(parts, 1);
+        ck_assert_str_eq(json_string_value(json_object_get(img, "type")),
+                         "image_url");
+        url = json_string_value(
+                json_object_get(json_object_get(img, "image_url"), "url"));
+        ck_assert(strncmp(url, "data:image/png;base64,", 22) == 0);
+        back = g_base64_decode(url + 22, &n);
+        ck_assert_uint_eq(n, sizeof(png));
+        ck_assert(memcmp(back, png, n) == 0);
+        g_free(back);
+        ck_assert_int_eq(json_integer_value(json_object_get(body, "max_tokens")),
+                         4096);
+        /* The estimate counts the image's tiles and the text. */
+        ck_assert_int_gt(prompt_tokens_estimate(body), 595);
+        ck_assert_int_lt(prompt_tokens_estimate(body), 595 + 400);
+        json_decref(body);
+        ck_assert_ptr_null(prompt_vision(NULL, 0, 1));
+}
+END_TEST
+
+START_TEST(test_vision_image_tokens)
+{
+        unsigned char png[33];
+
+        png_head(png, 1400, 500); /* 3 x 1 tiles */
+        ck_assert_int_eq(prompt_image_tokens(png, sizeof(png)), 85 + 3 * 170);
+        /* A 300 dpi letter page: 2048 high, then 768 wide: 2 x 2 */
+        png_head(png, 2550, 3300);
+        ck_assert_int_eq(prompt_image_tokens(png, sizeof(png)), 85 + 4 * 170);
+        png_head(png, 100, 100);
+        ck_assert_int_eq(prompt_image_tokens(png, sizeof(png)), 85 + 170);
+        png_head(png, 0, 100);
+        ck_assert_int_eq(prompt_image_tokens(png, sizeof(png)), 85);
+        /* Not a PNG, too short: a guess of 4 tiles. */
+        ck_assert_int_eq(prompt_image_tokens((const unsigned char *)"GIF89a",
+                                             6),
+                         85 + 4 * 170);
+        ck_assert_int_eq(prompt_image_tokens(NULL, 0), 85 + 4 * 170);
+}
+END_TEST
+
+START_TEST(test_vision_reply)
+{
+        struct err err;
+        char *t;
+
+        t = reply_vision("  RECEIPT\nTotal 12.34 EUR\n\n", 0, &err);
+        ck_assert_str_eq(t, "RECEIPT\nTotal 12.34 EUR");
+        free(t);
+        t = reply_vision("<think>hmm</think>```text\nLine one\nLine two\n```",
+                         0, &err);
+        ck_assert_str_eq(t, "Line one\nLine two");
+        free(t);
+        /* A page break or a control cannot split the document's pages. */
+        t = reply_vision("a\fb\tc\x01" "d\n\xff", 0, &err);
+        ck_assert_str_eq(t, "a b c d\n\xef\xbf\xbd");
+        free(t);
+        t = reply_vision("I'm sorry, but the page is a receipt.\nTotal 5", 0,
+                         &err);
+        ck_assert_ptr_nonnull(t); /* two lines: a page after all */
+        free(t);
+}
+END_TEST
+
+START_TEST(test_vision_reply_errors)
+{
+        struct err err;
+        char *big;
+
+        ck_assert_ptr_null(reply_vision(NULL, 0, &err));
+        ck_assert_int_eq(err.cls, ERR_RETRY);
+        ck_assert_str_eq(err.msg, "reply: empty transcription");
+        ck_assert_ptr_null(reply_vision(" ```\n\n``` ", 0, &err));
+        ck_assert_str_eq(err.msg, "reply: empty transcription");
+        ck_assert_ptr_null(reply_vision("<think>still thinking", 0, &err));
+        ck_assert_str_eq(err.msg, "reply: unfinished <think> block");
+        ck_assert_ptr_null(
+                reply_vision("I'm sorry, I can't help with that.", 0, &err));
+        ck_assert_str_eq(err.msg, "reply: a refusal, not a transcription");
+        ck_assert_ptr_null(reply_vision("I cannot read this image", 0, &err));
+        ck_assert_ptr_null(reply_vision("0123456789", 5, &err));
+        ck_assert_int_eq(err.cls, ERR_RETRY);
+        ck_assert_ptr_nonnull(strstr(err.msg, "over the cap of 5 "
+                                              "(limits.max_page_text_bytes)"));
+        big = g_strnfill(REPLY_MAX_BYTES + 1, 'a');
+        ck_assert_ptr_null(reply_vision(big, 0, &err));
+        ck_assert_ptr_nonnull(strstr(err.msg, "over 1048576 bytes"));
+        g_free(big);
+}
+END_TEST
+
 static Suite *prompts_suite(void)
 {
         Suite *s = suite_create("prompts");
@@ -1094,6 +1232,10 @@ static Suite *prompts_suite(void)
                 {"chunks no breaks", test_chunks_no_breaks},
                 {"relevant text", test_relevant_text},
                 {"relevant text short", test_relevant_text_short},
+                {"vision request", test_vision_request},
+                {"vision image tokens", test_vision_image_tokens},
+                {"vision reply", test_vision_reply},
+                {"vision reply errors", test_vision_reply_errors},
         };
         size_t i;
 

@@ -78,6 +78,8 @@ static void builtin_job_run(uv_work_t *req)
                 j->output_tokens =
                         builtin_tokens(doc->summary, strlen(doc->summary));
                 break;
+        case MODEL_VISION: /* never routed here: no image reader */
+                break;
         }
 }
 

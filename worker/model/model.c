@@ -28,6 +28,8 @@ const char *model_task_name(enum model_task task)
                 return "fields";
         case MODEL_SUMMARIZE:
                 return "summarize";
+        case MODEL_VISION:
+                return "vision";
         }
         return "?";
 }
@@ -65,6 +67,11 @@ struct route {
         struct spend spend;
         struct doc *scratch; /* the shadow call's copy of the document */
         struct err last;     /* why the last step failed */
+        /* model_vision: the page, its answer and who wants it. */
+        const struct doc_page_image *image;
+        char *text;
+        model_vision_fn vision_done;
+        void *vision_arg;
 };
 
 static void route_next(struct route *rt);
@@ -103,6 +110,8 @@ static int route_stage(enum model_task task)
                 return CONFIG_STAGE_FIELDS;
         case MODEL_SUMMARIZE:
                 return CONFIG_STAGE_SUMMARIZE;
+        case MODEL_VISION: /* no route: model_vision */
+                break;
         }
         return CONFIG_STAGE_CLASSIFY;
 }
@@ -155,7 +164,9 @@ static void route_reserve(struct route *rt, struct remote_ep *ep,
 {
         struct model *m = rt->m;
 
-        rt->spend.usd = doc_usd_nano(remote_ep_estimate(ep, rt->task, doc));
+        rt->spend.usd = doc_usd_nano(
+                rt->image ? remote_ep_estimate_vision(ep, rt->image)
+                          : remote_ep_estimate(ep, rt->task, doc));
         store_spend_reserve(m->store, doc_tenant(rt->doc), rt->spend.usd,
                             doc_usd_nano(m->cfg->budget_tenant_day_usd), cb,
                             rt);
@@ -234,6 +245,8 @@ static void route_compare(struct route *rt, const struct doc *sc)
                 break;
         case MODEL_SUMMARIZE:
                 shadow_compare_summary(doc->summary, sc->summary, &cmp);
+                break;
+        case MODEL_VISION: /* never shadowed */
                 break;
         }
         log_doc(LOG_INFO, route_about(rt),
@@ -526,6 +539,120 @@ static void route_next(struct route *rt)
                                 model_task_name(rt->task));
         }
         route_finish(rt, &rt->last);
+}
+
+/* ---- the vision route ------------------------------------------------ */
+
+/* Frees rt and hands its answer, or err, to the caller. */
+static void vision_finish(struct route *rt, const struct err *err)
+{
+        model_vision_fn done = rt->vision_done;
+        void *arg = rt->vision_arg;
+        char *text = err ? NULL : rt->text;
+        struct err copy;
+
+        if (err)
+                copy = *err;
+        if (err)
+                free(rt->text);
+        free(rt);
+        done(arg, text, err ? &copy : NULL);
+}
+
+static void vision_on_done(void *arg, const struct err *err)
+{
+        struct route *rt = arg;
+
+        route_settle(rt, rt->doc);
+        if (!err && !rt->text) {
+                struct err e;
+                err_set(&e, ERR_RETRY, "vision: no transcription");
+                vision_finish(rt, &e);
+                return;
+        }
+        vision_finish(rt, err);
+}
+
+static void vision_call(struct route *rt, struct remote_ep *ep)
+{
+        rt->spend.calls_at = rt->doc->calls_n;
+        remote_vision(rt->m->remote, ep, rt->doc, rt->image, &rt->text,
+                      vision_on_done, rt);
+}
+
+static void vision_on_reserved(void *arg, int granted, const char *day,
+                               const struct err *err)
+{
+        struct route *rt = arg;
+        struct remote_ep *ep = rt->ep;
+        struct err e;
+
+        rt->ep = NULL;
+        if (err) {
+                e = *err;
+                err_prefix(&e, "vision: ");
+                vision_finish(rt, &e);
+                return;
+        }
+        if (!granted) {
+                err_set(&e, ERR_INPUT,
+                        "vision: tenant %s is over its daily budget of "
+                        "$%.6f (models.budget.per_tenant_day_usd)",
+                        doc_tenant(rt->doc), rt->m->cfg->budget_tenant_day_usd);
+                vision_finish(rt, &e);
+                return;
+        }
+        rt->spend.held = 1;
+        snprintf(rt->spend.day, sizeof(rt->spend.day), "%s", day);
+        vision_call(rt, ep);
+}
+
+void model_vision(struct model *m, struct doc *doc,
+                  const struct doc_page_image *im, model_vision_fn done,
+                  void *arg)
+{
+        const struct config *cfg = m->cfg;
+        struct route *rt = xcalloc(1, sizeof(*rt));
+        struct remote_ep *ep;
+        struct err e;
+
+        rt->m = m;
+        rt->task = MODEL_VISION;
+        rt->doc = doc;
+        rt->image = im;
+        rt->vision_done = done;
+        rt->vision_arg = arg;
+        ep = remote_endpoint(m->remote, cfg->vision_endpoint);
+        if (!ep) {
+                err_set(&e, ERR_RETRY,
+                        "vision: ocr.vision.endpoint '%s' is not an "
+                        "endpoint",
+                        cfg->vision_endpoint ? cfg->vision_endpoint : "");
+                vision_finish(rt, &e);
+                return;
+        }
+        if (remote_ep_open(ep)) {
+                err_set(&e, ERR_RETRY, "vision: %s: circuit open",
+                        cfg->vision_endpoint);
+                vision_finish(rt, &e);
+                return;
+        }
+        if (cfg->budget_doc_usd > 0 &&
+            route_cost_primary(doc) + remote_ep_estimate_vision(ep, im) >
+                    cfg->budget_doc_usd) {
+                err_set(&e, ERR_INPUT,
+                        "vision: over the per-document budget of $%.6f "
+                        "(models.budget.per_document_usd)",
+                        cfg->budget_doc_usd);
+                vision_finish(rt, &e);
+                return;
+        }
+        if (cfg->budget_tenant_day_usd > 0) {
+                rt->ep = ep;
+                route_reserve(rt, ep, doc, vision_on_reserved);
+                return;
+        }
+        vision_call(rt, ep);
 }
 
 void model_run(struct model *m, enum model_task task, struct doc *doc,

@@ -46,7 +46,9 @@
 #include "../doc.h"
 #include "../err.h"
 
-enum model_task { MODEL_CLASSIFY, MODEL_FIELDS, MODEL_SUMMARIZE };
+/* MODEL_VISION: a page image read by ocr.vision.endpoint (model_vision);
+ * it has no route of models.routes. */
+enum model_task { MODEL_CLASSIFY, MODEL_FIELDS, MODEL_SUMMARIZE, MODEL_VISION };
 
 const char *model_task_name(enum model_task task);
 
@@ -88,6 +90,28 @@ struct model *model_new(uv_loop_t *loop, const struct config *cfg,
 /* Runs task on doc; see model_done_fn. doc is borrowed until done. */
 void model_run(struct model *m, enum model_task task, struct doc *doc,
                model_done_fn done);
+
+/* Called once per model_vision, on the loop thread: text is the page's
+ * transcription (new: the callee frees it) and err NULL, or text NULL and
+ * err says why there is none. */
+typedef void (*model_vision_fn)(void *arg, char *text, const struct err *err);
+
+struct doc_page_image;
+
+/*
+ * The vision route (ocr.vision): asks ocr.vision.endpoint for the text of
+ * page image im (borrowed, like doc, until done) of doc, with the budget
+ * rules of any remote step: the per-document budget (the document's calls
+ * so far plus this call's estimate), the tenant daily budget (reserved in
+ * PostgreSQL before, settled after), the endpoint's circuit. Every request
+ * is recorded on doc as a model call of stage "vision". Errors: ERR_INPUT
+ * for a budget the call does not fit (naming the setting), ERR_RETRY for
+ * the circuit open, a failed call or an answer that is no transcription
+ * (reply_vision), or a budget PostgreSQL cannot check.
+ */
+void model_vision(struct model *m, struct doc *doc,
+                  const struct doc_page_image *im, model_vision_fn done,
+                  void *arg);
 
 /* Frees m; m must have no task running. model_free(NULL) is a no-op. */
 void model_free(struct model *m);

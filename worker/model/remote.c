@@ -59,6 +59,9 @@ struct remote_call {
         size_t chunks_n, pending;
         int reducing;
         struct err err;
+        /* MODEL_VISION: the page and where its text goes. */
+        const struct doc_page_image *image;
+        char **vision_text;
 };
 
 /* One HTTP request of a call. */
@@ -119,6 +122,18 @@ static int remote_price(const struct remote_ep *ep, long prompt_tokens,
                 return 0;
         }
         return prices_get(ep->r->prices, key, prompt_tokens, p);
+}
+
+double remote_ep_estimate_vision(const struct remote_ep *ep,
+                                 const struct doc_page_image *im)
+{
+        long in = prompt_image_tokens(im->png, im->png_len) + 300;
+        long out = (long)(im->text_len / 4) + 200;
+        struct price p;
+
+        if (remote_price(ep, in, &p) < 0)
+                return 0;
+        return (double)in * p.input + (double)out * p.output;
 }
 
 double remote_ep_estimate(const struct remote_ep *ep, enum model_task task,
@@ -273,6 +288,19 @@ static int remote_apply(struct remote_call *call, const char *content,
                 doc->summary = s;
                 return 0;
         }
+        case MODEL_VISION: {
+                char *t = reply_vision(content,
+                                       r->cfg->max_page_text_bytes > 0
+                                               ? (size_t)r->cfg
+                                                         ->max_page_text_bytes
+                                               : 0,
+                                       err);
+                if (!t)
+                        return -1;
+                free(*call->vision_text);
+                *call->vision_text = t;
+                return 0;
+        }
         }
         return err_set(err, ERR_FATAL, "unknown task");
 }
@@ -351,6 +379,10 @@ static void remote_on_reply(void *arg, const struct openai_reply *reply,
                 return;
         }
         remote_record(call, reply, est, "ok");
+        if (call->task == MODEL_VISION) {
+                remote_finish(call, NULL);
+                return;
+        }
         if (chunk != SIZE_MAX) {
                 if (--call->pending > 0)
                         return;
@@ -385,6 +417,25 @@ static void remote_send(struct remote_call *call, json_t *body, size_t chunk)
                 call->request = json_incref(body);
         }
         openai_chat(call->ep->oe, body, est, remote_on_reply, req);
+}
+
+void remote_vision(struct remote *r, struct remote_ep *ep, struct doc *doc,
+                   const struct doc_page_image *im, char **text,
+                   remote_done_fn done, void *arg)
+{
+        struct remote_call *call = xcalloc(1, sizeof(*call));
+
+        call->r = r;
+        call->ep = ep;
+        call->task = MODEL_VISION;
+        call->doc = doc;
+        call->done = done;
+        call->arg = arg;
+        call->image = im;
+        call->vision_text = text;
+        call->repaired = 1; /* no repair: OCR's text stands instead */
+        remote_send(call, prompt_vision(im->png, im->png_len, im->page),
+                    SIZE_MAX);
 }
 
 void remote_run(struct remote *r, struct remote_ep *ep, enum model_task task,
@@ -451,6 +502,8 @@ void remote_run(struct remote *r, struct remote_ep *ep, enum model_task task,
                 }
                 body = prompt_summarize(r->prompts, text, len, doc->language,
                                         r->cfg->summary_max_chars, nonce);
+                break;
+        case MODEL_VISION: /* remote_vision */
                 break;
         }
         free(cut);

@@ -46,6 +46,24 @@ long remote_ep_input_budget(const struct remote_ep *ep, enum model_task t);
 double remote_ep_estimate(const struct remote_ep *ep, enum model_task task,
                           const struct doc *doc);
 
+struct doc_page_image;
+
+/* Estimated USD of reading page image im (borrowed) at ep: the image's
+ * tokens (prompt_image_tokens) and the instructions in, about as many
+ * tokens out as its OCR text has plus 200. */
+double remote_ep_estimate_vision(const struct remote_ep *ep,
+                                 const struct doc_page_image *im);
+
+/* Asks ep for the text of page image im of doc (both borrowed until done)
+ * with prompt_vision, and records the request as a model call of stage
+ * "vision" on doc. On success *text is the transcription (new, checked by
+ * reply_vision, at most limits.max_page_text_bytes) and done gets NULL;
+ * on error *text is left NULL. A malformed answer gets no repair request:
+ * the page keeps its OCR text. */
+void remote_vision(struct remote *r, struct remote_ep *ep, struct doc *doc,
+                   const struct doc_page_image *im, char **text,
+                   remote_done_fn done, void *arg);
+
 /* Runs task on doc at ep: fills the document (class and confidence,
  * fields, or summary) and appends a model call per HTTP request. doc is
  * borrowed until done. */
