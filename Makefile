@@ -19,7 +19,15 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP \
            $(shell pkg-config --cflags $(PKGS))
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 
+# The docpipe binary (the worker and its extraction children) allocates
+# with mimalloc: Poppler is allocation-bound, and mimalloc takes a sixth
+# fewer instructions per page than glibc's malloc (callgrind). Linked
+# first, it replaces malloc for every library. Not under the sanitizers,
+# which bring their own.
+MALLOC  := -lmimalloc
+
 ifeq ($(SANITIZE),1)
+MALLOC  :=
 BUILD   ?= build-asan
 CFLAGS  += -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
            -fno-omit-frame-pointer
@@ -63,7 +71,7 @@ $(BUILD)/libdocpipe.a: $(OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/docpipe: $(BUILD)/worker/main.o $(BUILD)/libdocpipe.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MALLOC) $(LDLIBS)
 
 $(BUILD)/docgen: samples/docgen.c
 	@mkdir -p $(dir $@)
