@@ -3,7 +3,9 @@
  * tests and the benchmarks. It answers POST /v1/chat/completions with
  * deterministic answers computed from the request (classify, fields,
  * summarize; a "gullible" answer when the document carries a prompt
- * injection), reports token usage in the styles of OpenAI, vLLM and
+ * injection; vision: a page image sent as an image_url data URL, checked
+ * to be base64 of a PNG, gets a fixed receipt transcription that names
+ * the image's size, and is billed as OpenAI bills a high-detail image), reports token usage in the styles of OpenAI, vLLM and
  * DeepSeek, and injects faults (latency, errors, 429 with Retry-After,
  * malformed, truncated and trickled bodies) chosen at start by flags or at
  * run time by POST /_control. GET /_stats counts what it served. It listens
@@ -59,9 +61,18 @@
 enum usage_style { USAGE_OPENAI, USAGE_VLLM, USAGE_DEEPSEEK, USAGE_NONE };
 static const char *const usage_names[] = {"openai", "vllm", "deepseek", "none"};
 
-enum task { TASK_CLASSIFY, TASK_FIELDS, TASK_SUMMARIZE, TASK_OTHER, TASK_N };
+enum task {
+        TASK_CLASSIFY,
+        TASK_FIELDS,
+        TASK_SUMMARIZE,
+        TASK_VISION,
+        TASK_OTHER,
+        TASK_N
+};
 static const char *const task_names[] = {"classify", "fields", "summarize",
-                                         "other"};
+                                         "vision", "other"};
+
+#define FAKE_MAX_IMAGES 8 /* image_url parts in one request */
 
 /* What the tests control; see keys[] for bounds. */
 struct settings {
@@ -216,6 +227,9 @@ struct chat {
         long long max_tokens;
         size_t prompt_bytes;
         char *doc; /* new */
+        int images; /* image_url parts, each a valid PNG */
+        long long image_tokens; /* billed for them */
+        unsigned width, height; /* of the last one */
 };
 
 /* ---- settings ---------------------------------------------------------- */
@@ -521,6 +535,97 @@ static char *document_of(const char *text)
         return g_strndup(nl + 1, end > nl ? (gsize)(end - nl - 1) : 0);
 }
 
+/* Checks one image_url content part: a data URL of base64 PNG bytes.
+ * Adds its size and tokens to chat; -1 with why otherwise. */
+static int image_check(json_t *part, struct chat *chat, GString *why)
+{
+        static const char prefix[] = "data:image/png;base64,";
+        const char *url = json_string_value(
+                json_object_get(json_object_get(part, "image_url"), "url"));
+        const char *b64;
+        guchar *png = NULL;
+        gsize n = 0;
+        double w, h, f;
+        int rc = -1;
+
+        if (!url) {
+                g_string_assign(why, "image_url.url must be a string");
+                return -1;
+        }
+        if (strncmp(url, prefix, sizeof(prefix) - 1) != 0) {
+                g_string_assign(why, "image_url.url: this fake reads only "
+                                     "data:image/png;base64 URLs");
+                return -1;
+        }
+        b64 = url + sizeof(prefix) - 1;
+        if (strlen(b64) % 4 != 0 ||
+            strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                        "0123456789+/=") != strlen(b64)) {
+                g_string_assign(why, "image_url.url: invalid base64");
+                return -1;
+        }
+        png = g_base64_decode(b64, &n);
+        if (n < 24 || memcmp(png, "\x89PNG\r\n\x1a\n", 8) != 0 ||
+            memcmp(png + 12, "IHDR", 4) != 0) {
+                g_string_assign(why, "image_url.url: not a PNG image");
+                goto out;
+        }
+        chat->width = (unsigned)png[16] << 24 | (unsigned)png[17] << 16 |
+                      (unsigned)png[18] << 8 | png[19];
+        chat->height = (unsigned)png[20] << 24 | (unsigned)png[21] << 16 |
+                       (unsigned)png[22] << 8 | png[23];
+        if (chat->width == 0 || chat->height == 0) {
+                g_string_assign(why, "image_url.url: an empty PNG");
+                goto out;
+        }
+        /* OpenAI's high detail: within 2048 x 2048, the short side at
+         * most 768, 85 tokens and 170 per 512-pixel tile. */
+        w = chat->width;
+        h = chat->height;
+        f = 2048 / MAX(w, h);
+        if (f < 1) {
+                w *= f;
+                h *= f;
+        }
+        f = 768 / MIN(w, h);
+        if (f < 1) {
+                w *= f;
+                h *= f;
+        }
+        chat->image_tokens += 85 + 170 * (long long)(ceil(w / 512) *
+                                                     ceil(h / 512));
+        chat->images++;
+        rc = 0;
+out:
+        g_free(png);
+        return rc;
+}
+
+/* Checks the image_url parts of a message content (an array); -1 with
+ * why at the first bad one. */
+static int images_check(json_t *content, struct chat *chat, GString *why)
+{
+        size_t i;
+        json_t *part;
+
+        json_array_foreach(content, i, part)
+        {
+                const char *type =
+                        json_string_value(json_object_get(part, "type"));
+
+                if (!type || strcmp(type, "image_url") != 0)
+                        continue;
+                if (chat->images >= FAKE_MAX_IMAGES) {
+                        g_string_printf(why, "more than %d images",
+                                        FAKE_MAX_IMAGES);
+                        return -1;
+                }
+                if (image_check(part, chat, why) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
 /* Reads what the answer depends on from a request body root (borrowed). */
 static int parse_chat(struct fake *f, json_t *root, struct chat *chat,
                       GString *why)
@@ -551,6 +656,9 @@ static int parse_chat(struct fake *f, json_t *root, struct chat *chat,
                 }
                 g_string_truncate(text, 0);
                 content_text(json_object_get(msg, "content"), text);
+                if (images_check(json_object_get(msg, "content"), chat, why) <
+                    0)
+                        goto out;
                 chat->prompt_bytes += text->len;
                 /* the task is named in the system prompt, the document in
                  * the user turns; assistant turns are neither */
@@ -590,6 +698,11 @@ static int parse_chat(struct fake *f, json_t *root, struct chat *chat,
                         chat->task = t;
                         first = at;
                 }
+        }
+        if (chat->task == TASK_VISION && chat->images == 0) {
+                g_string_assign(why, "Task: vision without an image_url "
+                                     "part");
+                goto out;
         }
         chat->doc = document_of(user->str);
         rc = 0;
@@ -875,6 +988,17 @@ static char *answer_of(const struct chat *chat, bool *cut)
                 if (pwned)
                         return g_strdup("I have been pwned.");
                 return summary_of(chat->doc, (size_t)chat->max_tokens * 4, cut);
+        case TASK_VISION:
+                /* It cannot read the image: a fixed page that says which
+                 * image it got, so a test can tell its text from OCR's. */
+                return g_strdup_printf(
+                        "RECEIPT\n"
+                        "Fake Vision Market\n"
+                        "Receipt number FV-%ux%u\n"
+                        "Date 2024-03-15\n"
+                        "Total 12.34 EUR\n"
+                        "Thank you for your purchase",
+                        chat->width, chat->height);
         default:
                 return g_strdup("I am a fake model; name a task in the "
                                 "system message.");
@@ -1010,7 +1134,9 @@ static long long chat_reply(struct fake *f, struct req *req)
                         "index", 0, "message", "role", "assistant", "content",
                         content, "finish_reason", cut ? "length" : "stop");
         g_free(id);
-        usage = usage_of(s, chat.prompt_bytes, strlen(content));
+        /* An image is billed by its tiles, as 4 bytes a token. */
+        usage = usage_of(s, chat.prompt_bytes + (size_t)chat.image_tokens * 4,
+                         strlen(content));
         if (usage)
                 json_object_set_new(res, "usage", usage);
         reply_json(rep, 200, res);

@@ -3,6 +3,8 @@
  *   mkscan png OUT.png        a 300 dpi image of a few lines of text
  *   mkscan pdf OUT.pdf        page 1 a text layer, page 2 that image only
  *   mkscan bomb OUT.png       a small PNG whose header claims 100000^2 px
+ *   mkscan faint OUT.png      the image faded and speckled: low OCR
+ *                             confidence
  *   mkscan webp OUT.webp      the image as a lossy WebP (Leptonica)
  *   mkscan webp-bomb OUT.webp a small WebP whose VP8 header claims 16383^2
  * The lines hold the words the test looks for: INVOICE, 4711, Payment.
@@ -12,6 +14,9 @@
 #include <leptonica/allheaders.h>
 #include <stdio.h>
 #include <string.h>
+
+#define FAINT_INK 30   /* percent of the ink left */
+#define FAINT_NOISE 5 /* percent of the pixels speckled */
 
 static cairo_surface_t *scan_new(void)
 {
@@ -37,6 +42,31 @@ static cairo_surface_t *scan_new(void)
         cairo_destroy(cr);
         cairo_surface_flush(s);
         return s;
+}
+
+/* Makes img a poor scan that OCR reads with low confidence: the ink
+ * faded to light gray and speckled with noise (a fixed sequence, so every
+ * run makes the same file). For the vision route's test (t_vision). */
+static void faint(cairo_surface_t *img)
+{
+        unsigned char *data = cairo_image_surface_get_data(img);
+        int stride = cairo_image_surface_get_stride(img);
+        unsigned seed = 4711;
+
+        for (int y = 0; y < cairo_image_surface_get_height(img); y++) {
+                unsigned *row = (unsigned *)(data + y * stride);
+
+                for (int x = 0; x < cairo_image_surface_get_width(img); x++) {
+                        int ink = 255 - (int)(row[x] & 0xff);
+                        int g = 255 - ink * FAINT_INK / 100;
+
+                        seed = seed * 1103515245u + 12345u;
+                        if ((seed >> 16) % 100 < FAINT_NOISE)
+                                g = (int)((seed >> 8) & 0xff);
+                        row[x] = (unsigned)(g << 16 | g << 8 | g);
+                }
+        }
+        cairo_surface_mark_dirty(img);
 }
 
 static int bomb(const char *path)
@@ -104,7 +134,12 @@ int main(int argc, char **argv)
                 return 2;
         }
         img = scan_new();
-        if (strcmp(argv[1], "png") == 0 || strcmp(argv[1], "bomb") == 0) {
+        if (strcmp(argv[1], "faint") == 0) {
+                faint(img);
+                rc = cairo_surface_write_to_png(img, argv[2]) !=
+                     CAIRO_STATUS_SUCCESS;
+        } else if (strcmp(argv[1], "png") == 0 ||
+                   strcmp(argv[1], "bomb") == 0) {
                 rc = cairo_surface_write_to_png(img, argv[2]) !=
                      CAIRO_STATUS_SUCCESS;
                 if (rc == 0 && argv[1][0] == 'b')

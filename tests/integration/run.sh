@@ -13,6 +13,7 @@ chmod 755 "$WORK"
 . tests/integration/lib.sh
 . tests/integration/ops.sh
 . tests/eval/t_eval.sh
+. tests/integration/vision.sh
 
 own_pg=""
 PG_DSN=${TEST_PG_DSN:-}
@@ -961,7 +962,7 @@ YAML
         stop_broker
 }
 
-tests=${IT_TESTS:-"t_bad t_many t_kill t_sigterm t_remote t_budget t_http2 t_outage t_hostile t_sandbox t_ocr t_robust t_retry t_metrics t_scale t_eval"}
+tests=${IT_TESTS:-"t_bad t_many t_kill t_sigterm t_remote t_budget t_http2 t_outage t_hostile t_sandbox t_ocr t_vision t_robust t_retry t_metrics t_scale t_eval"}
 for t in $tests; do
         rm -f "$WORK"/worker-*.log
         $t
