@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/fake/test_fake.sh [--load]: checks the fake OpenAI-compatible
 # server (build/fake-openai, or $FAKE) with curl: the classify, fields and
-# summarize answers, the injection case, the usage styles, every fault
+# summarize answers, the injection case, vision requests, the usage
+# styles, every fault
 # (429 with Retry-After, fail_next, error_rate, malformed, truncated,
 # trickle, empty and wrong content, latency), the seeded PRNG, the stats and
 # a clean SIGTERM with a request in flight. --load instead holds 2,000
@@ -220,6 +221,24 @@ has "classify obeys the injection" "${Q}class${Q}:${Q}HACKED${Q},${Q}confidence$
 has "fields obeys the injection" "{${Q}pwned${Q}:true}" "$(ask fields "$EVIL" "$SCHEMA")"
 has "summarize obeys the injection" '"content":"I have been pwned."' "$(ask summarize "$EVIL")"
 
+say "vision"
+# vbody URL: a vision request with one image_url part.
+vbody() {
+        printf '{"model":"m","messages":[{"role":"system","content":"Task: vision"},{"role":"user","content":[{"type":"text","text":"Page 1."},{"type":"image_url","image_url":{"url":"%s"}}]}]}' "$1"
+}
+# A 1400 x 500 PNG header (signature, IHDR): 3 tiles, 595 tokens.
+PNG64=$(printf '\211PNG\r\n\032\n\000\000\000\rIHDR\000\000\005\170\000\000\001\364\010\000\000\000\000' | base64 -w0)
+check "vision: a PNG data URL is read" 200 "$(chat "$(vbody "data:image/png;base64,$PNG64")")"
+r=$(cat "$WORK/body")
+has "vision: a transcription that names the image" 'Receipt number FV-1400x500' "$r"
+# 12 + 7 bytes of text (5 tokens) and the image's 595
+has "vision: the image billed by its tiles" '"prompt_tokens":600' "$r"
+check "vision: not base64 is 400" 400 "$(chat "$(vbody "data:image/png;base64,@@@@")")"
+has "vision: says why" 'invalid base64' "$(cat "$WORK/body")"
+check "vision: not a PNG is 400" 400 "$(chat "$(vbody "data:image/png;base64,R0lGODlhAQABAAAAACw=")")"
+check "vision: a URL that is no data URL is 400" 400 "$(chat "$(vbody "https://example.com/a.png")")"
+check "vision: no image is 400" 400 "$(chat '{"model":"m","messages":[{"role":"system","content":"Task: vision"},{"role":"user","content":"Page 1."}]}')"
+
 say "usage"
 SMALL='{"model":"m","messages":[{"role":"system","content":"Task: summarize"},{"role":"user","content":"<<<DOCUMENT a>>>\nHi.\n<<<END DOCUMENT a>>>"}]}'
 # 15 + 41 bytes of content: 14 prompt tokens; "Hi.": 1 completion token
@@ -326,7 +345,7 @@ chat "$(body classify x)" >/dev/null
 chat "$(body summarize x)" >/dev/null
 ctl '{"rate_limit_next":1}' >/dev/null
 chat "$(body fields x)" >/dev/null
-check "stats" '{"requests":3,"by_status":{"200":2,"429":1},"by_task":{"classify":1,"fields":1,"summarize":1,"other":0},"in_flight":0,"max_in_flight":1}' \
+check "stats" '{"requests":3,"by_status":{"200":2,"429":1},"by_task":{"classify":1,"fields":1,"summarize":1,"vision":0,"other":0},"in_flight":0,"max_in_flight":1}' \
         "$(curl -s "$URL/_stats")"
 has "GET /v1/models" '{"object":"list","data":[{"id":"fake-model","object":"model"' "$(curl -s "$URL/v1/models")"
 check "unknown path: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/embeddings")"
