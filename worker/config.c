@@ -474,7 +474,9 @@ static const struct config_opt opts[] = {
      .desc = "when a vision call fails (after its retries, circuit open, "
              "over a budget) or answers nothing usable: ocr keeps the "
              "page's OCR text and the document goes on; retry fails the "
-             "extract stage as transient (retried, then the retry topics)"},
+             "vision stage with the error's class (a transient failure is "
+             "retried, then goes through the retry topics; a budget is a "
+             "dead letter)"},
     {"sandbox.mode", OPT_STR, OFF(sandbox_mode), "process",
      .choices = sandbox_modes,
      .desc = "process: PDFs are parsed in child processes with limits, no "
