@@ -540,8 +540,8 @@ static unsigned char *extract_png(struct Pix *pix, int quads, int side,
         if (scale > 1)
                 scale = 1;
         for (int attempt = 0; attempt < 4 && !res; attempt++) {
-                struct Pix *scaled = scale < 1 ? pixScale(src, scale, scale)
-                                               : pixClone(src);
+                struct Pix *scaled =
+                        scale < 1 ? pixScale(src, scale, scale) : pixClone(src);
                 l_uint8 *data = NULL;
                 size_t size = 0;
 
@@ -582,8 +582,8 @@ static void extract_keep_image(struct extract_ocr *x, struct Pix *pix, int i,
                 /* Full: take the place of the most confident one. */
                 for (size_t k = 0; k < x->images_n; k++)
                         if (x->images[k].confidence > conf &&
-                            (!slot || x->images[k].confidence >
-                                              slot->confidence))
+                            (!slot ||
+                             x->images[k].confidence > slot->confidence))
                                 slot = &x->images[k];
                 if (!slot) {
                         log_info(x->id ? x->id : "extract",
@@ -1035,8 +1035,8 @@ int extract_document_ocr(struct doc *doc, const struct config *cfg,
         x.vision_below = extract_vision_below(cfg);
         x.vision_max = cfg->vision_max_pages;
         x.vision_side = cfg->vision_max_side > 0 ? cfg->vision_max_side : 2048;
-        x.vision_bytes = cfg->vision_max_bytes > 0 ? cfg->vision_max_bytes
-                                                   : 4 << 20;
+        x.vision_bytes =
+                cfg->vision_max_bytes > 0 ? cfg->vision_max_bytes : 4 << 20;
         if (!doc->bytes || doc->len == 0)
                 return err_set(err, ERR_INPUT, "empty document");
         if ((int64_t)doc->len > cfg->max_bytes)

@@ -349,8 +349,8 @@ static int sb_check_images(const struct config *cfg,
                            const struct sandbox_msg *m, uint64_t *total,
                            const char **why)
 {
-        int32_t most = extract_vision_below(cfg) < 0 ? 0
-                                                     : cfg->vision_max_pages;
+        int32_t most =
+                extract_vision_below(cfg) < 0 ? 0 : cfg->vision_max_pages;
         uint64_t text = m->part_len[SANDBOX_TEXT], end = 0;
 
         if (most > SANDBOX_IMAGES)
@@ -480,8 +480,8 @@ static int sb_read_reply(struct sb_child *c, const struct sandbox_msg *m,
                 im->text_len = (size_t)si->text_len;
                 im->png_len = (size_t)si->png_len;
                 im->png = xmalloc(im->png_len);
-                if (sb_read_all(c->rep_fd, (char *)im->png, im->png_len,
-                                &off) < 0) {
+                if (sb_read_all(c->rep_fd, (char *)im->png, im->png_len, &off) <
+                    0) {
                         why = "unreadable";
                         goto bad;
                 }

@@ -510,15 +510,14 @@ static int child_reply_parts(const struct doc *doc, struct sandbox_msg *m)
         for (size_t i = 0; i < doc->images_n && i < SANDBOX_IMAGES; i++) {
                 const struct doc_page_image *im = &doc->images[i];
 
-                if (child_write(SANDBOX_FD_REP, im->png, im->png_len, &off) <
-                    0)
+                if (child_write(SANDBOX_FD_REP, im->png, im->png_len, &off) < 0)
                         return -1;
-                m->images[i] = (struct sandbox_image){
-                        .page = im->page,
-                        .confidence = im->confidence,
-                        .text_off = im->text_off,
-                        .text_len = im->text_len,
-                        .png_len = im->png_len};
+                m->images[i] =
+                        (struct sandbox_image){.page = im->page,
+                                               .confidence = im->confidence,
+                                               .text_off = im->text_off,
+                                               .text_len = im->text_len,
+                                               .png_len = im->png_len};
                 m->images_n = (int32_t)i + 1;
         }
         return 0;
@@ -569,11 +568,10 @@ static int child_serve(const struct sandbox_msg *req, struct ocr *ocr,
          * decided the threshold; the endpoint's name stays with it. */
         if (req->vision_below >= 0 && req->vision_pages > 0) {
                 cfg.vision_endpoint = "(worker)";
-                cfg.vision_below = req->vision_below > 100
-                                           ? 100
-                                           : req->vision_below;
-                cfg.vision_mode = req->vision_below > 100 ? "always"
-                                                          : "fallback";
+                cfg.vision_below =
+                        req->vision_below > 100 ? 100 : req->vision_below;
+                cfg.vision_mode =
+                        req->vision_below > 100 ? "always" : "fallback";
                 cfg.vision_max_pages = req->vision_pages > SANDBOX_IMAGES
                                                ? SANDBOX_IMAGES
                                                : req->vision_pages;

@@ -1188,11 +1188,10 @@ json_t *prompt_vision(const unsigned char *png, size_t len, int page)
                  page);
         body = json_pack("{s:[{s:s,s:s},{s:s,s:[{s:s,s:s},{s:s,s:{s:s}}]}],"
                          "s:i,s:i}",
-                         "messages", "role", "system", "content",
-                         VISION_SYSTEM, "role", "user", "content", "type",
-                         "text", "text", text, "type", "image_url",
-                         "image_url", "url", url, "temperature", 0,
-                         "max_tokens", PROMPT_TOKENS_VISION);
+                         "messages", "role", "system", "content", VISION_SYSTEM,
+                         "role", "user", "content", "type", "text", "text",
+                         text, "type", "image_url", "image_url", "url", url,
+                         "temperature", 0, "max_tokens", PROMPT_TOKENS_VISION);
         g_free(url);
         return body;
 }
@@ -1537,11 +1536,19 @@ char *reply_summary(const char *content, int max_chars, struct err *err)
 static int is_refusal(const char *s, const char *e)
 {
         static const char *const opens[] = {
-                "i'm sorry",  "i am sorry", "sorry,",     "i cannot",
-                "i can't",    "i can not",  "i'm unable", "i am unable",
-                "i'm not able", "i won't",
+                "i'm sorry",
+                "i am sorry",
+                "sorry,",
+                "i cannot",
+                "i can't",
+                "i can not",
+                "i'm unable",
+                "i am unable",
+                "i'm not able",
+                "i won't",
                 /* with U+2019 for the apostrophe */
-                "i\xe2\x80\x99m sorry", "i can\xe2\x80\x99t",
+                "i\xe2\x80\x99m sorry",
+                "i can\xe2\x80\x99t",
                 "i\xe2\x80\x99m unable",
         };
 

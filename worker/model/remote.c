@@ -289,12 +289,12 @@ static int remote_apply(struct remote_call *call, const char *content,
                 return 0;
         }
         case MODEL_VISION: {
-                char *t = reply_vision(content,
-                                       r->cfg->max_page_text_bytes > 0
-                                               ? (size_t)r->cfg
-                                                         ->max_page_text_bytes
-                                               : 0,
-                                       err);
+                char *t = reply_vision(
+                        content,
+                        r->cfg->max_page_text_bytes > 0
+                                ? (size_t)r->cfg->max_page_text_bytes
+                                : 0,
+                        err);
                 if (!t)
                         return -1;
                 free(*call->vision_text);
