@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config git ca-certificates
       librdkafka-dev libpoppler-glib-dev libcairo2-dev libuv1-dev libyaml-dev
       libjansson-dev libpq-dev libcurl4-openssl-dev libssl-dev libexttextcat-dev
       libexttextcat-data libtesseract-dev libleptonica-dev tesseract-ocr-eng
-      tesseract-ocr-osd libmicrohttpd-dev libseccomp-dev libmimalloc-dev check postgresql qpdf kcat valgrind
+      tesseract-ocr-osd libmicrohttpd-dev libseccomp-dev libmimalloc-dev check postgresql pgbouncer qpdf kcat valgrind
       clang libclang-rt-14-dev fonts-dejavu-core nghttp2-proxy
       python3-yaml docker-compose"
 # The deployment checks (tests/deploy/check.sh) render deploy/k8s with

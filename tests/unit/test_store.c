@@ -13,12 +13,16 @@
  * database of its own and drops it at the end.
  */
 #include <check.h>
+#include <errno.h>
 #include <libpq-fe.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -691,12 +695,13 @@ START_TEST(test_dead_letter_kafka_and_extraction)
 
         pg = connect_or_die(test_dsn);
         ck_assert_str_eq(
-                Q(pg, "SELECT concat_ws('|', stage, error_class, attempts, "
-                      "encode(msg_key, 'escape'), encode(msg_value, 'hex'), "
-                      "msg_headers->0->>1, dlq_headers->>'docpipe-http-status', "
-                      "dlq_topic, dlq_partition, dlq_offset, replays, "
-                      "replayed_at IS NULL) FROM dead_letters "
-                      "WHERE document_id = 'x-dead'"),
+                Q(pg,
+                  "SELECT concat_ws('|', stage, error_class, attempts, "
+                  "encode(msg_key, 'escape'), encode(msg_value, 'hex'), "
+                  "msg_headers->0->>1, dlq_headers->>'docpipe-http-status', "
+                  "dlq_topic, dlq_partition, dlq_offset, replays, "
+                  "replayed_at IS NULL) FROM dead_letters "
+                  "WHERE document_id = 'x-dead'"),
                 "classify|retry|6|x-dead|2550444600ff|app/x|503|"
                 "docpipe.jobs.dlq|1|17|0|t");
         /* Replayed, then dead again: pending again. */
@@ -1138,16 +1143,17 @@ START_TEST(test_dsn_password_hidden)
                 const char *dsn;
                 int parses;
         } cases[] = {
-            {"postgresql://app:Mk-pw-1@[::1/db", 0},
-            {"postgresql://app:Mk%zz-pw-2@localhost/db", 0},
-            {"postgresql://app:Mk-pw-3@localhost/db?bogus=1", 0},
-            {"host=/tmp password=Mk pw-4", 0},
-            {"host=/tmp password='Mk-pw-5", 0},
-            {"host=/nonexistent/docpipe port=1 connect_timeout=2 "
-             "password=Mk-pw-6",
-             1},
-            {"postgresql://app:Mk-pw-7@/db?host=/nonexistent/docpipe&port=1",
-             1},
+                {"postgresql://app:Mk-pw-1@[::1/db", 0},
+                {"postgresql://app:Mk%zz-pw-2@localhost/db", 0},
+                {"postgresql://app:Mk-pw-3@localhost/db?bogus=1", 0},
+                {"host=/tmp password=Mk pw-4", 0},
+                {"host=/tmp password='Mk-pw-5", 0},
+                {"host=/nonexistent/docpipe port=1 connect_timeout=2 "
+                 "password=Mk-pw-6",
+                 1},
+                {"postgresql://app:Mk-pw-7@/db?host=/nonexistent/"
+                 "docpipe&port=1",
+                 1},
         };
         uv_loop_t loop;
         struct config cfg;
@@ -1159,10 +1165,8 @@ START_TEST(test_dsn_password_hidden)
 
                 err_clear(&err);
                 ck_assert_int_eq(store_migrate(dsn, &err), -1);
-                ck_assert_msg(!strstr(err.msg, "pw-"), "%s: %s", dsn,
-                              err.msg);
-                ck_assert_msg(strstr(err.msg, "cannot connect"), "%s",
-                              err.msg);
+                ck_assert_msg(!strstr(err.msg, "pw-"), "%s: %s", dsn, err.msg);
+                ck_assert_msg(strstr(err.msg, "cannot connect"), "%s", err.msg);
                 if (cases[i].parses)
                         continue;
                 memset(&cfg, 0, sizeof(cfg));
@@ -1172,8 +1176,7 @@ START_TEST(test_dsn_password_hidden)
                 ck_assert_ptr_null(store_new(&loop, &cfg, &err));
                 ck_assert_int_eq(err.cls, ERR_FATAL);
                 ck_assert_msg(strstr(err.msg, "postgres.dsn"), "%s", err.msg);
-                ck_assert_msg(!strstr(err.msg, "pw-"), "%s: %s", dsn,
-                              err.msg);
+                ck_assert_msg(!strstr(err.msg, "pw-"), "%s: %s", dsn, err.msg);
         }
         ck_assert_int_eq(uv_loop_close(&loop), 0);
 }
@@ -1501,6 +1504,137 @@ static void cluster_down(void)
         }
 }
 
+/* ---- behind a pooler -------------------------------------------------- */
+
+/* Starts PgBouncer (Debian's) in front of the test cluster in dir, in
+ * transaction mode, resetting each server connection after every
+ * transaction (DISCARD ALL, which drops prepared statements, as a pool
+ * that hands each transaction another connection does). Returns its pid;
+ * *port gets its port. */
+static pid_t pgbouncer_start(const char *dir, int *port)
+{
+        PQconninfoOption *opts = PQconninfoParse(base_dsn, NULL);
+        const char *host = NULL, *pgport = NULL;
+        char path[512];
+        FILE *f;
+        pid_t pid;
+
+        ck_assert_ptr_nonnull(opts);
+        for (PQconninfoOption *o = opts; o->keyword; o++) {
+                if (strcmp(o->keyword, "host") == 0)
+                        host = o->val;
+                else if (strcmp(o->keyword, "port") == 0)
+                        pgport = o->val;
+        }
+        ck_assert_msg(host && pgport, "no host and port in %s", base_dsn);
+        *port = 20000 + (int)(getpid() % 20000);
+        snprintf(path, sizeof(path), "%s/pgbouncer.ini", dir);
+        f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fprintf(f,
+                "[databases]\n* = host=%s port=%s user=postgres\n"
+                "[pgbouncer]\nlisten_addr =\nlisten_port = %d\n"
+                "unix_socket_dir = %s\nauth_type = any\n"
+                "pool_mode = transaction\ndefault_pool_size = 2\n"
+                "server_reset_query = DISCARD ALL\n"
+                "server_reset_query_always = 1\n"
+                "logfile = %s/pgbouncer.log\npidfile = %s/pgbouncer.pid\n",
+                host, pgport, *port, dir, dir, dir);
+        fclose(f);
+        PQconninfoFree(opts);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                /* It will not run as root: as postgres, then. */
+                if (getuid() == 0)
+                        execlp("pgbouncer", "pgbouncer", "-q", "-u", "postgres",
+                               path, (char *)NULL);
+                else
+                        execlp("pgbouncer", "pgbouncer", "-q", path,
+                               (char *)NULL);
+                fprintf(stderr,
+                        "test_store: pgbouncer: %s (deploy/deps.sh "
+                        "installs it)\n",
+                        strerror(errno));
+                _exit(127);
+        }
+        return pid;
+}
+
+START_TEST(test_pooler)
+{
+        enum { N = 20 };
+        char dir[] = "/tmp/docpipe-pgb.XXXXXX", dsn[1400], id[32];
+        char qbuf[256];
+        PQconninfoOption *opts;
+        const char *db = NULL;
+        struct harness h;
+        struct doc *docs[N], *look;
+        struct rec recs[N], lrec;
+        PGconn *pg = connect_or_die(test_dsn), *via;
+        uint64_t end;
+        pid_t pid;
+        int port, st;
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        ck_assert_int_eq(chmod(dir, 0777), 0);
+        opts = PQconninfoParse(test_dsn, NULL);
+        for (PQconninfoOption *o = opts; o->keyword; o++)
+                if (strcmp(o->keyword, "dbname") == 0)
+                        db = o->val;
+        pid = pgbouncer_start(dir, &port);
+        snprintf(dsn, sizeof(dsn), "host=%s port=%d user=postgres dbname=%s",
+                 dir, port, db);
+        PQconninfoFree(opts);
+        end = now_ms() + 10000;
+        for (;;) {
+                via = PQconnectdb(dsn);
+                if (PQstatus(via) == CONNECTION_OK || now_ms() > end ||
+                    waitpid(pid, &st, WNOHANG) == pid)
+                        break;
+                PQfinish(via);
+                usleep(50000);
+        }
+        ck_assert_msg(PQstatus(via) == CONNECTION_OK, "pgbouncer: %s",
+                      PQerrorMessage(via));
+        PQfinish(via);
+
+        harness_init(&h, dsn, 5, 20);
+        for (int i = 0; i < N; i++) {
+                snprintf(id, sizeof(id), "pool-%02d", i);
+                docs[i] = doc_result(id, NULL);
+                put(&h, docs[i], &recs[i]);
+                /* One batch at a time: each its own transaction, so the
+                 * statements prepared in one are gone in the next. */
+                if (i % 5 == 4)
+                        harness_wait(&h, &h.puts, i + 1, 30000);
+        }
+        look = doc_result("pool-00", NULL);
+        lookup(&h, look, &lrec);
+        harness_wait(&h, &h.lookups, 1, 30000);
+        ck_assert_msg(!lrec.has_err, "lookup: %s", lrec.err.msg);
+        ck_assert_int_eq(lrec.found, STORE_DONE);
+        for (int i = 0; i < N; i++)
+                ck_assert_msg(!recs[i].has_err, "%d: %s", i, recs[i].err.msg);
+        harness_close(&h, 1000);
+
+        ck_assert_int_eq(QL(pg, "SELECT count(*) FROM results "
+                                "WHERE document_id LIKE 'pool-%%'"),
+                         N);
+        ck_assert_int_eq(QL(pg, "SELECT count(*) FROM model_calls "
+                                "WHERE document_id LIKE 'pool-%%'"),
+                         3 * N);
+        PQfinish(pg);
+        kill(pid, SIGTERM);
+        waitpid(pid, &st, 0);
+        for (int i = 0; i < N; i++)
+                doc_free(docs[i]);
+        doc_free(look);
+        snprintf(qbuf, sizeof(qbuf), "rm -rf %s", dir);
+        ck_assert_int_eq(system(qbuf), 0);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
         Suite *s = suite_create("store");
@@ -1530,6 +1664,7 @@ static Suite *store_suite(void)
                 {"spend race", test_spend_race},
                 {"spend unreachable", test_spend_unreachable},
                 {"put shadow", test_put_shadow},
+                {"behind a pooler", test_pooler},
         };
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
