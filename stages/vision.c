@@ -34,16 +34,6 @@ struct vision_job {
         struct err failed; /* the first failure */
 };
 
-static struct log_about vision_about(const struct doc *doc)
-{
-        struct log_about a = {.doc = doc->id,
-                              .stage = "vision",
-                              .topic = doc->topic,
-                              .partition = doc->partition,
-                              .offset = doc->offset};
-        return a;
-}
-
 int vision_splice(struct doc *doc, char *const *texts, int64_t max_text,
                   struct err *err)
 {
@@ -72,7 +62,7 @@ int vision_splice(struct doc *doc, char *const *texts, int64_t max_text,
                                     (gssize)(im->text_off - pos));
                 if (t && (int64_t)(doc->text_len - im->text_len + tlen +
                                    out->len - im->text_off) > max_text) {
-                        log_doc(LOG_WARN, vision_about(doc),
+                        log_doc(LOG_WARN, doc_about(doc, "vision"),
                                 "vision page %d: its %zu bytes would pass "
                                 "limits.max_text_bytes (%lld): OCR's text "
                                 "kept",
@@ -133,7 +123,7 @@ static void vision_on_page(void *arg, char *text, const struct err *err)
         const struct doc_page_image *im = &doc->images[j->next];
 
         if (err) {
-                log_doc(LOG_WARN, vision_about(doc),
+                log_doc(LOG_WARN, doc_about(doc, "vision"),
                         "vision page %d (OCR confidence %d): %s; %s", im->page,
                         im->confidence, err->msg,
                         j->env->cfg->vision_on_failure &&
@@ -145,7 +135,7 @@ static void vision_on_page(void *arg, char *text, const struct err *err)
                 if (j->failed.cls == ERR_OK)
                         j->failed = *err;
         } else {
-                log_doc(LOG_INFO, vision_about(doc),
+                log_doc(LOG_INFO, doc_about(doc, "vision"),
                         "vision page %d (OCR confidence %d): %zu bytes of "
                         "OCR text replaced by %zu bytes from %s",
                         im->page, im->confidence, im->text_len, strlen(text),

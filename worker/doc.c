@@ -76,8 +76,8 @@ void doc_set_str(char **dst, const char *src)
 
 void doc_add_call(struct doc *doc, const struct model_call *call)
 {
-        doc->calls = xrealloc(doc->calls,
-                              (doc->calls_n + 1) * sizeof(*doc->calls));
+        doc->calls =
+                xrealloc(doc->calls, (doc->calls_n + 1) * sizeof(*doc->calls));
         doc->calls[doc->calls_n++] = *call;
 }
 
@@ -186,4 +186,14 @@ void doc_free(struct doc *doc)
                 doc_shadow_cleanup(&doc->shadows[i]);
         free(doc->shadows);
         free(doc);
+}
+
+struct log_about doc_about(const struct doc *doc, const char *stage)
+{
+        struct log_about a = {.doc = doc->id,
+                              .stage = stage,
+                              .topic = doc->topic,
+                              .partition = doc->partition,
+                              .offset = doc->offset};
+        return a;
 }

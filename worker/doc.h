@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "log.h"
 
 /* Stages a job can ask for (bit mask). */
 enum {
@@ -30,13 +31,13 @@ struct model_call {
         long output_tokens;
         double cost_usd;
         double latency_ms;
-        char outcome[16]; /* "ok" or the error class */
+        char outcome[16];       /* "ok" or the error class */
         char endpoint[33];      /* configured endpoint name, or "builtin" */
         char price_version[32]; /* price map that priced it, "" if none */
-        json_t *usage; /* the reply's raw usage object, or NULL; owned by
-                          the document once added (doc_add_call steals) */
-        int shadow;    /* a shadow call (models.shadow): paid for, only
-                          compared, never the result */
+        json_t *usage;    /* the reply's raw usage object, or NULL; owned by
+                             the document once added (doc_add_call steals) */
+        int shadow;       /* a shadow call (models.shadow): paid for, only
+                             compared, never the result */
         long http_status; /* the reply's last HTTP status; 0: none (no
                              reply, or the builtin model) */
 };
@@ -59,11 +60,11 @@ struct shadow_cmp {
  * the page as a PNG and where its OCR text lies in doc->text, so that a
  * vision model's reading can take its place. */
 struct doc_page_image {
-        int page;              /* from 1 */
-        int confidence;        /* OCR's mean confidence, 0..100 */
-        size_t text_off;       /* the page's OCR text: doc->text[text_off, */
-        size_t text_len;       /*   text_off + text_len) */
-        unsigned char *png;    /* owned */
+        int page;           /* from 1 */
+        int confidence;     /* OCR's mean confidence, 0..100 */
+        size_t text_off;    /* the page's OCR text: doc->text[text_off, */
+        size_t text_len;    /*   text_off + text_len) */
+        unsigned char *png; /* owned */
         size_t png_len;
 };
 
@@ -78,15 +79,15 @@ struct doc_msg {
         void *key; /* NULL when none */
         size_t keylen;
         struct rd_kafka_headers_s *hdrs; /* a copy of its headers, or NULL */
-        int64_t timestamp;  /* ms since the epoch, -1 when unknown */
-        int attempts;       /* tries before this delivery (docpipe-attempts
-                               of a retry topic's message) */
-        int replay;         /* a replayed dead letter (docpipe-replay): a
-                               dead document is processed again */
+        int64_t timestamp; /* ms since the epoch, -1 when unknown */
+        int attempts;      /* tries before this delivery (docpipe-attempts
+                              of a retry topic's message) */
+        int replay;        /* a replayed dead letter (docpipe-replay): a
+                              dead document is processed again */
         /* Once the dead-letter topic has it (requeue_send): */
-        char *dlq_headers; /* JSON object of the headers it got */
-        char *own_headers; /* JSON array of the message's own headers,
-                              [[name, value], ...], docpipe-* left out */
+        char *dlq_headers;     /* JSON object of the headers it got */
+        char *own_headers;     /* JSON array of the message's own headers,
+                                  [[name, value], ...], docpipe-* left out */
         const char *dlq_topic; /* borrowed from the config */
         int32_t dlq_partition;
         int64_t dlq_offset; /* -1: not in the topic (see dlq_headers) */
@@ -96,11 +97,11 @@ struct doc {
         /* Identity, from the message key or the envelope. */
         char *id;
         char *tenant;
-        char *source;        /* "kafka", "file:///...", "https://..." */
-        char *content_type;  /* declared or sniffed; NULL until known */
-        json_t *metadata;    /* envelope metadata object, or NULL */
-        unsigned stages;     /* STAGE_* mask */
-        char *job_json;      /* the job as JSON, for dead_letters */
+        char *source;       /* "kafka", "file:///...", "https://..." */
+        char *content_type; /* declared or sniffed; NULL until known */
+        json_t *metadata;   /* envelope metadata object, or NULL */
+        unsigned stages;    /* STAGE_* mask */
+        char *job_json;     /* the job as JSON, for dead_letters */
 
         /* Where it came from. */
         char *topic;
@@ -129,23 +130,23 @@ struct doc {
         size_t images_n;
 
         /* Model stages. */
-        char *language;  /* ISO 639-1 code or "und" */
-        char *class;     /* one of the taxonomy */
+        char *language; /* ISO 639-1 code or "und" */
+        char *class;    /* one of the taxonomy */
         double confidence;
-        json_t *fields;  /* object, normalized values */
+        json_t *fields; /* object, normalized values */
         char *summary;
-        char *model;     /* provider/model that produced the result */
+        char *model; /* provider/model that produced the result */
         struct model_call *calls;
         size_t calls_n;
         struct shadow_cmp *shadows; /* written with the result */
         size_t shadows_n;
 
         /* Outcome. */
-        int reused;        /* result copied from an earlier same-hash doc */
-        int skipped;       /* already had an outcome: nothing to write */
-        int attempts;      /* tries of the current stage */
+        int reused;   /* result copied from an earlier same-hash doc */
+        int skipped;  /* already had an outcome: nothing to write */
+        int attempts; /* tries of the current stage */
         const char *failed_stage; /* static string, NULL when it succeeded */
-        struct err err;    /* ERR_OK when it succeeded */
+        struct err err;           /* ERR_OK when it succeeded */
 
         void *owner; /* the pipeline's slot; not owned */
 };
@@ -171,6 +172,11 @@ void doc_shadow_cleanup(struct shadow_cmp *cmp);
 
 /* Replaces *dst with a copy of src (src may be NULL). */
 void doc_set_str(char **dst, const char *src);
+
+/* What a log line about doc names (log_doc): its id, the stage, the
+ * topic, partition and offset it came from (each left out when NULL: a
+ * document of `docpipe eval` has no topic). Borrows from doc. */
+struct log_about doc_about(const struct doc *doc, const char *stage);
 
 /* Total cost and tokens of doc's calls, shadow calls included. */
 double doc_cost(const struct doc *doc);

@@ -21,8 +21,8 @@
 #include "store.h"
 
 static const struct stage *const stages[] = {
-        &stage_fetch,   &stage_extract, &stage_vision,
-        &stage_classify, &stage_fields, &stage_summarize,
+        &stage_fetch,    &stage_extract, &stage_vision,
+        &stage_classify, &stage_fields,  &stage_summarize,
 };
 #define N_STAGES (sizeof(stages) / sizeof(stages[0]))
 
@@ -47,9 +47,9 @@ struct pipeline {
 struct slot {
         struct pipeline *p;
         struct doc *doc;
-        size_t stage;      /* index in stages[] */
+        size_t stage; /* index in stages[] */
         uint64_t start_ns;
-        uv_timer_t retry;  /* backoff timer, initialized on first use */
+        uv_timer_t retry; /* backoff timer, initialized on first use */
         int retry_init;
         int tier;          /* sent to this retry topic; -1: not */
         uint64_t stage_ns; /* the current stage's attempt (or the store
@@ -57,18 +57,6 @@ struct slot {
 };
 
 static void pipeline_run(struct doc *doc);
-
-/* What a log line about doc names (log_doc): its id, the stage (may be
- * NULL), where it came from. Borrows from doc. */
-static struct log_about pipeline_about(const struct doc *doc, const char *stage)
-{
-        struct log_about a = {.doc = doc->id ? doc->id : "?",
-                              .stage = stage,
-                              .topic = doc->topic ? doc->topic : "?",
-                              .partition = doc->partition,
-                              .offset = doc->offset};
-        return a;
-}
 
 static void slot_free_cb(uv_handle_t *h)
 {
@@ -104,7 +92,7 @@ static void pipeline_finish(struct doc *doc, int durable)
 {
         struct slot *slot = doc->owner;
         struct pipeline *p = slot->p;
-        struct log_about about = pipeline_about(doc, doc->failed_stage);
+        struct log_about about = doc_about(doc, doc->failed_stage);
 
         metrics_doc_finished(p->metrics, doc, durable,
                              durable && slot->tier >= 0
@@ -196,7 +184,7 @@ static void pipeline_fail(struct doc *doc, const char *stage,
         doc->err = *err;
         doc->failed_stage = stage;
         if (err->cls == ERR_FATAL) {
-                struct log_about about = pipeline_about(doc, stage);
+                struct log_about about = doc_about(doc, stage);
                 log_doc(LOG_ERROR, about, "fatal in %s: %s", stage, err->msg);
                 p->fatal = 1;
                 pipeline_finish(doc, 0);
@@ -298,7 +286,7 @@ static void pipeline_stage_done(struct doc *doc, const struct err *err)
                 uint64_t cap = (uint64_t)p->cfg->retry_backoff_ms
                                << (doc->attempts < 16 ? doc->attempts : 16);
                 uint64_t ms = cap ? pipeline_rand(p) % (cap + 1) : 0;
-                struct log_about about = pipeline_about(doc, st->name);
+                struct log_about about = doc_about(doc, st->name);
 
                 doc->attempts++;
                 metrics_retry(p->metrics, st->name);
@@ -338,7 +326,7 @@ static void pipeline_run(struct doc *doc)
             doc->text) {
                 /* The lookup found the text a failed document of the same
                  * content had extracted (a replay, say). */
-                struct log_about about = pipeline_about(doc, "extract");
+                struct log_about about = doc_about(doc, "extract");
                 log_doc(LOG_INFO, about,
                         "extract: reused the text of an earlier try "
                         "(%zu bytes)",
@@ -370,8 +358,7 @@ static char *pipeline_header(rd_kafka_message_t *rkm, const char *name)
         return xstrndup(val, size > 256 ? 256 : size);
 }
 
-void pipeline_on_message(void *arg, rd_kafka_message_t *rkm,
-                         int64_t generation)
+void pipeline_on_message(void *arg, rd_kafka_message_t *rkm, int64_t generation)
 {
         struct pipeline *p = arg;
         struct doc *doc = doc_new();
@@ -428,8 +415,9 @@ static void pipeline_on_drain_timeout(uv_timer_t *t)
         if (p->draining != 1)
                 return;
         p->draining = 2;
-        log_warn("pipeline", "drain deadline of %d ms reached with %zu "
-                             "documents in flight",
+        log_warn("pipeline",
+                 "drain deadline of %d ms reached with %zu "
+                 "documents in flight",
                  p->cfg->drain_ms, p->st.inflight);
         p->on_drained(p->arg, 1, p->fatal);
 }

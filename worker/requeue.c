@@ -474,26 +474,28 @@ static void requeue_failed(struct requeue_req *req, rd_kafka_resp_err_t e)
                 return;
         }
         if (requeue_refused(e) && req->tier >= 0) {
-                log_error(doc->id, "%s refused the job for good (%s): to %s",
-                          topic, rd_kafka_err2str(e), rq->cfg->topic_dlq);
+                log_doc(LOG_ERROR, doc_about(doc, "requeue"),
+                        "%s refused the job for good (%s): to %s", topic,
+                        rd_kafka_err2str(e), rq->cfg->topic_dlq);
                 req->tier = -1;
                 requeue_produce(req);
                 return;
         }
         if (requeue_refused(e)) {
                 /* The table still gets it, headers and message included. */
-                log_error(doc->id,
-                          "%s refused the dead letter for good (%s): it is "
-                          "in the dead_letters table only",
-                          topic, rd_kafka_err2str(e));
+                log_doc(LOG_ERROR, doc_about(doc, "requeue"),
+                        "%s refused the dead letter for good (%s): it is "
+                        "in the dead_letters table only",
+                        topic, rd_kafka_err2str(e));
                 doc->msg.dlq_headers = req->dlq_json;
                 req->dlq_json = NULL;
                 doc->msg.own_headers = requeue_headers_json(doc->msg.hdrs, 0);
                 requeue_finish(req, NULL);
                 return;
         }
-        log_warn(doc->id, "producing to %s: %s; trying again", topic,
-                 rd_kafka_err2str(e));
+        log_doc(LOG_WARN, doc_about(doc, "requeue"),
+                "producing to %s: %s; trying again", topic,
+                rd_kafka_err2str(e));
         requeue_later(req);
 }
 
@@ -539,8 +541,10 @@ static void requeue_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
                 requeue_failed(req, rkm->err);
                 return;
         }
-        log_debug(doc->id, "in %s/%d@%lld", rd_kafka_topic_name(rkm->rkt),
-                  (int)rkm->partition, (long long)rkm->offset);
+        if (log_enabled(LOG_DEBUG))
+                log_doc(LOG_DEBUG, doc_about(doc, "requeue"), "in %s/%d@%lld",
+                        rd_kafka_topic_name(rkm->rkt), (int)rkm->partition,
+                        (long long)rkm->offset);
         if (req->tier < 0) {
                 doc->msg.dlq_topic = rq->cfg->topic_dlq;
                 doc->msg.dlq_partition = rkm->partition;

@@ -80,12 +80,7 @@ static void route_next(struct route *rt);
  * where the document came from. Borrows from rt. */
 static struct log_about route_about(const struct route *rt)
 {
-        struct log_about a = {.doc = rt->doc->id,
-                              .stage = model_task_name(rt->task),
-                              .topic = rt->doc->topic,
-                              .partition = rt->doc->partition,
-                              .offset = rt->doc->offset};
-        return a;
+        return doc_about(rt->doc, model_task_name(rt->task));
 }
 
 static int route_list_has(char *const *list, size_t n, const char *s)

@@ -67,7 +67,7 @@ struct remote_call {
 /* One HTTP request of a call. */
 struct remote_req {
         struct remote_call *call;
-        size_t chunk; /* index of the partial summary, or SIZE_MAX */
+        size_t chunk;    /* index of the partial summary, or SIZE_MAX */
         long est_tokens; /* of the request, for a reply without usage */
 };
 
@@ -87,8 +87,9 @@ static long remote_doc_tokens(const struct doc *doc)
 
 long remote_ep_input_budget(const struct remote_ep *ep, enum model_task t)
 {
-        long answer = t == MODEL_SUMMARIZE ? 1024 : t == MODEL_FIELDS ? 1024
-                                                                       : 64;
+        long answer = t == MODEL_SUMMARIZE ? 1024
+                      : t == MODEL_FIELDS  ? 1024
+                                           : 64;
         long b = ep->context_window - REMOTE_PROMPT_TOKENS - answer;
 
         return b > 256 ? b : 256;
@@ -114,8 +115,8 @@ struct remote_ep *remote_endpoint(struct remote *r, const char *name)
 static int remote_price(const struct remote_ep *ep, long prompt_tokens,
                         struct price *p)
 {
-        const char *key = ep->cfg->price_key ? ep->cfg->price_key
-                                             : ep->cfg->model;
+        const char *key =
+                ep->cfg->price_key ? ep->cfg->price_key : ep->cfg->model;
 
         if (ep->has_fixed) {
                 *p = ep->fixed;
@@ -141,8 +142,9 @@ double remote_ep_estimate(const struct remote_ep *ep, enum model_task task,
 {
         long in = remote_doc_tokens(doc), budget;
         struct price p;
-        long out = task == MODEL_SUMMARIZE ? 400 : task == MODEL_FIELDS ? 300
-                                                                         : 20;
+        long out = task == MODEL_SUMMARIZE ? 400
+                   : task == MODEL_FIELDS  ? 300
+                                           : 20;
 
         budget = remote_ep_input_budget(ep, task);
         if (task != MODEL_SUMMARIZE && in > budget)
@@ -196,8 +198,9 @@ static void remote_record(struct remote_call *call,
                 char subj[300];
                 snprintf(subj, sizeof(subj), "doc=%s endpoint=%s",
                          call->doc->id, ep->cfg->name);
-                log_warn(subj, "reply without usable usage (%s): cost "
-                               "estimated",
+                log_warn(subj,
+                         "reply without usable usage (%s): cost "
+                         "estimated",
                          err.msg);
                 memset(&u, 0, sizeof(u));
                 u.prompt_tokens = est_tokens;
@@ -266,18 +269,19 @@ static int remote_apply(struct remote_call *call, const char *content,
                 if (!fields)
                         return -1;
                 if (drops.unknown || drops.invalid)
-                        log_info(doc->id, "fields from %s: dropped %zu "
-                                          "unknown and %zu invalid (%s)",
-                                 call->ep->cfg->name, drops.unknown,
-                                 drops.invalid, drops.first);
+                        log_doc(LOG_INFO, doc_about(doc, "fields"),
+                                "fields from %s: dropped %zu "
+                                "unknown and %zu invalid (%s)",
+                                call->ep->cfg->name, drops.unknown,
+                                drops.invalid, drops.first);
                 if (doc->fields)
                         json_decref(doc->fields);
                 doc->fields = fields;
                 return 0;
         }
         case MODEL_SUMMARIZE: {
-                char *s = reply_summary(content, r->cfg->summary_max_chars,
-                                        err);
+                char *s =
+                        reply_summary(content, r->cfg->summary_max_chars, err);
                 if (!s)
                         return -1;
                 if (chunk != SIZE_MAX) {
@@ -360,8 +364,7 @@ static void remote_on_reply(void *arg, const struct openai_reply *reply,
                 remote_record(call, reply, est, "malformed");
                 if (chunk == SIZE_MAX && !call->repaired && call->request) {
                         json_t *body = prompt_repair(call->request,
-                                                     reply->content,
-                                                     perr.msg);
+                                                     reply->content, perr.msg);
                         call->repaired = 1;
                         remote_send(call, body, SIZE_MAX);
                         return;
@@ -524,9 +527,9 @@ static int remote_ep_init(struct remote *r, struct remote_ep *ep,
                 memset(&ep->fixed, 0, sizeof(ep->fixed));
                 ep->fixed.input = ce->in_per_m / 1e6;
                 ep->fixed.output = ce->out_per_m / 1e6;
-                ep->fixed.cache_read =
-                        ce->cache_per_m > 0 ? ce->cache_per_m / 1e6
-                                            : ep->fixed.input;
+                ep->fixed.cache_read = ce->cache_per_m > 0
+                                               ? ce->cache_per_m / 1e6
+                                               : ep->fixed.input;
                 ep->has_fixed = 1;
         } else if (ce->has_gpu) {
                 ep->fixed = price_from_gpu(ce->gpu_usd_per_hour, ce->gpu_in_tps,
@@ -546,9 +549,8 @@ static int remote_ep_init(struct remote *r, struct remote_ep *ep,
                 ep->context_window = p.max_input_tokens;
         if (ep->context_window <= 0)
                 ep->context_window = 8192;
-        ep->fmt = !ce->response_format ||
-                                  strcmp(ce->response_format, "json_schema") ==
-                                          0
+        ep->fmt = !ce->response_format || strcmp(ce->response_format,
+                                                 "json_schema") == 0
                           ? PROMPT_JSON_SCHEMA
                   : strcmp(ce->response_format, "json_object") == 0
                           ? PROMPT_JSON_OBJECT
@@ -579,8 +581,9 @@ static int remote_ep_init(struct remote *r, struct remote_ep *ep,
         oc.extra_body = ce->extra_body;
         oc.extra_headers = ce->extra_headers;
         if (ce->api_key_env && ce->api_key_env[0] && !oc.api_key)
-                log_warn("model", "endpoint %s: environment variable %s is "
-                                  "not set; requests go without a key",
+                log_warn("model",
+                         "endpoint %s: environment variable %s is "
+                         "not set; requests go without a key",
                          ce->name, ce->api_key_env);
         ep->oe = openai_endpoint_new(r->client, &oc, err);
         if (!ep->oe) {
