@@ -21,10 +21,11 @@ struct ocr *ocr_new(void);
 void ocr_free(struct ocr *ocr);
 
 /* Recognizes pix (borrowed; any depth, resolution set or 300 dpi assumed)
- * with languages ("eng", "eng+deu"): finds its orientation (0, 90, 180 or
- * 270 degrees) and turns it upright, then appends the text to out.
+ * with languages ("eng", "eng+deu") and appends the text to out. A page
+ * read with low confidence has its orientation detected and is read again
+ * turned upright (90 and 270 degrees Tesseract reads as they are).
  * *conf gets Tesseract's mean word confidence (0..100), *rotated the
- * correction applied in degrees. Returns 0, or -1 with err: ERR_FATAL
+ * turn applied in degrees. Returns 0, or -1 with err: ERR_FATAL
  * when the engine cannot start (language data missing), ERR_INPUT when
  * the image cannot be read. */
 int ocr_page(struct ocr *ocr, const char *languages, struct Pix *pix,
