@@ -2,8 +2,9 @@
  * store: docpipe's PostgreSQL (see store.h).
  *
  * store_migrate applies the embedded migrations on a connection of its own,
- * under a session advisory lock, each in one transaction with its
- * schema_migrations row.
+ * all of them in one transaction with their schema_migrations rows, under
+ * a transaction-scoped advisory lock (so that it also works behind a
+ * pooler in transaction mode).
  *
  * The rest runs on one store thread with its own connection. store_lookup,
  * store_put and the spend functions (loop thread) queue an op under s->mu;
@@ -25,6 +26,9 @@
  * written again only where that errs on the side of spending less (the
  * positive deltas), so a lost connection can leave a tenant counted too
  * high, never too low.
+ *
+ * The statements run per document are prepared once per connection
+ * (store_stmt), or sent unprepared after a pooler has lost them once.
  *
  * Every write is one parameterized statement per document, an idempotent
  * upsert keyed by the document id, so a batch may be written again after a
@@ -361,7 +365,8 @@ static const char SQL_MIGRATIONS_TABLE[] =
         " name text NOT NULL,"
         " applied_at timestamptz NOT NULL DEFAULT now())";
 
-/* Applies migration m unless schema_migrations has it. */
+/* Applies migration m unless schema_migrations has it, in the caller's
+ * transaction. Returns 1 when applied, 0 when it was already, -1. */
 static int store_migrate_one(PGconn *pg, const struct migration *m,
                              struct err *err)
 {
@@ -380,8 +385,6 @@ static int store_migrate_one(PGconn *pg, const struct migration *m,
         PQclear(res);
         if (done)
                 return 0;
-        if (store_exec(pg, "BEGIN", 0, NULL, NULL, err) != PG_OK)
-                return -1;
         /* Simple query protocol: a migration may hold many statements. */
         res = PQexec(pg, m->sql);
         o = store_outcome(pg, res, err);
@@ -391,21 +394,18 @@ static int store_migrate_one(PGconn *pg, const struct migration *m,
                                "INSERT INTO schema_migrations (version, name) "
                                "VALUES ($1, $2)",
                                2, v, NULL, err);
-        if (o == PG_OK)
-                o = store_exec(pg, "COMMIT", 0, NULL, NULL, err);
         if (o != PG_OK) {
                 err_prefix(err, "migration %s: ", m->name);
-                PQclear(PQexec(pg, "ROLLBACK"));
                 return -1;
         }
-        log_info("postgres", "migration %s applied", m->name);
-        return 0;
+        return 1;
 }
 
 int store_migrate(const char *dsn, struct err *err)
 {
         PGconn *pg = store_pg_connect(dsn ? dsn : "", "docpipe-migrate");
-        int rc = -1, last = 0;
+        int rc = -1, last = 0, applied = 0;
+        const char *newest = NULL;
         char line[400];
 
         if (PQstatus(pg) != CONNECTION_OK) {
@@ -414,10 +414,16 @@ int store_migrate(const char *dsn, struct err *err)
                                        sizeof(line)));
                 goto out;
         }
-        /* Blocks while another process migrates; released by PQfinish
-         * too, should we fail half-way. */
-        if (store_exec(pg, "SELECT pg_advisory_lock(" STORE_MIGRATE_LOCK ")", 0,
-                       NULL, NULL, err) != PG_OK)
+        /* One transaction, under a lock that lasts as long: others wait
+         * for it and then find nothing to do; a failure half-way leaves
+         * nothing applied. A transaction-scoped lock, so that this works
+         * behind a pooler in transaction mode too (a session lock would
+         * stay with whichever server connection the pool gave it). */
+        if (store_exec(pg, "BEGIN", 0, NULL, NULL, err) != PG_OK)
+                goto out;
+        if (store_exec(pg,
+                       "SELECT pg_advisory_xact_lock(" STORE_MIGRATE_LOCK ")",
+                       0, NULL, NULL, err) != PG_OK)
                 goto out;
         if (store_exec(pg, SQL_MIGRATIONS_TABLE, 0, NULL, NULL, err) != PG_OK)
                 goto out;
@@ -431,13 +437,20 @@ int store_migrate(const char *dsn, struct err *err)
                 }
                 if (!next)
                         break;
-                if (store_migrate_one(pg, next, err) < 0)
+                switch (store_migrate_one(pg, next, err)) {
+                case -1:
                         goto out;
+                case 1:
+                        applied++;
+                        newest = next->name;
+                }
                 last = next->version;
         }
-        if (store_exec(pg, "SELECT pg_advisory_unlock(" STORE_MIGRATE_LOCK ")",
-                       0, NULL, NULL, err) != PG_OK)
+        if (store_exec(pg, "COMMIT", 0, NULL, NULL, err) != PG_OK)
                 goto out;
+        if (applied)
+                log_info("postgres", "%d migrations applied, up to %s", applied,
+                         newest);
         rc = 0;
 out:
         PQfinish(pg);
