@@ -96,6 +96,15 @@ $(BUILD)/bench-bare: bench/bare.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
+# The OCR bench's baseline (a bare Tesseract loop) and its page images.
+$(BUILD)/bench-ocr-bare: bench/ocr_bare.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+$(BUILD)/scangen: bench/scangen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdocpipe.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags check) $(LDFLAGS) -o $@ $< \
@@ -121,8 +130,9 @@ check:
 demo:
 	sh samples/demo.sh
 
-bench: all $(BUILD)/bench-bare $(BUILD)/fake-openai
+bench: all $(BUILD)/bench-bare $(BUILD)/fake-openai $(BUILD)/bench-ocr-bare $(BUILD)/scangen
 	bash bench/run.sh $(BUILD)
+	bash bench/ocr.sh $(BUILD)
 	bash bench/remote.sh $(BUILD)
 
 # 10,000 documents, three workers, faults injected (minutes; not in check).
