@@ -7,6 +7,7 @@
 #   make fuzz       the libFuzzer targets, FUZZ_SECONDS each
 #   make readme-config  README.md's configuration reference, regenerated
 #   make eval-corpus    docpipe eval on ../shared/corpus, when it exists
+#   make receipt-eval   docpipe eval on generated receipt photos (OCR)
 #   make SANITIZE=1 build into build-asan/ with ASan and UBSan
 
 CC      ?= cc
@@ -45,7 +46,7 @@ MIGRATIONS := $(sort $(wildcard schemas/[0-9]*.sql))
 FIELD_SCHEMAS := $(sort $(wildcard schemas/fields/*.json))
 
 .PHONY: all deps check unit unit-bins integration demo bench soak lint format clean valgrind fuzz \
-        readme-config deploy-check eval-corpus ocr-corpus
+        readme-config deploy-check eval-corpus ocr-corpus receipt-eval
 
 all: $(BUILD)/docpipe $(BUILD)/docgen $(BUILD)/fake-openai $(BUILD)/mkscan
 
@@ -154,6 +155,11 @@ ocr-corpus: $(BUILD)/ocr-corpus
 	else \
 		echo "ocr-corpus: no $(CORPUS)/ocr_pages: nothing to measure"; \
 	fi
+
+# `docpipe eval` on generated receipt photos (docgen, scangen): total,
+# date and merchant exact match through the real OCR path. Not in check.
+receipt-eval: all $(BUILD)/scangen
+	bash bench/receipts.sh $(BUILD)
 
 eval-corpus: all
 	@if [ -d "$(CORPUS)/invoices_invoice2data/files" ]; then \

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "cpu.h"
 #include "eval.h"
+#include "job.h"
 #include "log.h"
 #include "model/model.h"
 
@@ -83,11 +84,13 @@ static void eval_usage(FILE *f)
               "document. No Kafka, no PostgreSQL.\n\n"
               "  --labels PATH   a JSON lines file ({\"path\", \"type\", "
               "\"fields\"} per line,\n"
-              "                  paths relative to the file), or a folder "
-              "of X.pdf with\n"
-              "                  X.json beside each (docgen's ground truth "
-              "or invoice2data's\n"
-              "                  expected output); may be repeated\n"
+              "                  paths relative to the file; PDFs, images "
+              "(OCR'd) or text),\n"
+              "                  or a folder of X.pdf with X.json beside "
+              "each (docgen's\n"
+              "                  ground truth or invoice2data's expected "
+              "output); may be\n"
+              "                  repeated\n"
               "  --type CLASS    the class of a folder's PDFs that have no "
               "X.json (else\n"
               "                  they are skipped)\n"
@@ -182,15 +185,21 @@ static double ev_seconds(uint64_t t0)
         return (double)(uv_hrtime() - t0) / 1e9;
 }
 
+/* The document's type: a PDF by its bytes or name, an image (PNG, JPEG,
+ * TIFF, WebP: OCR'd) by its bytes, else text. */
 static const char *ev_content_type(const char *path, const unsigned char *b,
                                    size_t n)
 {
         size_t l = strlen(path);
+        const char *ct;
 
         if (n >= 5 && memcmp(b, "%PDF-", 5) == 0)
                 return "application/pdf";
         if (l > 4 && strcmp(path + l - 4, ".pdf") == 0)
                 return "application/pdf";
+        ct = job_sniff(b, n);
+        if (ct && strncmp(ct, "image/", 6) == 0)
+                return ct;
         return "text/plain";
 }
 

@@ -2,7 +2,8 @@
 # tests/integration/run.sh after lib.sh: a small generated labeled set
 # (docgen's PDFs and their JSON sidecars, and the same set as JSON lines)
 # through the builtin route alone, then through the builtin and the fake
-# OpenAI-compatible server side by side; the table's and the JSON's shape
+# OpenAI-compatible server side by side; images (PNG, WebP) in a JSON lines
+# set, OCR'd; the table's and the JSON's shape
 # and numbers checked (documents, routes, accuracies in range, the fake
 # route's cost equal to its tokens at the price map's DeepSeek rates, the
 # builtin's zero, exit status on bad input). No Kafka, no PostgreSQL.
@@ -96,6 +97,14 @@ YAML
         if [ "$rc" -eq 2 ] && grep -q "route nosuch" "$WORK/eval4.err"; then ok "unknown route named in the error"; else not_ok "unknown route: rc $rc, $(cat "$WORK/eval4.err")"; fi
         "$B/docpipe" eval >/dev/null 2>&1
         check "no labels: usage" 2 "$?"
+
+        # 6. An image in a JSON lines set: sniffed and OCR'd (a PNG and a
+        # WebP of mkscan's invoice lines), classified from its text.
+        "$B/mkscan" png "$d/scan.png" && "$B/mkscan" webp "$d/scan.webp" || not_ok "mkscan"
+        printf '%s\n' '{"path": "scan.png", "type": "invoice"}' '{"path": "scan.webp", "type": "invoice"}' >"$d/images.jsonl"
+        "$B/docpipe" eval --labels "$d/images.jsonl" --quiet --json --no-summarize >"$WORK/eval5.json" 2>>"$WORK/eval.err"
+        check "images: read, OCR'd and classified" "2 0 2" \
+                "$(jget "$WORK/eval5.json" '" ".join(str(x) for x in (r["documents"], r["routes"][0]["failed"], r["routes"][0]["type_correct"]))')"
         if grep -q -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$WORK"/eval*.err; then
                 not_ok "sanitizer report: $(grep -h -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$WORK"/eval*.err | head -3)"
         fi
