@@ -1067,6 +1067,51 @@ START_TEST(test_fields_receipt)
 }
 END_TEST
 
+START_TEST(test_fields_receipt_ocr_zero)
+{
+        /* Tesseract's readings of till rolls: a day's or month's leading
+         * zero read as 9 or 6 (an impossible 60-99) reads as a zero. */
+        json_t *o = fields("receipt",
+                           "FreshWay Supermarket\n137 King Street\n"
+                           "99/07/2021 17:41 Cashier: Daniel\n"
+                           "Milk 1.46\nTOTAL GBP 29.75\n",
+                           "en");
+
+        ck_field(o, "date", "2021-07-09");
+        ck_field(o, "total", "29.75");
+        json_decref(o);
+        o = fields("receipt",
+                   "Harborview Hardware\nStore 7964 Reg 04\n"
+                   "2024-62-19 17:44 Cashier: Julia\n"
+                   "Whole milk 1L 6.08\nTOTAL USD 31.00\n",
+                   "en");
+        ck_field(o, "date", "2024-02-19");
+        json_decref(o);
+        o = fields("receipt",
+                   "Bakkerij Van Dijk\nTICKET DE CAISSE\n"
+                   "92/04/2023 10:30 Caisse: Sarah\nTOTAL EUR 20,79\n",
+                   "fr");
+        ck_field(o, "date", "2023-04-02");
+        json_decref(o);
+        /* Not a zero's shape, or still impossible: left out. */
+        o = fields("receipt",
+                   "Corner Shop\n45/07/2021 17:41\nTOTAL GBP 2.00\n",
+                   "en");
+        ck_field(o, "date", NULL);
+        json_decref(o);
+        o = fields("receipt",
+                   "Corner Shop\n2021-07-99 17:41\nTOTAL GBP 2.00\n",
+                   "en");
+        ck_field(o, "date", "2021-07-09");
+        json_decref(o);
+        o = fields("receipt",
+                   "Corner Shop\n2021-17-45 17:41\nTOTAL GBP 2.00\n",
+                   "en");
+        ck_field(o, "date", NULL);
+        json_decref(o);
+}
+END_TEST
+
 START_TEST(test_fields_bank)
 {
         json_t *o = fields("bank_statement", bank_en, "en");
@@ -2069,6 +2114,7 @@ static Suite *builtin_suite(void)
         add(s, "label_lines", test_label_lines);
         add(s, "total_not_subtotal", test_total_not_subtotal);
         add(s, "fields_receipt", test_fields_receipt);
+        add(s, "fields_receipt_ocr_zero", test_fields_receipt_ocr_zero);
         add(s, "fields_bank", test_fields_bank);
         add(s, "fields_reports", test_fields_reports);
         add(s, "fields_contract", test_fields_contract);

@@ -1482,6 +1482,17 @@ static int date_tail_ok(const char *f, size_t e, size_t end)
                  is_digit((unsigned char)f[e + 1]));
 }
 
+/* A two-digit day or month of 60 to 99 cannot be one: on OCR'd till rolls
+ * it is a leading zero (dotted or slashed in their fonts) read as 6, 8 or
+ * 9 ("99/07/2021", "2024-62-19"), so it reads as that zero. */
+static int date_zero(const char *f, size_t at, size_t n, int v)
+{
+        if (n == 2 && v >= 60 &&
+            (f[at] == '6' || f[at] == '8' || f[at] == '9'))
+                return v % 10;
+        return v;
+}
+
 /* Reads a date at i: 2024-03-12, 12.03.2024, 03/12/2024 (month first only
  * for English, day first otherwise, left out when unknown and ambiguous),
  * 12. März 2024, 1er mars 2024, 12 de marzo de 2024, 12-Mar-2024,
@@ -1534,6 +1545,11 @@ static size_t date_at(const struct fctx *c, size_t i, size_t end, int *y,
                 e = k + 1 + nc;
                 if (!date_tail_ok(f, e, end))
                         return 0;
+                bm = date_zero(f, j + 1, nb, bm);
+                if (na == 4)
+                        cy = date_zero(f, k + 1, nc, cy);
+                else
+                        a = date_zero(f, i, na, a);
                 if (na == 4 && nc <= 2) {
                         *y = a, *m = bm, *d = cy;
                 } else if (na <= 2 && (nc == 4 || nc == 2)) {
