@@ -3,9 +3,10 @@
  * Tesseract loop over page images on N threads, one engine per thread,
  * with what stages/ocr.c uses: the LSTM engine for the languages given
  * (OCR_LANGUAGES, default "eng"), automatic page segmentation, 300 dpi,
- * 8-bit gray; nothing else (no orientation detection, no Kafka, no
- * model, no database). Run it with OMP_THREAD_LIMIT=1, as the worker's
- * children are. Prints "bare-ocr: PAGES pages in SECONDS s = RATE
+ * 8-bit gray (stages/ocr.c reads a page 1.8 times as tall as wide, a
+ * till roll, as one block; the bench's A4 pages are not); nothing else
+ * (no orientation detection, no Kafka, no model, no database). Run it
+ * with OMP_THREAD_LIMIT=1, as the worker's children are. Prints "bare-ocr: PAGES pages in SECONDS s = RATE
  * pages/s, mean confidence C". Owns its engines and one image per thread
  * at a time.
  */

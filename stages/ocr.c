@@ -27,6 +27,12 @@
  * reading would have finished. */
 #define OCR_TURNS_US (3 * G_USEC_PER_SEC)
 #define OCR_OSD_TRIED (-1) /* osd: failed to start, do not try again */
+/* A page at least this many times as tall as wide is a till roll, read
+ * as one block of lines (PSM_SINGLE_BLOCK) so that an amount stays on its
+ * label's line: automatic segmentation makes a column of the amounts, and
+ * so did PSM_SINGLE_COLUMN where the gap is wide. A4 is 1.41, US Legal
+ * 1.65. */
+#define OCR_TALL 1.8
 
 struct ocr {
         TessBaseAPI *api; /* recognition; NULL until the first page */
@@ -78,7 +84,6 @@ static int ocr_start(struct ocr *ocr, const char *languages, struct err *err)
                                "packages, TESSDATA_PREFIX)",
                                languages);
         }
-        TessBaseAPISetPageSegMode(ocr->api, PSM_AUTO);
         /* No intermediate files, no user words from the environment. */
         TessBaseAPISetVariable(ocr->api, "debug_file", "/dev/null");
         ocr->languages = xstrdup(languages);
@@ -123,6 +128,9 @@ static int ocr_orientation(struct ocr *ocr, struct Pix *pix)
  * confidence. */
 static int ocr_read(struct ocr *ocr, struct Pix *pix, char **text, int *conf)
 {
+        int tall = pixGetHeight(pix) >= OCR_TALL * pixGetWidth(pix);
+
+        TessBaseAPISetPageSegMode(ocr->api, tall ? PSM_SINGLE_BLOCK : PSM_AUTO);
         TessBaseAPISetImage2(ocr->api, pix);
         TessBaseAPISetSourceResolution(ocr->api, OCR_DPI);
         *text = TessBaseAPIGetUTF8Text(ocr->api);

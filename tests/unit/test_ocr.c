@@ -449,6 +449,74 @@ START_TEST(test_bomb)
 }
 END_TEST
 
+/* A till roll: 80 mm at 300 dpi, items on the left and their amounts
+ * right-aligned far from them, the total among them. */
+static cairo_surface_t *till_new(void)
+{
+        static const char *const items[] = {
+                "Sourdough bread", "Whole milk 1L",  "Coffee beans",
+                "Cheddar cheese",  "Pasta 500g",     "Olive oil",
+                "Orange juice",    "AA batteries",   "Notebook A5",
+                "Green tea",       "Butter 250g",    "Apples 1kg"};
+        static const char *const amounts[] = {
+                "3.44", "1.29", "9.00", "2.99", "1.95", "8.14",
+                "3.75", "4.06", "4.95", "2.49", "2.19", "3.20"};
+        cairo_surface_t *s =
+                cairo_image_surface_create(CAIRO_FORMAT_RGB24, 945, 2300);
+        cairo_t *cr = cairo_create(s);
+        double y = 160;
+
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_paint(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        cairo_select_font_face(cr, "Monospace", CAIRO_FONT_SLANT_NORMAL,
+                               CAIRO_FONT_WEIGHT_NORMAL);
+        cairo_set_font_size(cr, 34);
+        cairo_move_to(cr, 200, 100);
+        cairo_show_text(cr, "CORNER MARKET");
+        for (int i = 0; i < 12; i++, y += 70) {
+                cairo_text_extents_t e;
+
+                cairo_move_to(cr, 40, y + 80);
+                cairo_show_text(cr, items[i]);
+                cairo_text_extents(cr, amounts[i], &e);
+                cairo_move_to(cr, 905 - e.x_advance, y + 80);
+                cairo_show_text(cr, amounts[i]);
+        }
+        cairo_move_to(cr, 40, y + 160);
+        cairo_show_text(cr, "TOTAL USD");
+        cairo_move_to(cr, 905 - 5 * 21, y + 160);
+        cairo_show_text(cr, "47.45");
+        cairo_move_to(cr, 40, y + 260);
+        cairo_show_text(cr, "Thank you for shopping");
+        cairo_destroy(cr);
+        cairo_surface_flush(s);
+        return s;
+}
+
+START_TEST(test_till_roll)
+{
+        /* A tall narrow image is read as one column: each amount stays
+         * on its label's line (automatic segmentation made two columns
+         * of them, the total's label alone on its line). */
+        cairo_surface_t *s = till_new();
+        size_t len;
+        unsigned char *p = png_of(s, &len);
+        struct doc *doc = doc_with(p, len, "image/png");
+        struct err err;
+
+        cairo_surface_destroy(s);
+        err_clear(&err);
+        ck_assert_msg(extract_document_ocr(doc, &cfg, ocr, NULL, NULL, &err) ==
+                              0,
+                      "%s", err.msg);
+        ck_assert_msg(strstr(doc->text, "TOTAL USD 47.45") &&
+                              strstr(doc->text, "Coffee beans 9.00"),
+                      "text: %s", doc->text);
+        doc_free(doc);
+}
+END_TEST
+
 START_TEST(test_corrupt_image)
 {
         static const unsigned char junk[] = "\x89PNG\r\n\x1a\nnot really";
@@ -494,6 +562,7 @@ static Suite *ocr_suite(void)
                 add(s, "tiff_pages", test_tiff_pages);
         }
         add(s, "mixed_pdf", test_mixed_pdf);
+        add(s, "till_roll", test_till_roll);
         add(s, "bomb", test_bomb);
         add(s, "corrupt_image", test_corrupt_image);
         return s;
