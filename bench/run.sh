@@ -101,13 +101,13 @@ pipeline() {
         done
         t0=$(grep -m1 '"assigned docpipe.jobs' "$log" | sed -n 's/.*"time":"\([^"]*\)".*/\1/p')
         t0=$(date -d "$t0" +%s.%N)
-        # Poll gently (a psql every half second costs little CPU) and take
+        # Poll gently (a psql a second: each costs some 10 ms of CPU) and take
         # the end time from PostgreSQL: when the last outcome was written.
         while :; do
                 n=$("$PSQL" -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT count(*) FROM documents WHERE id LIKE 'b$1-%'" 2>/dev/null)
                 [ "${n:-0}" -ge "$N" ] && break
                 kill -0 $wpid 2>/dev/null || { echo "worker died" >&2; tail "$log" >&2; return 1; }
-                sleep 0.5
+                sleep 1
         done
         t1=$(psql -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT extract(epoch FROM max(processed_at)) FROM documents")
         pages=$(psql -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT sum(pages) FROM documents WHERE id LIKE 'b$1-%'")
