@@ -65,7 +65,11 @@ PGPID=$(head -n 1 "$(psql -X -A -t "$DSN0" -c 'SHOW data_directory')/postmaster.
 # bare: prints "RATE CPU_SECONDS"
 bare() {
         local TIMEFORMAT='cpu %U %S'
-        { time "$B/bench-bare" "$T" "$C"/*.pdf >"$WORK/bare.out"; } 2>"$WORK/bare.time"
+        { time "$B/bench-bare" "$T" "$C"/*.pdf >"$WORK/bare.out"; } 2>"$WORK/bare.time" || {
+                echo "bench: $B/bench-bare failed (make bench builds it):" >&2
+                cat "$WORK/bare.time" >&2
+                return 1
+        }
         cat "$WORK/bare.out" >&2
         echo "$(sed -n 's/.*= \([0-9.]*\) pages\/s.*/\1/p' "$WORK/bare.out") \
 $(awk '/^cpu/ {print $2 + $3}' "$WORK/bare.time")"
