@@ -193,9 +193,9 @@ static void extract_pdf_meta(PopplerDocument *pdf, struct extract_out *out)
         out->creator = extract_meta(poppler_document_get_creator(pdf));
         out->producer = extract_meta(poppler_document_get_producer(pdf));
         out->created =
-            extract_date(poppler_document_get_creation_date_time(pdf));
+                extract_date(poppler_document_get_creation_date_time(pdf));
         out->modified =
-            extract_date(poppler_document_get_modification_date_time(pdf));
+                extract_date(poppler_document_get_modification_date_time(pdf));
 }
 
 /* Appends s (len bytes) to buf, keeping the total within cap. Returns 0,
@@ -302,7 +302,8 @@ static int extract_columns(const struct extract_word *w,
                 size_t runs = 1, long_runs = 0, run = 1;
 
                 for (size_t k = 1; k <= lines[l].n; k++) {
-                        if (k < lines[l].n && a[k].order == a[k - 1].order + 1) {
+                        if (k < lines[l].n &&
+                            a[k].order == a[k - 1].order + 1) {
                                 run++;
                                 continue;
                         }
@@ -373,8 +374,8 @@ static gchar *extract_rebuild(const gchar *text, const PopplerRectangle *r,
                                 w = g_renew(struct extract_word, w, cap);
                         }
                         start = p;
-                        w[nw] = (struct extract_word){p, 0, b->x1, b->y1,
-                                                      b->x2, b->y2, nw};
+                        w[nw] = (struct extract_word){
+                                p, 0, b->x1, b->y1, b->x2, b->y2, nw};
                         nw++;
                 } else if (b) {
                         struct extract_word *a = &w[nw - 1];
@@ -401,8 +402,7 @@ static gchar *extract_rebuild(const gchar *text, const PopplerRectangle *r,
                 double mid = (w[i].y1 + w[i].y2) / 2;
                 struct extract_line *L = nl ? &lines[nl - 1] : NULL;
 
-                if (L && mid < L->y1 + (L->y2 - L->y1) * 0.75 &&
-                    mid > L->y1) {
+                if (L && mid < L->y1 + (L->y2 - L->y1) * 0.75 && mid > L->y1) {
                         L->n++;
                         L->y1 = w[i].y1 < L->y1 ? w[i].y1 : L->y1;
                         L->y2 = w[i].y2 > L->y2 ? w[i].y2 : L->y2;
@@ -411,8 +411,7 @@ static gchar *extract_rebuild(const gchar *text, const PopplerRectangle *r,
                 lines[nl++] = (struct extract_line){i, 1, w[i].y1, w[i].y2};
         }
         for (i = 0; i < nl; i++)
-                extract_sort(w + lines[i].first, lines[i].n,
-                             extract_word_by_x);
+                extract_sort(w + lines[i].first, lines[i].n, extract_word_by_x);
         columns = extract_columns(w, lines, nl);
         out = NULL;
         if (!columns) {
@@ -423,8 +422,7 @@ static gchar *extract_rebuild(const gchar *text, const PopplerRectangle *r,
                                         &w[lines[i].first + j];
                                 if (j)
                                         g_string_append_c(out, ' ');
-                                g_string_append_len(out, a->s,
-                                                    (gssize)a->len);
+                                g_string_append_len(out, a->s, (gssize)a->len);
                         }
                         g_string_append_c(out, '\n');
                 }
@@ -1010,8 +1008,7 @@ int extract_document(struct doc *doc, const struct config *cfg, struct err *err)
 }
 
 int extract_document_paged(struct doc *doc, const struct config *cfg,
-                           extract_page_fn page_fn, void *arg,
-                           struct err *err)
+                           extract_page_fn page_fn, void *arg, struct err *err)
 {
         return extract_document_ocr(doc, cfg, NULL, page_fn, arg, err);
 }

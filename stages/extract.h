@@ -29,8 +29,7 @@ typedef void (*extract_page_fn)(void *arg, int page, int pages);
  * limits.max_page_text_bytes (cfg->max_page_text_bytes, 0: no cap) for
  * the text of one page. */
 int extract_document_paged(struct doc *doc, const struct config *cfg,
-                           extract_page_fn page_fn, void *arg,
-                           struct err *err);
+                           extract_page_fn page_fn, void *arg, struct err *err);
 
 struct ocr;
 

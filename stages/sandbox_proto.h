@@ -100,10 +100,10 @@ struct sandbox_msg {
         int32_t max_page_pixels; /* limits.max_page_pixels */
         char content_type[128];
         char ocr_languages[64]; /* ocr.languages */
-        int32_t vision_below;    /* extract_vision_below; -1: no images */
-        int32_t vision_pages;    /* ocr.vision.max_pages */
-        int32_t vision_side;     /* ocr.vision.max_side */
-        int64_t vision_bytes;    /* ocr.vision.max_image_bytes */
+        int32_t vision_below;   /* extract_vision_below; -1: no images */
+        int32_t vision_pages;   /* ocr.vision.max_pages */
+        int32_t vision_side;    /* ocr.vision.max_side */
+        int64_t vision_bytes;   /* ocr.vision.max_image_bytes */
 
         /* REPLY: status 0 and the parts' lengths in the reply memfd, or
          * the error's class (enum err_class) and msg. NOTE: note, msg. */

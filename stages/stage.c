@@ -49,9 +49,8 @@ static void stage_work_after(uv_work_t *req, int status)
         done(doc, rc < 0 ? &err : NULL);
 }
 
-void stage_pool_run(uv_loop_t *loop, const struct config *cfg,
-                    struct doc *doc, int prio, stage_work_fn work,
-                    stage_done_fn done)
+void stage_pool_run(uv_loop_t *loop, const struct config *cfg, struct doc *doc,
+                    int prio, stage_work_fn work, stage_done_fn done)
 {
         struct stage_work *w = xcalloc(1, sizeof(*w));
         int rc;
@@ -84,13 +83,12 @@ static void stage_env_destroy(void *state)
         (void)state;
 }
 
-static void stage_fetch_start(void *state, struct doc *doc,
-                              stage_done_fn done)
+static void stage_fetch_start(void *state, struct doc *doc, stage_done_fn done)
 {
         const struct stage_env *env = state;
 
-        stage_pool_run(env->loop, env->cfg, doc, CPU_PRIO_FETCH,
-                       source_fetch, done);
+        stage_pool_run(env->loop, env->cfg, doc, CPU_PRIO_FETCH, source_fetch,
+                       done);
 }
 
 /* The extract stage's state: its environment, and the sandbox (NULL when

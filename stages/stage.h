@@ -30,8 +30,7 @@ typedef void (*stage_done_fn)(struct doc *doc, const struct err *err);
 struct stage {
         const char *name;
         unsigned mask; /* STAGE_* bit the job must ask for; 0: always */
-        int (*init)(void **state, const struct stage_env *env,
-                    struct err *err);
+        int (*init)(void **state, const struct stage_env *env, struct err *err);
         /* Starts work on doc; calls done(doc, err) exactly once. */
         void (*start)(void *state, struct doc *doc, stage_done_fn done);
         void (*destroy)(void *state); /* accepts NULL */
@@ -51,8 +50,7 @@ typedef int (*stage_work_fn)(struct doc *doc, const struct config *cfg,
 /* Runs work(doc, cfg, err) on the loop's thread pool at priority prio,
  * then done on the loop thread (err NULL when work returned 0). prio is
  * one of the CPU_PRIO_* of worker/cpu.h. */
-void stage_pool_run(uv_loop_t *loop, const struct config *cfg,
-                    struct doc *doc, int prio, stage_work_fn work,
-                    stage_done_fn done);
+void stage_pool_run(uv_loop_t *loop, const struct config *cfg, struct doc *doc,
+                    int prio, stage_work_fn work, stage_done_fn done);
 
 #endif

@@ -158,11 +158,12 @@ static long demo_count(PGconn *pg)
 static void demo_key_fields(const char *json, char *out, size_t n)
 {
         static const char *keys[] = {
-                "invoice_number", "merchant",     "account_holder", "company",
-                "form",           "total",        "closing_balance",
-                "revenue",        "currency",     "issue_date",     "date",
-                "period_end",     "fiscal_year",  "tax_year",
-                "effective_date", "governing_law",
+                "invoice_number",  "merchant", "account_holder",
+                "company",         "form",     "total",
+                "closing_balance", "revenue",  "currency",
+                "issue_date",      "date",     "period_end",
+                "fiscal_year",     "tax_year", "effective_date",
+                "governing_law",
         };
         json_t *fields = json_loads(json, 0, NULL);
         size_t len = 0, shown = 0;
@@ -310,9 +311,8 @@ int cmd_demo(int argc, char **argv)
         rd_kafka_t *mock_rk = NULL, *rk = NULL;
         pid_t pids[DEMO_MAX_WORKERS] = {0};
         char dbdsn[1024], self[1024];
-        struct submit_opts o = {.tenant = "demo",
-                                .stages = STAGE_ALL,
-                                .mode = SUBMIT_ENVELOPE};
+        struct submit_opts o = {
+                .tenant = "demo", .stages = STAGE_ALL, .mode = SUBMIT_ENVELOPE};
         char **paths = NULL;
         size_t n = 0;
         struct config cfg;
@@ -358,8 +358,9 @@ int cmd_demo(int argc, char **argv)
         }
         paths = demo_samples(dir, &n);
         if (n == 0) {
-                fprintf(stderr, "docpipe demo: no PDFs in %s (run `make "
-                                "demo`, or build/docgen samples %s)\n",
+                fprintf(stderr,
+                        "docpipe demo: no PDFs in %s (run `make "
+                        "demo`, or build/docgen samples %s)\n",
                         dir, dir);
                 goto out;
         }
@@ -409,8 +410,8 @@ int cmd_demo(int argc, char **argv)
                 goto out;
         }
         for (size_t i = 0; i < n; i++) {
-                if (kafka_submit_file(rk, cfg.topic_jobs, paths[i], &o,
-                                      &err) < 0) {
+                if (kafka_submit_file(rk, cfg.topic_jobs, paths[i], &o, &err) <
+                    0) {
                         fprintf(stderr, "docpipe demo: %s\n", err.msg);
                         goto out;
                 }
@@ -429,8 +430,7 @@ int cmd_demo(int argc, char **argv)
         t0 = demo_now();
         pg = PQconnectdb(dbdsn);
         while (demo_now() - t0 < timeout) {
-                long done = PQstatus(pg) == CONNECTION_OK ? demo_count(pg)
-                                                          : -1;
+                long done = PQstatus(pg) == CONNECTION_OK ? demo_count(pg) : -1;
                 int status;
                 if (done >= (long)n)
                         break;
@@ -474,8 +474,9 @@ out:
                         continue;
                 waitpid(pids[i], &status, 0);
                 if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-                        fprintf(stderr, "docpipe demo: worker %d ended with "
-                                        "status %d\n",
+                        fprintf(stderr,
+                                "docpipe demo: worker %d ended with "
+                                "status %d\n",
                                 i + 1, status);
                         rc = 1;
                 }

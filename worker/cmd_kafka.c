@@ -28,8 +28,7 @@
 
 rd_kafka_t *kafka_mock_new(int brokers, int partitions,
                            const char *const *topics, size_t topics_n,
-                           rd_kafka_mock_cluster_t **mcluster,
-                           struct err *err)
+                           rd_kafka_mock_cluster_t **mcluster, struct err *err)
 {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         char errstr[512];
@@ -64,7 +63,6 @@ rd_kafka_t *kafka_mock_new(int brokers, int partitions,
         }
         return rk;
 }
-
 
 /* Reads a whole file into a new buffer, at most max bytes. */
 static unsigned char *read_file(const char *path, size_t max, size_t *len,
@@ -148,7 +146,8 @@ int kafka_submit_file(rd_kafka_t *rk, const char *topic, const char *path,
 
         if (envelope) {
                 e = rd_kafka_producev(
-                        rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(id, strlen(id)),
+                        rk, RD_KAFKA_V_TOPIC(topic),
+                        RD_KAFKA_V_KEY(id, strlen(id)),
                         RD_KAFKA_V_VALUE(envelope, strlen(envelope)),
                         RD_KAFKA_V_HEADER("content-type", JOB_ENVELOPE_TYPE,
                                           -1),
@@ -158,7 +157,8 @@ int kafka_submit_file(rd_kafka_t *rk, const char *topic, const char *path,
                         envelope = NULL; /* now owned by rk */
         } else if (o->content_type) {
                 e = rd_kafka_producev(
-                        rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(id, strlen(id)),
+                        rk, RD_KAFKA_V_TOPIC(topic),
+                        RD_KAFKA_V_KEY(id, strlen(id)),
                         RD_KAFKA_V_VALUE(bytes, len),
                         RD_KAFKA_V_HEADER("content-type", o->content_type, -1),
                         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
@@ -166,11 +166,11 @@ int kafka_submit_file(rd_kafka_t *rk, const char *topic, const char *path,
                 if (!e)
                         bytes = NULL; /* now owned by rk */
         } else {
-                e = rd_kafka_producev(
-                        rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(id, strlen(id)),
-                        RD_KAFKA_V_VALUE(bytes, len),
-                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
-                        RD_KAFKA_V_END);
+                e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
+                                      RD_KAFKA_V_KEY(id, strlen(id)),
+                                      RD_KAFKA_V_VALUE(bytes, len),
+                                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
+                                      RD_KAFKA_V_END);
                 if (!e)
                         bytes = NULL; /* now owned by rk */
         }
@@ -385,8 +385,9 @@ int cmd_broker(int argc, char **argv)
         }
         printf("%s\n", rd_kafka_mock_cluster_bootstraps(mcluster));
         fflush(stdout);
-        log_info("broker", "mock cluster up: %d brokers at %s, %zu topics "
-                           "of %d partitions",
+        log_info("broker",
+                 "mock cluster up: %d brokers at %s, %zu topics "
+                 "of %d partitions",
                  brokers, rd_kafka_mock_cluster_bootstraps(mcluster), topics_n,
                  partitions);
         /* Fault injection for the tests: SIGUSR1 takes every broker
@@ -401,11 +402,10 @@ int cmd_broker(int argc, char **argv)
                 }
                 for (int id = 1; id <= brokers; id++) {
                         rd_kafka_resp_err_t e =
-                                sig == SIGUSR1
-                                        ? rd_kafka_mock_broker_set_down(
-                                                  mcluster, id)
-                                        : rd_kafka_mock_broker_set_up(
-                                                  mcluster, id);
+                                sig == SIGUSR1 ? rd_kafka_mock_broker_set_down(
+                                                         mcluster, id)
+                                               : rd_kafka_mock_broker_set_up(
+                                                         mcluster, id);
                         if (e)
                                 log_warn("broker", "broker %d: %s", id,
                                          rd_kafka_err2str(e));
@@ -434,7 +434,8 @@ static void submit_usage(FILE *f)
               "      --id ID           document id (one FILE only)\n"
               "      --id-prefix P     id = P + file name without extension\n"
               "      --content-type T  declared content type\n"
-              "      --stages LIST     e.g. classify,fields (default all; none:\n"
+              "      --stages LIST     e.g. classify,fields (default all; "
+              "none:\n"
               "                        extraction only)\n"
               "      --raw             the raw bytes, key = id "
               "(like kcat -k ID)\n"
@@ -513,8 +514,9 @@ int cmd_submit(int argc, char **argv)
                         break;
                 case 'S':
                         if (submit_parse_stages(optarg, &o.stages) < 0) {
-                                fprintf(stderr, "docpipe submit: bad "
-                                                "--stages '%s'\n",
+                                fprintf(stderr,
+                                        "docpipe submit: bad "
+                                        "--stages '%s'\n",
                                         optarg);
                                 return 2;
                         }
@@ -558,8 +560,9 @@ int cmd_submit(int argc, char **argv)
                 sent++;
         }
         if (rd_kafka_flush(rk, 60000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                fprintf(stderr, "docpipe submit: %d messages not delivered "
-                                "in 60 s\n",
+                fprintf(stderr,
+                        "docpipe submit: %d messages not delivered "
+                        "in 60 s\n",
                         rd_kafka_outq_len(rk));
                 failed += rd_kafka_outq_len(rk);
         }
@@ -610,9 +613,9 @@ static int kafka_lag_topic(rd_kafka_t *rk, const char *topic, FILE *out,
         }
         for (int i = 0; i < parts->cnt; i++) {
                 int64_t low = 0, high = 0, committed = parts->elems[i].offset;
-                e = rd_kafka_query_watermark_offsets(
-                        rk, topic, parts->elems[i].partition, &low, &high,
-                        10000);
+                e = rd_kafka_query_watermark_offsets(rk, topic,
+                                                     parts->elems[i].partition,
+                                                     &low, &high, 10000);
                 if (e) {
                         err_set(err, ERR_RETRY, "watermarks: %s",
                                 rd_kafka_err2str(e));
@@ -620,8 +623,8 @@ static int kafka_lag_topic(rd_kafka_t *rk, const char *topic, FILE *out,
                 }
                 int64_t l = high - (committed >= 0 ? committed : low);
                 if (out)
-                        fprintf(out, "%-24s %9d %12lld %12lld %10lld\n",
-                                topic, (int)parts->elems[i].partition,
+                        fprintf(out, "%-24s %9d %12lld %12lld %10lld\n", topic,
+                                (int)parts->elems[i].partition,
                                 (long long)committed, (long long)high,
                                 (long long)l);
                 sums[0] += committed >= 0 ? committed : 0;
@@ -659,8 +662,8 @@ int kafka_lag(const struct config *cfg, const char *group,
                 return err_set(err, ERR_FATAL, "kafka: %s", errstr);
         }
         if (out)
-                fprintf(out, "%-24s %9s %12s %12s %10s\n", "topic",
-                        "partition", "committed", "high", "lag");
+                fprintf(out, "%-24s %9s %12s %12s %10s\n", "topic", "partition",
+                        "committed", "high", "lag");
         for (size_t i = 0; i < topics_n && rc == 0; i++)
                 rc = kafka_lag_topic(rk, topics[i], out, sums, err);
         if (rc == 0 && out)
@@ -683,8 +686,7 @@ int cmd_lag(int argc, char **argv)
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
-        const char *path = NULL, *brokers = NULL, *group = NULL,
-                   *topic = NULL;
+        const char *path = NULL, *brokers = NULL, *group = NULL, *topic = NULL;
         struct config cfg;
         struct err err;
         int64_t lag = 0;

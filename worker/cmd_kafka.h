@@ -28,8 +28,7 @@ struct submit_opts {
  * handle) with topics created, or NULL with err. */
 rd_kafka_t *kafka_mock_new(int brokers, int partitions,
                            const char *const *topics, size_t topics_n,
-                           rd_kafka_mock_cluster_t **mcluster,
-                           struct err *err);
+                           rd_kafka_mock_cluster_t **mcluster, struct err *err);
 
 /* Returns a new producer for submitting jobs that counts failed deliveries
  * in *failed (borrowed for the handle's life), or NULL with err. */

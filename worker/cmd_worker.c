@@ -72,8 +72,8 @@ static int worker_migrate(const struct config *cfg, int tries)
                         log_error("postgres", "migrate: %s", err.msg);
                         return -1;
                 }
-                log_warn("postgres", "migrate: %s; retrying in %u ms",
-                         err.msg, delay_ms);
+                log_warn("postgres", "migrate: %s; retrying in %u ms", err.msg,
+                         delay_ms);
                 usleep(delay_ms * 1000);
                 if (delay_ms < 4000)
                         delay_ms *= 2;
@@ -109,8 +109,8 @@ static void worker_on_drained(void *arg, int timed_out, int fatal)
                  "reused=%llu in_flight=%zu",
                  (unsigned long long)st.done, (unsigned long long)st.dead,
                  (unsigned long long)st.requeued,
-                 (unsigned long long)st.skipped,
-                 (unsigned long long)st.reused, st.inflight);
+                 (unsigned long long)st.skipped, (unsigned long long)st.reused,
+                 st.inflight);
         w->exit_code = fatal ? 1 : 0;
         /* Nothing is in flight to the retry or dead-letter topics unless
          * the drain timed out (then the process leaves below, and those
@@ -273,8 +273,9 @@ int cmd_worker(int argc, char **argv)
         uv_signal_start(&w.sigterm, worker_on_signal, SIGTERM);
         uv_signal_start(&w.sigint, worker_on_signal, SIGINT);
         pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
-        log_info("worker", "started: %d threads, at most %d documents in "
-                           "flight",
+        log_info("worker",
+                 "started: %d threads, at most %d documents in "
+                 "flight",
                  w.cfg.threads, w.cfg.max_inflight);
 
         uv_run(w.loop, UV_RUN_DEFAULT);

@@ -101,7 +101,7 @@ struct config_opt {
 };
 
 static int whyf(char *why, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* Writes a reason to why; returns -1. */
 static int whyf(char *why, size_t n, const char *fmt, ...)
@@ -138,8 +138,8 @@ static int64_t retry_delay_ms(const char *v)
         static const struct {
                 const char *unit;
                 int64_t ms;
-        } units[] = {{"ms", 1},         {"s", 1000},     {"m", 60000},
-                     {"h", 3600000},    {"d", 86400000}, {NULL, 0}};
+        } units[] = {{"ms", 1},      {"s", 1000},     {"m", 60000},
+                     {"h", 3600000}, {"d", 86400000}, {NULL, 0}};
         size_t digits = strspn(v, "0123456789");
         int64_t x;
 
@@ -267,8 +267,8 @@ static int check_url(const char *v, char *why, size_t n)
         else if (strncmp(v, "https://", 8) == 0)
                 host = v + 8;
         if (!host || !*host || *host == '/')
-                return whyf(why, n,
-                            "'%.60s' is not an http:// or https:// URL", v);
+                return whyf(why, n, "'%.60s' is not an http:// or https:// URL",
+                            v);
         if (len > CONFIG_MAX_URL)
                 return whyf(why, n, "longer than %d bytes", CONFIG_MAX_URL);
         for (const char *p = v; *p; p++)
@@ -373,193 +373,201 @@ static const char *const response_formats[] = {"json_schema", "json_object",
 #define OFF(f) offsetof(struct config, f)
 
 static const struct config_opt opts[] = {
-    {"topics.jobs", OPT_STR, OFF(topic_jobs), "docpipe.jobs",
-     .check = check_topic, .desc = "Kafka topic the jobs are consumed from"},
-    {"topics.dlq", OPT_STR, OFF(topic_dlq), "docpipe.jobs.dlq",
-     .check = check_topic,
-     .desc = "dead-letter topic; must differ from topics.jobs"},
-    {"topics.retry", OPT_NAMES, OFF(retry_items),
-     "docpipe.jobs.retry.1m:60s,docpipe.jobs.retry.10m:600s", 0,
-     CONFIG_MAX_RETRY_TIERS, .check = check_tier, .off_n = OFF(retry_items_n),
-     .item = "retry tier",
-     .desc = "retry topics in order, each TOPIC:DELAY (100ms to 7d): a job "
-             "still failing transiently after worker.retries goes to the "
-             "next one and is tried again once DELAY has passed; past the "
-             "last, to topics.dlq. Consumed by the worker too. Empty: "
-             "straight to topics.dlq"},
-    {"postgres.dsn", OPT_STR, OFF(pg_dsn),
-     "host=/tmp port=5432 dbname=postgres", .flags = OPT_DSN,
-     .desc = "libpq connection string or URI; its password is masked in "
-             "dumps (better: PGPASSWORD or DOCPIPE_POSTGRES_DSN)"},
-    {"postgres.batch_max", OPT_INT, OFF(pg_batch_max), "64", 1, 10000,
-     .desc = "most documents written in one transaction"},
-    {"postgres.batch_ms", OPT_INT, OFF(pg_batch_ms), "20", 0, 10000,
-     .desc = "longest wait (ms) to fill a batch"},
-    {"worker.max_inflight", OPT_INT, OFF(max_inflight), "256", 2, 100000,
-     .desc = "documents in flight at which partitions are paused"},
-    {"worker.low_water", OPT_INT, OFF(low_water), "192", 1, 100000,
-     .desc = "partitions resume below this many; must be below "
-             "worker.max_inflight; default 3/4 of worker.max_inflight"},
-    {"worker.threads", OPT_INT, OFF(threads), "2", 1, 256,
-     .desc = "CPU thread pool (fetching, plain text, builtin model)"},
-    {"worker.drain_timeout_ms", OPT_INT, OFF(drain_ms), "30000", 0, 3600000,
-     .desc = "on SIGTERM, longest wait for the documents in flight"},
-    {"worker.retries", OPT_INT, OFF(retries), "3", 0, 100,
-     .desc = "in-place retries of a transient failure"},
-    {"worker.retry_backoff_ms", OPT_INT, OFF(retry_backoff_ms), "200", 0,
-     600000, .desc = "first retry backoff (ms), doubled each try, full jitter"},
-    {"worker.log_level", OPT_STR, OFF(log_level), "info", .choices = log_levels,
-     .desc = "lowest level logged"},
-    {"worker.metrics_addr", OPT_STR, OFF(metrics_addr), "0.0.0.0:9090",
-     .check = check_listen,
-     .desc = "HOST:PORT of the HTTP listener for /metrics (Prometheus), "
-             "/healthz and /readyz; port 0 takes a free one (logged); "
-             "empty: no listener. A port in use is logged as an error and "
-             "the worker runs without it"},
-    {"limits.max_bytes", OPT_SIZE, OFF(max_bytes), "50MiB", KIB, GIB,
-     .desc = "largest document"},
-    {"limits.max_pages", OPT_INT, OFF(max_pages), "2000", 1, 1000000,
-     .desc = "most pages read from one document"},
-    {"limits.max_text_bytes", OPT_SIZE, OFF(max_text_bytes), "16MiB", KIB, GIB,
-     .desc = "most text extracted from one document"},
-    {"limits.max_job_bytes", OPT_SIZE, OFF(max_job_bytes), "64MiB", KIB, GIB,
-     .desc = "largest job message (JSON envelope with inline bytes)"},
-    {"limits.max_page_text_bytes", OPT_SIZE, OFF(max_page_text_bytes), "1MiB",
-     KIB, GIB, .desc = "most text extracted from one page"},
-    {"limits.extract_memory", OPT_SIZE, OFF(extract_memory), "1GiB",
-     128 * MIB, 64 * GIB,
-     .desc = "address space of one extraction child (RLIMIT_AS; not "
-             "enforced in AddressSanitizer builds)"},
-    {"limits.extract_timeout_ms", OPT_INT, OFF(extract_timeout_ms), "60000",
-     100, 3600000,
-     .desc = "longest extraction of one document in a child, wall clock "
-             "and CPU time; past it the child is killed"},
-    {"limits.extract_page_ms", OPT_INT, OFF(extract_page_ms), "10000", 0,
-     3600000, .desc = "longest extraction of one page in a child; 0: none"},
-    {"limits.max_page_pixels", OPT_INT, OFF(max_page_pixels), "50000000",
-     10000, 1000000000,
-     .desc = "most pixels of one image page or of a scanned PDF page "
-             "rendered at 300 dpi, checked before decoding"},
-    {"ocr.languages", OPT_STR, OFF(ocr_languages), "eng",
-     .check = check_ocr_languages,
-     .desc = "Tesseract languages for images and scanned pages, "
-             "'+'-separated (Debian's tesseract-ocr-LANG packages)"},
-    {"ocr.vision.endpoint", OPT_STR, OFF(vision_endpoint), "",
-     .desc = "one of models.endpoints, a vision-capable model that reads "
-             "OCR'd pages (their image, as a PNG data URL) when "
-             "ocr.vision.mode says so; its answer replaces the page's OCR "
-             "text; the calls are model calls of stage 'vision' (tokens, "
-             "cost, budgets); empty: OCR only"},
-    {"ocr.vision.mode", OPT_STR, OFF(vision_mode), "fallback",
-     .choices = vision_modes,
-     .desc = "fallback: only pages whose OCR confidence is under "
-             "ocr.vision.below_confidence go to the vision model; always: "
-             "every OCR'd page"},
-    {"ocr.vision.below_confidence", OPT_INT, OFF(vision_below), "60", 0, 100,
-     .desc = "OCR confidence (Tesseract's mean word confidence, 0..100) "
-             "under which a page goes to the vision model (mode fallback)"},
-    {"ocr.vision.max_pages", OPT_INT, OFF(vision_max_pages), "4", 1,
-     CONFIG_VISION_MAX_PAGES,
-     .desc = "most pages of one document sent to the vision model, those "
-             "of lowest OCR confidence; the others keep their OCR text"},
-    {"ocr.vision.max_side", OPT_INT, OFF(vision_max_side), "2048", 256, 8192,
-     .desc = "a page is scaled down so that its longest side is at most "
-             "this many pixels before it is sent"},
-    {"ocr.vision.max_image_bytes", OPT_SIZE, OFF(vision_max_bytes), "4MiB",
-     64 * KIB, 20 * MIB,
-     .desc = "largest PNG sent for one page (scaled down further to fit; "
-             "a page that cannot fit keeps its OCR text)"},
-    {"ocr.vision.on_failure", OPT_STR, OFF(vision_on_failure), "ocr",
-     .choices = vision_failures,
-     .desc = "when a vision call fails (after its retries, circuit open, "
-             "over a budget) or answers nothing usable: ocr keeps the "
-             "page's OCR text and the document goes on; retry fails the "
-             "vision stage with the error's class (a transient failure is "
-             "retried, then goes through the retry topics; a budget is a "
-             "dead letter)"},
-    {"sandbox.mode", OPT_STR, OFF(sandbox_mode), "process",
-     .choices = sandbox_modes,
-     .desc = "process: PDFs are parsed in child processes with limits, no "
-             "network, recycled; inline: in the worker on the thread pool, "
-             "unconfined (debugging only)"},
-    {"sandbox.children", OPT_INT, OFF(sandbox_children), "0", 0, 256,
-     .desc = "extraction child processes; 0: worker.threads"},
-    {"sandbox.recycle_after", OPT_INT, OFF(sandbox_recycle), "200", 1,
-     1000000, .desc = "documents a child parses before it is replaced"},
-    {"sources.file_root", OPT_STR, OFF(file_root), "", .check = check_root,
-     .desc = "file:// sources are confined to this directory; empty "
-             "refuses file://"},
-    {"sources.http_max_bytes", OPT_SIZE, OFF(http_max_bytes), "50MiB", KIB, GIB,
-     .desc = "largest http(s) download"},
-    {"sources.http_timeout_ms", OPT_INT, OFF(http_timeout_ms), "30000", 1,
-     3600000, .desc = "timeout of one http(s) download"},
-    {"sources.http_allow_hosts", OPT_NAMES, OFF(http_allow_hosts), "", 0, 256,
-     .check = check_host, .off_n = OFF(http_allow_hosts_n), .item = "host",
-     .desc = "the only hosts http(s) sources and their redirects may name: "
-             "`docs.example.com`, or `.example.com` for it and every name "
-             "under it; as a YAML list, or comma-separated; empty: any "
-             "host"},
-    {"sources.http_allow_private", OPT_BOOL, OFF(http_allow_private), "false",
-     .desc = "let http(s) sources connect to private, loopback, link-local "
-             "(cloud metadata), multicast and reserved addresses; checked "
-             "on the address each connection goes to, redirects too"},
-    {"model.classes", OPT_LIST, OFF(classes),
-     "invoice,receipt,bank_statement,annual_report,financial_report,"
-     "contract,tax_form,other",
-     1, CONFIG_MAX_CLASSES, .item = "class",
-     .desc = "document classes, unique names of a-z 0-9 _; as a YAML "
-             "list, or comma-separated"},
-    {"model.summary_max_chars", OPT_INT, OFF(summary_max_chars), "600", 80,
-     100000, .desc = "longest summary"},
-    {"model.language_data", OPT_STR, OFF(lang_dir), "",
-     .desc = "libexttextcat data directory; empty: Debian's"},
-    {"model.languages", OPT_STR, OFF(languages), CONFIG_LANGUAGES_DEFAULT,
-     .desc = "the languages the builtin model tells apart: codes of "
-             "libexttextcat's profiles (ISO 639), space- or "
-             "comma-separated, or \"all\" (about 180, three times slower "
-             "and more false friends such as Scots for short English)"},
-    {"models.reference_models", OPT_NAMES, OFF(reference_models), "gpt-5", 0,
-     16, .check = check_text, .off_n = OFF(reference_models_n),
-     .item = "price map key",
-     .desc = "models whose prices the worker writes to the reference_prices "
-             "table at start (from models.price_map), so that the view "
-             "reference_costs shows what the same tokens would have cost "
-             "there; as a YAML list, or comma-separated"},
-    {"models.price_map", OPT_STR, OFF(price_map), "",
-     .desc = "LiteLLM price map (JSON) the remote calls are priced from; "
-             "empty: " PRICE_MAP_LOCAL " when it exists (relative to the "
-             "working directory), else " PRICE_MAP_SHARED},
-    {"models.endpoints", OPT_ENDPOINTS, OFF(endpoints), "", 0,
-     CONFIG_MAX_ENDPOINTS, .flags = OPT_FILE,
-     .desc = "OpenAI-compatible endpoints, each a mapping of the endpoint "
-             "keys below; empty: the builtin model only"},
-    {"models.routes.classify", OPT_ROUTE, OFF(routes[CONFIG_STAGE_CLASSIFY]),
-     "builtin", 1, CONFIG_MAX_STEPS, .flags = OPT_FILE,
-     .desc = "steps of the classify stage, each a mapping of the step keys "
-             "below, tried in order"},
-    {"models.routes.fields", OPT_ROUTE, OFF(routes[CONFIG_STAGE_FIELDS]),
-     "builtin", 1, CONFIG_MAX_STEPS, .flags = OPT_FILE,
-     .desc = "steps of the fields stage"},
-    {"models.routes.summarize", OPT_ROUTE,
-     OFF(routes[CONFIG_STAGE_SUMMARIZE]), "builtin", 1, CONFIG_MAX_STEPS,
-     .flags = OPT_FILE, .desc = "steps of the summarize stage"},
-    {"models.budget.per_document_usd", OPT_DOUBLE, OFF(budget_doc_usd), "0",
-     .fmin = 0, .fmax = 1000,
-     .desc = "most USD of model calls for one document; 0: no cap"},
-    {"models.budget.per_tenant_day_usd", OPT_DOUBLE,
-     OFF(budget_tenant_day_usd), "0", .fmin = 0, .fmax = 1e9,
-     .desc = "most USD of model calls for one tenant in one UTC day; 0: no "
-             "cap"},
-    {"models.shadow.rate", OPT_DOUBLE, OFF(shadow_rate), "0", .fmin = 0,
-     .fmax = 1,
-     .desc = "fraction of documents also sent to models.shadow.endpoint to "
-             "compare (not stored as the result); 0: none"},
-    {"models.shadow.endpoint", OPT_STR, OFF(shadow_endpoint), "",
-     .desc = "the reference endpoint of shadow calls, one of "
-             "models.endpoints; required when models.shadow.rate > 0"},
-    {"models.shadow.stages", OPT_FLAGS, OFF(shadow_stages), "classify,fields",
-     1, CONFIG_STAGES, .choices = stage_names, .item = "stage",
-     .desc = "stages whose calls are shadowed"},
+        {"topics.jobs", OPT_STR, OFF(topic_jobs), "docpipe.jobs",
+         .check = check_topic,
+         .desc = "Kafka topic the jobs are consumed from"},
+        {"topics.dlq", OPT_STR, OFF(topic_dlq), "docpipe.jobs.dlq",
+         .check = check_topic,
+         .desc = "dead-letter topic; must differ from topics.jobs"},
+        {"topics.retry", OPT_NAMES, OFF(retry_items),
+         "docpipe.jobs.retry.1m:60s,docpipe.jobs.retry.10m:600s", 0,
+         CONFIG_MAX_RETRY_TIERS, .check = check_tier,
+         .off_n = OFF(retry_items_n), .item = "retry tier",
+         .desc = "retry topics in order, each TOPIC:DELAY (100ms to 7d): a job "
+                 "still failing transiently after worker.retries goes to the "
+                 "next one and is tried again once DELAY has passed; past the "
+                 "last, to topics.dlq. Consumed by the worker too. Empty: "
+                 "straight to topics.dlq"},
+        {"postgres.dsn", OPT_STR, OFF(pg_dsn),
+         "host=/tmp port=5432 dbname=postgres", .flags = OPT_DSN,
+         .desc = "libpq connection string or URI; its password is masked in "
+                 "dumps (better: PGPASSWORD or DOCPIPE_POSTGRES_DSN)"},
+        {"postgres.batch_max", OPT_INT, OFF(pg_batch_max), "64", 1, 10000,
+         .desc = "most documents written in one transaction"},
+        {"postgres.batch_ms", OPT_INT, OFF(pg_batch_ms), "20", 0, 10000,
+         .desc = "longest wait (ms) to fill a batch"},
+        {"worker.max_inflight", OPT_INT, OFF(max_inflight), "256", 2, 100000,
+         .desc = "documents in flight at which partitions are paused"},
+        {"worker.low_water", OPT_INT, OFF(low_water), "192", 1, 100000,
+         .desc = "partitions resume below this many; must be below "
+                 "worker.max_inflight; default 3/4 of worker.max_inflight"},
+        {"worker.threads", OPT_INT, OFF(threads), "2", 1, 256,
+         .desc = "CPU thread pool (fetching, plain text, builtin model)"},
+        {"worker.drain_timeout_ms", OPT_INT, OFF(drain_ms), "30000", 0, 3600000,
+         .desc = "on SIGTERM, longest wait for the documents in flight"},
+        {"worker.retries", OPT_INT, OFF(retries), "3", 0, 100,
+         .desc = "in-place retries of a transient failure"},
+        {"worker.retry_backoff_ms", OPT_INT, OFF(retry_backoff_ms), "200", 0,
+         600000,
+         .desc = "first retry backoff (ms), doubled each try, full jitter"},
+        {"worker.log_level", OPT_STR, OFF(log_level), "info",
+         .choices = log_levels, .desc = "lowest level logged"},
+        {"worker.metrics_addr", OPT_STR, OFF(metrics_addr), "0.0.0.0:9090",
+         .check = check_listen,
+         .desc = "HOST:PORT of the HTTP listener for /metrics (Prometheus), "
+                 "/healthz and /readyz; port 0 takes a free one (logged); "
+                 "empty: no listener. A port in use is logged as an error and "
+                 "the worker runs without it"},
+        {"limits.max_bytes", OPT_SIZE, OFF(max_bytes), "50MiB", KIB, GIB,
+         .desc = "largest document"},
+        {"limits.max_pages", OPT_INT, OFF(max_pages), "2000", 1, 1000000,
+         .desc = "most pages read from one document"},
+        {"limits.max_text_bytes", OPT_SIZE, OFF(max_text_bytes), "16MiB", KIB,
+         GIB, .desc = "most text extracted from one document"},
+        {"limits.max_job_bytes", OPT_SIZE, OFF(max_job_bytes), "64MiB", KIB,
+         GIB, .desc = "largest job message (JSON envelope with inline bytes)"},
+        {"limits.max_page_text_bytes", OPT_SIZE, OFF(max_page_text_bytes),
+         "1MiB", KIB, GIB, .desc = "most text extracted from one page"},
+        {"limits.extract_memory", OPT_SIZE, OFF(extract_memory), "1GiB",
+         128 * MIB, 64 * GIB,
+         .desc = "address space of one extraction child (RLIMIT_AS; not "
+                 "enforced in AddressSanitizer builds)"},
+        {"limits.extract_timeout_ms", OPT_INT, OFF(extract_timeout_ms), "60000",
+         100, 3600000,
+         .desc = "longest extraction of one document in a child, wall clock "
+                 "and CPU time; past it the child is killed"},
+        {"limits.extract_page_ms", OPT_INT, OFF(extract_page_ms), "10000", 0,
+         3600000, .desc = "longest extraction of one page in a child; 0: none"},
+        {"limits.max_page_pixels", OPT_INT, OFF(max_page_pixels), "50000000",
+         10000, 1000000000,
+         .desc = "most pixels of one image page or of a scanned PDF page "
+                 "rendered at 300 dpi, checked before decoding"},
+        {"ocr.languages", OPT_STR, OFF(ocr_languages), "eng",
+         .check = check_ocr_languages,
+         .desc = "Tesseract languages for images and scanned pages, "
+                 "'+'-separated (Debian's tesseract-ocr-LANG packages)"},
+        {"ocr.vision.endpoint", OPT_STR, OFF(vision_endpoint), "",
+         .desc = "one of models.endpoints, a vision-capable model that reads "
+                 "OCR'd pages (their image, as a PNG data URL) when "
+                 "ocr.vision.mode says so; its answer replaces the page's OCR "
+                 "text; the calls are model calls of stage 'vision' (tokens, "
+                 "cost, budgets); empty: OCR only"},
+        {"ocr.vision.mode", OPT_STR, OFF(vision_mode), "fallback",
+         .choices = vision_modes,
+         .desc = "fallback: only pages whose OCR confidence is under "
+                 "ocr.vision.below_confidence go to the vision model; always: "
+                 "every OCR'd page"},
+        {"ocr.vision.below_confidence", OPT_INT, OFF(vision_below), "60", 0,
+         100,
+         .desc = "OCR confidence (Tesseract's mean word confidence, 0..100) "
+                 "under which a page goes to the vision model (mode fallback)"},
+        {"ocr.vision.max_pages", OPT_INT, OFF(vision_max_pages), "4", 1,
+         CONFIG_VISION_MAX_PAGES,
+         .desc = "most pages of one document sent to the vision model, those "
+                 "of lowest OCR confidence; the others keep their OCR text"},
+        {"ocr.vision.max_side", OPT_INT, OFF(vision_max_side), "2048", 256,
+         8192,
+         .desc = "a page is scaled down so that its longest side is at most "
+                 "this many pixels before it is sent"},
+        {"ocr.vision.max_image_bytes", OPT_SIZE, OFF(vision_max_bytes), "4MiB",
+         64 * KIB, 20 * MIB,
+         .desc = "largest PNG sent for one page (scaled down further to fit; "
+                 "a page that cannot fit keeps its OCR text)"},
+        {"ocr.vision.on_failure", OPT_STR, OFF(vision_on_failure), "ocr",
+         .choices = vision_failures,
+         .desc = "when a vision call fails (after its retries, circuit open, "
+                 "over a budget) or answers nothing usable: ocr keeps the "
+                 "page's OCR text and the document goes on; retry fails the "
+                 "vision stage with the error's class (a transient failure is "
+                 "retried, then goes through the retry topics; a budget is a "
+                 "dead letter)"},
+        {"sandbox.mode", OPT_STR, OFF(sandbox_mode), "process",
+         .choices = sandbox_modes,
+         .desc = "process: PDFs are parsed in child processes with limits, no "
+                 "network, recycled; inline: in the worker on the thread pool, "
+                 "unconfined (debugging only)"},
+        {"sandbox.children", OPT_INT, OFF(sandbox_children), "0", 0, 256,
+         .desc = "extraction child processes; 0: worker.threads"},
+        {"sandbox.recycle_after", OPT_INT, OFF(sandbox_recycle), "200", 1,
+         1000000, .desc = "documents a child parses before it is replaced"},
+        {"sources.file_root", OPT_STR, OFF(file_root), "", .check = check_root,
+         .desc = "file:// sources are confined to this directory; empty "
+                 "refuses file://"},
+        {"sources.http_max_bytes", OPT_SIZE, OFF(http_max_bytes), "50MiB", KIB,
+         GIB, .desc = "largest http(s) download"},
+        {"sources.http_timeout_ms", OPT_INT, OFF(http_timeout_ms), "30000", 1,
+         3600000, .desc = "timeout of one http(s) download"},
+        {"sources.http_allow_hosts", OPT_NAMES, OFF(http_allow_hosts), "", 0,
+         256, .check = check_host, .off_n = OFF(http_allow_hosts_n),
+         .item = "host",
+         .desc = "the only hosts http(s) sources and their redirects may name: "
+                 "`docs.example.com`, or `.example.com` for it and every name "
+                 "under it; as a YAML list, or comma-separated; empty: any "
+                 "host"},
+        {"sources.http_allow_private", OPT_BOOL, OFF(http_allow_private),
+         "false",
+         .desc = "let http(s) sources connect to private, loopback, link-local "
+                 "(cloud metadata), multicast and reserved addresses; checked "
+                 "on the address each connection goes to, redirects too"},
+        {"model.classes", OPT_LIST, OFF(classes),
+         "invoice,receipt,bank_statement,annual_report,financial_report,"
+         "contract,tax_form,other",
+         1, CONFIG_MAX_CLASSES, .item = "class",
+         .desc = "document classes, unique names of a-z 0-9 _; as a YAML "
+                 "list, or comma-separated"},
+        {"model.summary_max_chars", OPT_INT, OFF(summary_max_chars), "600", 80,
+         100000, .desc = "longest summary"},
+        {"model.language_data", OPT_STR, OFF(lang_dir), "",
+         .desc = "libexttextcat data directory; empty: Debian's"},
+        {"model.languages", OPT_STR, OFF(languages), CONFIG_LANGUAGES_DEFAULT,
+         .desc = "the languages the builtin model tells apart: codes of "
+                 "libexttextcat's profiles (ISO 639), space- or "
+                 "comma-separated, or \"all\" (about 180, three times slower "
+                 "and more false friends such as Scots for short English)"},
+        {"models.reference_models", OPT_NAMES, OFF(reference_models), "gpt-5",
+         0, 16, .check = check_text, .off_n = OFF(reference_models_n),
+         .item = "price map key",
+         .desc = "models whose prices the worker writes to the "
+                 "reference_prices "
+                 "table at start (from models.price_map), so that the view "
+                 "reference_costs shows what the same tokens would have cost "
+                 "there; as a YAML list, or comma-separated"},
+        {"models.price_map", OPT_STR, OFF(price_map), "",
+         .desc = "LiteLLM price map (JSON) the remote calls are priced from; "
+                 "empty: " PRICE_MAP_LOCAL " when it exists (relative to the "
+                 "working directory), else " PRICE_MAP_SHARED},
+        {"models.endpoints", OPT_ENDPOINTS, OFF(endpoints), "", 0,
+         CONFIG_MAX_ENDPOINTS, .flags = OPT_FILE,
+         .desc = "OpenAI-compatible endpoints, each a mapping of the endpoint "
+                 "keys below; empty: the builtin model only"},
+        {"models.routes.classify", OPT_ROUTE,
+         OFF(routes[CONFIG_STAGE_CLASSIFY]), "builtin", 1, CONFIG_MAX_STEPS,
+         .flags = OPT_FILE,
+         .desc = "steps of the classify stage, each a mapping of the step keys "
+                 "below, tried in order"},
+        {"models.routes.fields", OPT_ROUTE, OFF(routes[CONFIG_STAGE_FIELDS]),
+         "builtin", 1, CONFIG_MAX_STEPS, .flags = OPT_FILE,
+         .desc = "steps of the fields stage"},
+        {"models.routes.summarize", OPT_ROUTE,
+         OFF(routes[CONFIG_STAGE_SUMMARIZE]), "builtin", 1, CONFIG_MAX_STEPS,
+         .flags = OPT_FILE, .desc = "steps of the summarize stage"},
+        {"models.budget.per_document_usd", OPT_DOUBLE, OFF(budget_doc_usd), "0",
+         .fmin = 0, .fmax = 1000,
+         .desc = "most USD of model calls for one document; 0: no cap"},
+        {"models.budget.per_tenant_day_usd", OPT_DOUBLE,
+         OFF(budget_tenant_day_usd), "0", .fmin = 0, .fmax = 1e9,
+         .desc = "most USD of model calls for one tenant in one UTC day; 0: no "
+                 "cap"},
+        {"models.shadow.rate", OPT_DOUBLE, OFF(shadow_rate), "0", .fmin = 0,
+         .fmax = 1,
+         .desc = "fraction of documents also sent to models.shadow.endpoint to "
+                 "compare (not stored as the result); 0: none"},
+        {"models.shadow.endpoint", OPT_STR, OFF(shadow_endpoint), "",
+         .desc = "the reference endpoint of shadow calls, one of "
+                 "models.endpoints; required when models.shadow.rate > 0"},
+        {"models.shadow.stages", OPT_FLAGS, OFF(shadow_stages),
+         "classify,fields", 1, CONFIG_STAGES, .choices = stage_names,
+         .item = "stage", .desc = "stages whose calls are shadowed"},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -568,82 +576,85 @@ static const struct config_opt opts[] = {
 
 /* The keys of one entry of models.endpoints. Defaults match openai.h. */
 static const struct config_opt ep_opts[] = {
-    {"name", OPT_STR, EOFF(name), NULL, .check = check_ep_name,
-     .flags = OPT_REQUIRED,
-     .desc = "unique, 1 to 32 of a-z 0-9 _ -; `builtin` is reserved"},
-    {"base_url", OPT_STR, EOFF(base_url), NULL, .check = check_url,
-     .flags = OPT_REQUIRED,
-     .desc = "http:// or https:// URL that /chat/completions is appended to"},
-    {"model", OPT_STR, EOFF(model), NULL, .check = check_text,
-     .flags = OPT_REQUIRED, .desc = "model name sent in each request"},
-    {"api_key_env", OPT_STR, EOFF(api_key_env), "", .check = check_env_var,
-     .desc = "name of the environment variable holding the API key (sent "
-             "as a Bearer token); unset at start is a warning, not an "
-             "error; empty: no key"},
-    {"price_key", OPT_STR, EOFF(price_key), NULL, .check = check_text,
-     .desc = "key of the model in models.price_map; default: model"},
-    {"prices.input_per_million", OPT_DOUBLE, EOFF(in_per_m), NULL,
-     .flags = OPT_PRICES | OPT_REQUIRED, .fmin = 0, .fmax = 10000,
-     .desc = "USD per million input tokens; with output_per_million, "
-             "overrides the price map"},
-    {"prices.output_per_million", OPT_DOUBLE, EOFF(out_per_m), NULL,
-     .flags = OPT_PRICES | OPT_REQUIRED, .fmin = 0, .fmax = 10000,
-     .desc = "USD per million output tokens"},
-    {"prices.cache_read_per_million", OPT_DOUBLE, EOFF(cache_per_m), NULL,
-     .flags = OPT_PRICES, .fmin = 0, .fmax = 10000,
-     .desc = "USD per million input tokens read from the provider's cache; "
-             "default: input_per_million"},
-    {"gpu.usd_per_hour", OPT_DOUBLE, EOFF(gpu_usd_per_hour), NULL,
-     .flags = OPT_GPU | OPT_REQUIRED, .fmin = 0, .fmax = 10000,
-     .desc = "self-hosted: what the GPU costs per hour; priced with the "
-             "throughputs below; excludes prices"},
-    {"gpu.input_tokens_per_s", OPT_DOUBLE, EOFF(gpu_in_tps), NULL,
-     .flags = OPT_GPU | OPT_REQUIRED, .fmin = 0.001, .fmax = 1e9,
-     .desc = "measured prompt throughput of that GPU"},
-    {"gpu.output_tokens_per_s", OPT_DOUBLE, EOFF(gpu_out_tps), NULL,
-     .flags = OPT_GPU | OPT_REQUIRED, .fmin = 0.001, .fmax = 1e9,
-     .desc = "measured generation throughput of that GPU"},
-    {"context_window", OPT_LONG, EOFF(context_window), "0", 0, 10000000,
-     .desc = "tokens; 0: max_input_tokens from the price map, else 8192"},
-    {"concurrency", OPT_INT, EOFF(concurrency), "64", 1, 100000,
-     .desc = "requests in flight at most; more wait in a queue"},
-    {"rpm", OPT_INT, EOFF(rpm), "0", 0, 100000000,
-     .desc = "requests per minute; 0: unlimited"},
-    {"tpm", OPT_INT, EOFF(tpm), "0", 0, 2000000000,
-     .desc = "estimated tokens per minute; 0: unlimited"},
-    {"timeout_ms", OPT_INT, EOFF(timeout_ms), "120000", 100, 3600000,
-     .desc = "timeout of one attempt"},
-    {"connect_timeout_ms", OPT_INT, EOFF(connect_timeout_ms), "10000", 100,
-     3600000, .desc = "connection timeout of one attempt"},
-    {"ca_file", OPT_STR, EOFF(ca_file), "",
-     .desc = "PEM file of the CA certificates that verify the endpoint's "
-             "TLS certificate (a private CA, a self-signed server); empty: "
-             "the system's"},
-    {"retries", OPT_INT, EOFF(retries), "4", 0, 20,
-     .desc = "retries of 429, 5xx and timeouts, exponential backoff with "
-             "full jitter and Retry-After"},
-    {"backoff_ms", OPT_INT, EOFF(backoff_ms), "500", 1, 600000,
-     .desc = "first backoff ceiling, doubled each retry"},
-    {"max_backoff_ms", OPT_INT, EOFF(max_backoff_ms), "30000", 1, 3600000,
-     .desc = "longest wait before a retry, Retry-After included"},
-    {"breaker_failures", OPT_INT, EOFF(breaker_failures), "5", 0, 1000000,
-     .desc = "consecutive failures that open the circuit (routes fall back "
-             "meanwhile); 0: no breaker"},
-    {"breaker_cooldown_ms", OPT_INT, EOFF(breaker_cooldown_ms), "30000", 100,
-     3600000, .desc = "how long an open circuit waits before one probe"},
-    {"max_reply_bytes", OPT_SIZE, EOFF(max_reply_bytes), "8MiB", KIB, GIB,
-     .desc = "largest reply body"},
-    {"response_format", OPT_STR, EOFF(response_format), "json_schema",
-     .choices = response_formats,
-     .desc = "how JSON output is asked for: json_schema (strict schema), "
-             "json_object, or none (prompt only, for servers without it)"},
-    {"extra_body", OPT_JSON, EOFF(extra_body), NULL,
-     .desc = "mapping merged into every request body as JSON (YAML "
-             "true/false, null, integers and numbers typed; quote to keep a "
-             "string), e.g. `{enable_thinking: false}`"},
-    {"extra_headers", OPT_HEADERS, EOFF(extra_headers), NULL,
-     .desc = "mapping of extra HTTP headers; not Authorization (that is "
-             "api_key_env)"},
+        {"name", OPT_STR, EOFF(name), NULL, .check = check_ep_name,
+         .flags = OPT_REQUIRED,
+         .desc = "unique, 1 to 32 of a-z 0-9 _ -; `builtin` is reserved"},
+        {"base_url", OPT_STR, EOFF(base_url), NULL, .check = check_url,
+         .flags = OPT_REQUIRED,
+         .desc = "http:// or https:// URL that /chat/completions is appended "
+                 "to"},
+        {"model", OPT_STR, EOFF(model), NULL, .check = check_text,
+         .flags = OPT_REQUIRED, .desc = "model name sent in each request"},
+        {"api_key_env", OPT_STR, EOFF(api_key_env), "", .check = check_env_var,
+         .desc = "name of the environment variable holding the API key (sent "
+                 "as a Bearer token); unset at start is a warning, not an "
+                 "error; empty: no key"},
+        {"price_key", OPT_STR, EOFF(price_key), NULL, .check = check_text,
+         .desc = "key of the model in models.price_map; default: model"},
+        {"prices.input_per_million", OPT_DOUBLE, EOFF(in_per_m), NULL,
+         .flags = OPT_PRICES | OPT_REQUIRED, .fmin = 0, .fmax = 10000,
+         .desc = "USD per million input tokens; with output_per_million, "
+                 "overrides the price map"},
+        {"prices.output_per_million", OPT_DOUBLE, EOFF(out_per_m), NULL,
+         .flags = OPT_PRICES | OPT_REQUIRED, .fmin = 0, .fmax = 10000,
+         .desc = "USD per million output tokens"},
+        {"prices.cache_read_per_million", OPT_DOUBLE, EOFF(cache_per_m), NULL,
+         .flags = OPT_PRICES, .fmin = 0, .fmax = 10000,
+         .desc = "USD per million input tokens read from the provider's cache; "
+                 "default: input_per_million"},
+        {"gpu.usd_per_hour", OPT_DOUBLE, EOFF(gpu_usd_per_hour), NULL,
+         .flags = OPT_GPU | OPT_REQUIRED, .fmin = 0, .fmax = 10000,
+         .desc = "self-hosted: what the GPU costs per hour; priced with the "
+                 "throughputs below; excludes prices"},
+        {"gpu.input_tokens_per_s", OPT_DOUBLE, EOFF(gpu_in_tps), NULL,
+         .flags = OPT_GPU | OPT_REQUIRED, .fmin = 0.001, .fmax = 1e9,
+         .desc = "measured prompt throughput of that GPU"},
+        {"gpu.output_tokens_per_s", OPT_DOUBLE, EOFF(gpu_out_tps), NULL,
+         .flags = OPT_GPU | OPT_REQUIRED, .fmin = 0.001, .fmax = 1e9,
+         .desc = "measured generation throughput of that GPU"},
+        {"context_window", OPT_LONG, EOFF(context_window), "0", 0, 10000000,
+         .desc = "tokens; 0: max_input_tokens from the price map, else 8192"},
+        {"concurrency", OPT_INT, EOFF(concurrency), "64", 1, 100000,
+         .desc = "requests in flight at most; more wait in a queue"},
+        {"rpm", OPT_INT, EOFF(rpm), "0", 0, 100000000,
+         .desc = "requests per minute; 0: unlimited"},
+        {"tpm", OPT_INT, EOFF(tpm), "0", 0, 2000000000,
+         .desc = "estimated tokens per minute; 0: unlimited"},
+        {"timeout_ms", OPT_INT, EOFF(timeout_ms), "120000", 100, 3600000,
+         .desc = "timeout of one attempt"},
+        {"connect_timeout_ms", OPT_INT, EOFF(connect_timeout_ms), "10000", 100,
+         3600000, .desc = "connection timeout of one attempt"},
+        {"ca_file", OPT_STR, EOFF(ca_file), "",
+         .desc = "PEM file of the CA certificates that verify the endpoint's "
+                 "TLS certificate (a private CA, a self-signed server); empty: "
+                 "the system's"},
+        {"retries", OPT_INT, EOFF(retries), "4", 0, 20,
+         .desc = "retries of 429, 5xx and timeouts, exponential backoff with "
+                 "full jitter and Retry-After"},
+        {"backoff_ms", OPT_INT, EOFF(backoff_ms), "500", 1, 600000,
+         .desc = "first backoff ceiling, doubled each retry"},
+        {"max_backoff_ms", OPT_INT, EOFF(max_backoff_ms), "30000", 1, 3600000,
+         .desc = "longest wait before a retry, Retry-After included"},
+        {"breaker_failures", OPT_INT, EOFF(breaker_failures), "5", 0, 1000000,
+         .desc = "consecutive failures that open the circuit (routes fall back "
+                 "meanwhile); 0: no breaker"},
+        {"breaker_cooldown_ms", OPT_INT, EOFF(breaker_cooldown_ms), "30000",
+         100, 3600000,
+         .desc = "how long an open circuit waits before one probe"},
+        {"max_reply_bytes", OPT_SIZE, EOFF(max_reply_bytes), "8MiB", KIB, GIB,
+         .desc = "largest reply body"},
+        {"response_format", OPT_STR, EOFF(response_format), "json_schema",
+         .choices = response_formats,
+         .desc = "how JSON output is asked for: json_schema (strict schema), "
+                 "json_object, or none (prompt only, for servers without it)"},
+        {"extra_body", OPT_JSON, EOFF(extra_body), NULL,
+         .desc = "mapping merged into every request body as JSON (YAML "
+                 "true/false, null, integers and numbers typed; quote to keep "
+                 "a "
+                 "string), e.g. `{enable_thinking: false}`"},
+        {"extra_headers", OPT_HEADERS, EOFF(extra_headers), NULL,
+         .desc = "mapping of extra HTTP headers; not Authorization (that is "
+                 "api_key_env)"},
 };
 
 #define NEP_OPTS (sizeof(ep_opts) / sizeof(ep_opts[0]))
@@ -652,24 +663,24 @@ static const struct config_opt ep_opts[] = {
 
 /* The keys of one step of a route. */
 static const struct config_opt step_opts[] = {
-    {"endpoint", OPT_STR, SOFF(endpoint), NULL, .check = check_ep_ref,
-     .flags = OPT_REQUIRED,
-     .desc = "`builtin` or the name of one of models.endpoints"},
-    {"escalate_below", OPT_DOUBLE, SOFF(escalate_below), NULL, .fmin = 0,
-     .fmax = 1,
-     .desc = "builtin step only, not the last: when the builtin's "
-             "confidence is below this, go on to the next step"},
-    {"languages", OPT_NAMES, SOFF(languages), NULL, 1, 200,
-     .check = check_language, .off_n = SOFF(languages_n),
-     .item = "language",
-     .desc = "only documents in these languages (ISO 639-1); default any"},
-    {"classes", OPT_NAMES, SOFF(classes), NULL, 1, CONFIG_MAX_CLASSES,
-     .check = check_class, .off_n = SOFF(classes_n), .item = "class",
-     .desc = "fields and summarize routes: only documents of these classes "
-             "of model.classes; default any"},
-    {"max_tokens", OPT_LONG, SOFF(max_tokens), NULL, 1, 10000000,
-     .desc = "only documents of at most this many estimated tokens; "
-             "default: the endpoint's context window"},
+        {"endpoint", OPT_STR, SOFF(endpoint), NULL, .check = check_ep_ref,
+         .flags = OPT_REQUIRED,
+         .desc = "`builtin` or the name of one of models.endpoints"},
+        {"escalate_below", OPT_DOUBLE, SOFF(escalate_below), NULL, .fmin = 0,
+         .fmax = 1,
+         .desc = "builtin step only, not the last: when the builtin's "
+                 "confidence is below this, go on to the next step"},
+        {"languages", OPT_NAMES, SOFF(languages), NULL, 1, 200,
+         .check = check_language, .off_n = SOFF(languages_n),
+         .item = "language",
+         .desc = "only documents in these languages (ISO 639-1); default any"},
+        {"classes", OPT_NAMES, SOFF(classes), NULL, 1, CONFIG_MAX_CLASSES,
+         .check = check_class, .off_n = SOFF(classes_n), .item = "class",
+         .desc = "fields and summarize routes: only documents of these classes "
+                 "of model.classes; default any"},
+        {"max_tokens", OPT_LONG, SOFF(max_tokens), NULL, 1, 10000000,
+         .desc = "only documents of at most this many estimated tokens; "
+                 "default: the endpoint's context window"},
 };
 
 #define NSTEP_OPTS (sizeof(step_opts) / sizeof(step_opts[0]))
@@ -679,9 +690,9 @@ static const struct config_opt step_opts[] = {
 static const struct {
         const char *key, *value, *alias, *desc;
 } kafka_defaults[] = {
-    {"bootstrap.servers", "localhost:9092", "metadata.broker.list",
-     "brokers, host:port[,host:port...]"},
-    {"group.id", "docpipe", NULL, "consumer group"},
+        {"bootstrap.servers", "localhost:9092", "metadata.broker.list",
+         "brokers, host:port[,host:port...]"},
+        {"group.id", "docpipe", NULL, "consumer group"},
 };
 
 /* Where a key got its value: a file line, the environment, or neither. */
@@ -694,11 +705,11 @@ struct loader {
         struct config *cfg;
         const char *path;
         struct origin at[NOPTS];
-        int *kafka_line; /* file line of each cfg->kafka entry */
+        int *kafka_line;             /* file line of each cfg->kafka entry */
         int *step_at[CONFIG_STAGES]; /* file line of each step key:
                                         NSTEP_OPTS per step of the route */
-        char *const *envp; /* borrowed, may be NULL */
-        int nodes;       /* keys visited */
+        char *const *envp;           /* borrowed, may be NULL */
+        int nodes;                   /* keys visited */
         int nerr, dropped;
         size_t len;
         char msg[sizeof(((struct err *)0)->msg)];
@@ -708,7 +719,7 @@ struct loader {
 
 static void ld_verror(struct loader *ld, const char *env, int line,
                       const char *key, const char *fmt, va_list ap)
-    __attribute__((format(printf, 5, 0)));
+        __attribute__((format(printf, 5, 0)));
 
 /* Adds "where: [key: ]message" to the errors, as room allows. */
 static void ld_verror(struct loader *ld, const char *env, int line,
@@ -747,10 +758,10 @@ static void ld_verror(struct loader *ld, const char *env, int line,
 }
 
 static void ld_error(struct loader *ld, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 static void opt_error(struct loader *ld, const struct config_opt *o,
                       const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* An error at a line of the file (0: about the whole file). */
 static void ld_error(struct loader *ld, int line, const char *fmt, ...)
@@ -770,7 +781,7 @@ static const char *env_name(const char *prefix, const char *key, char *buf,
 
         for (; *key && i + 1 < n; key++)
                 buf[i++] =
-                    *key == '.' ? '_' : (char)toupper((unsigned char)*key);
+                        *key == '.' ? '_' : (char)toupper((unsigned char)*key);
         buf[i] = '\0';
         return buf;
 }
@@ -852,9 +863,8 @@ static const char *closest(const char *s, int env, char *buf, size_t n)
                 const char *cand;
                 if (env && opts[i].flags & OPT_FILE)
                         continue;
-                cand =
-                    env ? opt_env_name(&opts[i], name, sizeof(name))
-                        : opts[i].key;
+                cand = env ? opt_env_name(&opts[i], name, sizeof(name))
+                           : opts[i].key;
                 size_t d = edit_distance(s, cand);
                 if (d <= best) {
                         best = d;
@@ -917,9 +927,9 @@ static int64_t size_unit(const char *s)
                 const char *name;
                 int64_t mul;
         } units[] = {
-            {"", 1},      {"b", 1},    {"k", KIB},   {"kb", KIB},
-            {"kib", KIB}, {"m", MIB},  {"mb", MIB},  {"mib", MIB},
-            {"g", GIB},   {"gb", GIB}, {"gib", GIB},
+                {"", 1},      {"b", 1},    {"k", KIB},   {"kb", KIB},
+                {"kib", KIB}, {"m", MIB},  {"mb", MIB},  {"mib", MIB},
+                {"g", GIB},   {"gb", GIB}, {"gib", GIB},
         };
 
         if (*s == ' ')
@@ -985,9 +995,9 @@ static const char *choices_text(const char *const *choices, const char *quote,
 
         buf[0] = '\0';
         for (size_t i = 0; choices[i] && len < n; i++)
-                len +=
-                    (size_t)snprintf(buf + len, n - len, "%s%s%s%s",
-                                     i ? ", " : "", quote, choices[i], quote);
+                len += (size_t)snprintf(buf + len, n - len, "%s%s%s%s",
+                                        i ? ", " : "", quote, choices[i],
+                                        quote);
         return buf;
 }
 
@@ -1036,7 +1046,7 @@ static size_t list_count(void *base, const struct config_opt *o)
                 return ((struct config *)base)->classes_n;
         if (o->type == OPT_FLAGS)
                 return (size_t)__builtin_popcount(
-                    *(unsigned *)((char *)base + o->off));
+                        *(unsigned *)((char *)base + o->off));
         return *names_count(base, o);
 }
 
@@ -1188,7 +1198,7 @@ static struct config_step *route_add(struct config_route *route)
         struct config_step *step;
 
         route->steps =
-            xrealloc(route->steps, (route->n + 1) * sizeof(*route->steps));
+                xrealloc(route->steps, (route->n + 1) * sizeof(*route->steps));
         step = &route->steps[route->n++];
         memset(step, 0, sizeof(*step));
         step->escalate_below = -1;
@@ -1240,9 +1250,9 @@ static int opt_set(void *base, const struct config_opt *o, const char *v,
         case OPT_STR:
                 if (o->choices && !choice_find(o->choices, v)) {
                         char list[128];
-                        return whyf(
-                            why, n, "'%.40s' is not one of %s", v,
-                            choices_text(o->choices, "", list, sizeof(list)));
+                        return whyf(why, n, "'%.40s' is not one of %s", v,
+                                    choices_text(o->choices, "", list,
+                                                 sizeof(list)));
                 }
                 if (o->check && o->check(v, why, n) < 0)
                         return -1;
@@ -1275,8 +1285,9 @@ static int opt_set(void *base, const struct config_opt *o, const char *v,
                          !strcmp(v, "FALSE"))
                         *(int *)field = 0;
                 else
-                        return whyf(why, n, "expected true or false, got "
-                                            "'%.40s'",
+                        return whyf(why, n,
+                                    "expected true or false, got "
+                                    "'%.40s'",
                                     v);
                 return 0;
         case OPT_LIST:
@@ -1317,7 +1328,7 @@ void config_kafka_set(struct config *cfg, const char *key, const char *value)
                 }
         }
         cfg->kafka =
-            xrealloc(cfg->kafka, (cfg->kafka_n + 1) * sizeof(*cfg->kafka));
+                xrealloc(cfg->kafka, (cfg->kafka_n + 1) * sizeof(*cfg->kafka));
         cfg->kafka[cfg->kafka_n].key = xstrdup(key);
         cfg->kafka[cfg->kafka_n].value = copy;
         cfg->kafka[cfg->kafka_n].line = 0;
@@ -1374,13 +1385,14 @@ static void kafka_leaf(struct loader *ld, const char *prop, int line,
         }
         config_kafka_set(cfg, prop, node_text(v));
         cfg->kafka[cfg->kafka_n - 1].line = line;
-        ld->kafka_line =
-            xrealloc(ld->kafka_line, cfg->kafka_n * sizeof(*ld->kafka_line));
+        ld->kafka_line = xrealloc(ld->kafka_line,
+                                  cfg->kafka_n * sizeof(*ld->kafka_line));
         ld->kafka_line[cfg->kafka_n - 1] = line;
 }
 
 static void ld_kerror(struct loader *ld, int line, const char *key,
-                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                      const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
 
 /* An error about key (shown before the message) at a line of the file. */
 static void ld_kerror(struct loader *ld, int line, const char *key,
@@ -1506,8 +1518,8 @@ static void leaf_list(struct loader *ld, yaml_document_t *doc, void *base,
                 if (item->type != YAML_SCALAR_NODE)
                         snprintf(why, sizeof(why), "expected a %s name, got %s",
                                  o->item, node_kind(item));
-                else if (list_add(base, o, node_text(item), why,
-                                  sizeof(why)) == 0)
+                else if (list_add(base, o, node_text(item), why, sizeof(why)) ==
+                         0)
                         continue;
                 ld_kerror(ld, node_line(item), key, "%s", why);
                 bad = 1;
@@ -1623,8 +1635,8 @@ static json_t *json_from_node(struct loader *ld, yaml_document_t *doc,
                 for (yaml_node_item_t *it = v->data.sequence.items.start;
                      it < v->data.sequence.items.top; it++) {
                         json_t *x = json_from_node(
-                            ld, doc, yaml_document_get_node(doc, *it), key,
-                            depth + 1);
+                                ld, doc, yaml_document_get_node(doc, *it), key,
+                                depth + 1);
                         if (!x)
                                 goto fail;
                         json_array_append_new(j, x);
@@ -1655,8 +1667,9 @@ static json_t *json_from_node(struct loader *ld, yaml_document_t *doc,
                                 goto fail;
                         }
                 }
-                x = json_from_node(ld, doc, yaml_document_get_node(doc, p->value),
-                                   key, depth + 1);
+                x = json_from_node(ld, doc,
+                                   yaml_document_get_node(doc, p->value), key,
+                                   depth + 1);
                 if (!x)
                         goto fail;
                 json_object_set_new(j, name, x);
@@ -1809,8 +1822,7 @@ static const struct config_opt *obj_find(const struct obj *ob, const char *key)
         return NULL;
 }
 
-static size_t tab_index(const struct config_opt *tab, size_t n,
-                        const char *key)
+static size_t tab_index(const struct config_opt *tab, size_t n, const char *key)
 {
         for (size_t i = 0; i < n; i++)
                 if (strcmp(tab[i].key, key) == 0)
@@ -1933,8 +1945,10 @@ static void obj_walk(struct loader *ld, yaml_document_t *doc,
         const yaml_node_pair_t *start = map->data.mapping.pairs.start;
 
         if (depth > CONFIG_MAX_DEPTH) {
-                ld_error(ld, node_line(map), "%s.%s: nested deeper than %d "
-                         "levels", ob->where, prefix, CONFIG_MAX_DEPTH);
+                ld_error(ld, node_line(map),
+                         "%s.%s: nested deeper than %d "
+                         "levels",
+                         ob->where, prefix, CONFIG_MAX_DEPTH);
                 return;
         }
         for (const yaml_node_pair_t *p = start; p < map->data.mapping.pairs.top;
@@ -1997,8 +2011,9 @@ static void endpoint_read(struct loader *ld, yaml_document_t *doc,
         struct obj ob = {ep_opts, NEP_OPTS, NULL, at, where};
         char key[96];
 
-        cfg->endpoints = xrealloc(cfg->endpoints, (cfg->endpoints_n + 1) *
-                                                      sizeof(*cfg->endpoints));
+        cfg->endpoints =
+                xrealloc(cfg->endpoints,
+                         (cfg->endpoints_n + 1) * sizeof(*cfg->endpoints));
         ep = &cfg->endpoints[cfg->endpoints_n++];
         memset(ep, 0, sizeof(*ep));
         ep->line = node_line(map);
@@ -2129,7 +2144,7 @@ static void file_route(struct loader *ld, yaml_document_t *doc,
                        const struct config_opt *o, const yaml_node_t *v)
 {
         struct config_route *route =
-            (struct config_route *)((char *)ld->cfg + o->off);
+                (struct config_route *)((char *)ld->cfg + o->off);
         int stage = route_stage(o);
         size_t esc = tab_index(step_opts, NSTEP_OPTS, "escalate_below");
         const struct config_step *last;
@@ -2159,8 +2174,8 @@ static void file_route(struct loader *ld, yaml_document_t *doc,
                 }
                 snprintf(where, sizeof(where), "%s[%zu]", o->key, route->n);
                 ld->step_at[stage] =
-                    xrealloc(ld->step_at[stage], (route->n + 1) * NSTEP_OPTS *
-                                                     sizeof(int));
+                        xrealloc(ld->step_at[stage],
+                                 (route->n + 1) * NSTEP_OPTS * sizeof(int));
                 at = ld->step_at[stage] + route->n * NSTEP_OPTS;
                 memset(at, 0, NSTEP_OPTS * sizeof(int));
                 step_read(ld, doc, stage, route_add(route), at, item, where);
@@ -2379,8 +2394,9 @@ static void env_kafka(struct loader *ld, const char *name, const char *v)
                 if (s[0] == '_' && s[1] == '_')
                         prop[i++] = *s++;
                 else
-                        prop[i++] =
-                            *s == '_' ? '.' : (char)tolower((unsigned char)*s);
+                        prop[i++] = *s == '_'
+                                            ? '.'
+                                            : (char)tolower((unsigned char)*s);
         }
         prop[i] = '\0';
         if (i == 0) {
@@ -2501,25 +2517,24 @@ static void models_finish(struct loader *ld)
                 for (size_t i = 0; i < route->n; i++) {
                         const struct config_step *step = &route->steps[i];
                         const struct config_endpoint *target =
-                            config_endpoint_find(cfg, step->endpoint);
+                                config_endpoint_find(cfg, step->endpoint);
                         /* NULL for the default route: never wrong. */
                         at = ld->step_at[route_stage(o)];
                         at = at ? at + i * NSTEP_OPTS : NULL;
                         /* No document that large would fit. */
                         if (target && target->context_window &&
                             step->max_tokens > target->context_window) {
-                                snprintf(key, sizeof(key),
-                                         "%s[%zu].max_tokens", o->key, i);
+                                snprintf(key, sizeof(key), "%s[%zu].max_tokens",
+                                         o->key, i);
                                 ld_kerror(ld, at ? at[max] : 0, key,
                                           "%ld is above the context_window "
                                           "of '%s' (%ld)",
                                           step->max_tokens, target->name,
                                           target->context_window);
                         }
-                        if (strcmp(step->endpoint, "builtin") != 0 &&
-                            !target) {
+                        if (strcmp(step->endpoint, "builtin") != 0 && !target) {
                                 const char *near =
-                                    endpoint_closest(cfg, step->endpoint);
+                                        endpoint_closest(cfg, step->endpoint);
                                 snprintf(key, sizeof(key), "%s[%zu].endpoint",
                                          o->key, i);
                                 ld_kerror(ld, at ? at[ep] : 0, key,
@@ -2601,8 +2616,8 @@ static void retry_finish(struct loader *ld)
                     strcmp(t->topic, cfg->topic_dlq) == 0)
                         opt_error(ld, o, "'%s' is also %s", t->topic,
                                   strcmp(t->topic, cfg->topic_jobs) == 0
-                                      ? "topics.jobs"
-                                      : "topics.dlq");
+                                          ? "topics.jobs"
+                                          : "topics.dlq");
                 for (size_t j = 0; j + 1 < cfg->retry_n; j++)
                         if (strcmp(cfg->retry[j].topic, t->topic) == 0)
                                 opt_error(ld, o, "topic '%s' is listed twice",
@@ -2633,8 +2648,8 @@ static void ld_finish(struct loader *ld)
         if (!cfg->price_map[0]) {
                 free(cfg->price_map);
                 cfg->price_map = xstrdup(access(PRICE_MAP_LOCAL, R_OK) == 0
-                                             ? PRICE_MAP_LOCAL
-                                             : PRICE_MAP_SHARED);
+                                                 ? PRICE_MAP_LOCAL
+                                                 : PRICE_MAP_SHARED);
         }
         /* Checks of two keys are only meaningful when each was valid. */
         if (ld->nerr)
@@ -2786,7 +2801,7 @@ static char *mask_dsn(const char *dsn)
                 size_t auth = strcspn(host, "/?#");
                 const char *at = memchr(host, '@', auth);
                 const char *colon =
-                    at ? memchr(host, ':', (size_t)(at - host)) : NULL;
+                        at ? memchr(host, ':', (size_t)(at - host)) : NULL;
                 if (colon) {
                         o = (size_t)(colon + 1 - dsn);
                         memcpy(out, dsn, o);
@@ -2894,8 +2909,8 @@ static void dump_json(FILE *f, const json_t *j)
 /* A header that may well carry a credential (X-Api-Key, Cookie, ...). */
 static int header_secret(const char *name)
 {
-        static const char *const words[] = {"auth",   "key",      "token",
-                                            "secret", "password", "cookie",
+        static const char *const words[] = {"auth",    "key",      "token",
+                                            "secret",  "password", "cookie",
                                             "session", NULL};
 
         for (size_t i = 0; words[i]; i++)
@@ -2925,8 +2940,7 @@ static void dump_field(FILE *f, const void *base, const struct config_opt *o)
 
         switch (o->type) {
         case OPT_STR:
-                dump_str(f, *(char *const *)field ? *(char *const *)field
-                                                  : "");
+                dump_str(f, *(char *const *)field ? *(char *const *)field : "");
                 break;
         case OPT_INT:
                 fprintf(f, "%d", *(const int *)field);
@@ -2980,7 +2994,8 @@ static void dump_field(FILE *f, const void *base, const struct config_opt *o)
 }
 
 /* Does the step leave o at its "not given" value? */
-static int step_unset(const struct config_step *step, const struct config_opt *o)
+static int step_unset(const struct config_step *step,
+                      const struct config_opt *o)
 {
         const char *field = (const char *)step + o->off;
 
@@ -3081,8 +3096,8 @@ void config_dump(const struct config *cfg, FILE *f)
                 dump_str(f, key);
                 fputs(": ", f);
                 dump_str(f, kafka_secret(cfg->kafka[i].key)
-                                ? "***"
-                                : cfg->kafka[i].value);
+                                    ? "***"
+                                    : cfg->kafka[i].value);
                 fputc('\n', f);
         }
 }

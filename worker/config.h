@@ -25,9 +25,9 @@
         "hi hr hu id is it ja ko lb lt lv mk ms mt nb nl nn pl pt ro ru sh "   \
         "sk sl sq sr sv sw th tl tr uk ur vi zh"
 #define CONFIG_MAX_CLASSES 32
-#define CONFIG_MAX_ENDPOINTS 64 /* models.endpoints */
-#define CONFIG_MAX_STEPS 16     /* steps of one route */
-#define CONFIG_MAX_RETRY_TIERS 8 /* topics.retry */
+#define CONFIG_MAX_ENDPOINTS 64    /* models.endpoints */
+#define CONFIG_MAX_STEPS 16        /* steps of one route */
+#define CONFIG_MAX_RETRY_TIERS 8   /* topics.retry */
 #define CONFIG_VISION_MAX_PAGES 16 /* ocr.vision.max_pages at most */
 
 /* The stages that call a model, in pipeline order: the index of
@@ -47,15 +47,15 @@ enum {
  * breaker_failures 0 turns the breaker off (openai.h wants -1 for both).
  */
 struct config_endpoint {
-        char *name;        /* unique, [a-z0-9_-]{1,32}, not "builtin" */
-        char *base_url;    /* http:// or https://, no query or fragment */
-        char *model;       /* sent as "model" */
-        char *api_key_env; /* NAME of the variable holding the key; "" for
-                            * none. The key itself is never in the config:
-                            * read it with getenv when connecting. */
-        char *price_key;   /* key in the price map; default model */
-        char *ca_file;     /* PEM CA certificates verifying the server; ""
-                            * for the system's */
+        char *name;            /* unique, [a-z0-9_-]{1,32}, not "builtin" */
+        char *base_url;        /* http:// or https://, no query or fragment */
+        char *model;           /* sent as "model" */
+        char *api_key_env;     /* NAME of the variable holding the key; "" for
+                                * none. The key itself is never in the config:
+                                * read it with getenv when connecting. */
+        char *price_key;       /* key in the price map; default model */
+        char *ca_file;         /* PEM CA certificates verifying the server; ""
+                                * for the system's */
         char *response_format; /* json_schema, json_object or none */
         int has_prices;        /* prices: given (overrides the map) */
         double in_per_m, out_per_m, cache_per_m; /* USD per million tokens;
@@ -67,7 +67,7 @@ struct config_endpoint {
         int concurrency;     /* requests in flight */
         int rpm, tpm;        /* per minute; 0 unlimited */
         int timeout_ms, connect_timeout_ms; /* per attempt */
-        int retries;         /* after the first attempt; 0 none */
+        int retries; /* after the first attempt; 0 none */
         int backoff_ms, max_backoff_ms;
         int breaker_failures; /* consecutive failures to open; 0 off */
         int breaker_cooldown_ms;
@@ -118,81 +118,82 @@ struct config {
         struct config_kv *kafka;
         size_t kafka_n;
 
-        char *topic_jobs;  /* topics.jobs, default docpipe.jobs */
-        char *topic_dlq;   /* topics.dlq, default docpipe.jobs.dlq */
+        char *topic_jobs;   /* topics.jobs, default docpipe.jobs */
+        char *topic_dlq;    /* topics.dlq, default docpipe.jobs.dlq */
         char **retry_items; /* topics.retry as written, "topic:delay" */
         size_t retry_items_n;
-        struct config_retry_tier retry[CONFIG_MAX_RETRY_TIERS]; /* parsed
-                                                     * from retry_items, in
-                                                     * order */
+        struct config_retry_tier
+                retry[CONFIG_MAX_RETRY_TIERS]; /* parsed
+                                                * from retry_items, in
+                                                * order */
         size_t retry_n;
 
-        char *pg_dsn;      /* postgres.dsn (env DOCPIPE_POSTGRES_DSN) */
-        int pg_batch_max;  /* postgres.batch_max: documents per write */
-        int pg_batch_ms;   /* postgres.batch_ms: longest wait to fill one */
+        char *pg_dsn;     /* postgres.dsn (env DOCPIPE_POSTGRES_DSN) */
+        int pg_batch_max; /* postgres.batch_max: documents per write */
+        int pg_batch_ms;  /* postgres.batch_ms: longest wait to fill one */
 
-        int max_inflight;  /* worker.max_inflight: pause partitions here */
-        int low_water;     /* worker.low_water: resume below this */
-        int threads;       /* worker.threads: CPU thread pool size */
-        int drain_ms;      /* worker.drain_timeout_ms on SIGTERM */
-        int retries;       /* worker.retries: in-place retries, transient */
+        int max_inflight;     /* worker.max_inflight: pause partitions here */
+        int low_water;        /* worker.low_water: resume below this */
+        int threads;          /* worker.threads: CPU thread pool size */
+        int drain_ms;         /* worker.drain_timeout_ms on SIGTERM */
+        int retries;          /* worker.retries: in-place retries, transient */
         int retry_backoff_ms; /* worker.retry_backoff_ms: first backoff */
-        char *log_level;   /* worker.log_level */
-        char *metrics_addr; /* worker.metrics_addr: HOST:PORT of /metrics,
-                               /healthz, /readyz; "" none */
+        char *log_level;      /* worker.log_level */
+        char *metrics_addr;   /* worker.metrics_addr: HOST:PORT of /metrics,
+                                 /healthz, /readyz; "" none */
 
-        int64_t max_bytes;     /* limits.max_bytes of one document */
-        int max_pages;         /* limits.max_pages */
-        int64_t max_text_bytes;/* limits.max_text_bytes extracted */
-        int64_t max_job_bytes; /* limits.max_job_bytes of a JSON envelope */
+        int64_t max_bytes;      /* limits.max_bytes of one document */
+        int max_pages;          /* limits.max_pages */
+        int64_t max_text_bytes; /* limits.max_text_bytes extracted */
+        int64_t max_job_bytes;  /* limits.max_job_bytes of a JSON envelope */
         int64_t max_page_text_bytes; /* limits.max_page_text_bytes of one
                                         page; 0 (tests only): no cap */
-        int64_t extract_memory; /* limits.extract_memory: address space of
-                                   one extraction child (RLIMIT_AS) */
-        int extract_timeout_ms; /* limits.extract_timeout_ms: one document
-                                   in a child, wall clock and CPU time */
-        int extract_page_ms;    /* limits.extract_page_ms: one page in a
-                                   child; 0: no per-page limit */
-        int max_page_pixels;    /* limits.max_page_pixels of one image page
-                                   or scanned page at 300 dpi */
-        char *ocr_languages;    /* ocr.languages: Tesseract's "eng+deu" */
+        int64_t extract_memory;      /* limits.extract_memory: address space of
+                                        one extraction child (RLIMIT_AS) */
+        int extract_timeout_ms;      /* limits.extract_timeout_ms: one document
+                                        in a child, wall clock and CPU time */
+        int extract_page_ms;         /* limits.extract_page_ms: one page in a
+                                        child; 0: no per-page limit */
+        int max_page_pixels;         /* limits.max_page_pixels of one image page
+                                        or scanned page at 300 dpi */
+        char *ocr_languages;         /* ocr.languages: Tesseract's "eng+deu" */
         /* ocr.vision.*: OCR'd pages also read by a vision model. */
-        char *vision_endpoint;  /* ocr.vision.endpoint: one of
-                                   models.endpoints; "": no vision route */
-        char *vision_mode;      /* ocr.vision.mode: "fallback" (pages under
-                                   vision_below) or "always" */
-        int vision_below;       /* ocr.vision.below_confidence, 0..100 */
-        int vision_max_pages;   /* ocr.vision.max_pages of one document */
-        int vision_max_side;    /* ocr.vision.max_side: longest side sent,
-                                   pixels */
+        char *vision_endpoint;    /* ocr.vision.endpoint: one of
+                                     models.endpoints; "": no vision route */
+        char *vision_mode;        /* ocr.vision.mode: "fallback" (pages under
+                                     vision_below) or "always" */
+        int vision_below;         /* ocr.vision.below_confidence, 0..100 */
+        int vision_max_pages;     /* ocr.vision.max_pages of one document */
+        int vision_max_side;      /* ocr.vision.max_side: longest side sent,
+                                     pixels */
         int64_t vision_max_bytes; /* ocr.vision.max_image_bytes: one PNG */
-        char *vision_on_failure; /* ocr.vision.on_failure: "ocr" keeps
-                                    OCR's text, "retry" fails the stage
-                                    (ERR_RETRY) */
+        char *vision_on_failure;  /* ocr.vision.on_failure: "ocr" keeps
+                                     OCR's text, "retry" fails the stage
+                                     (ERR_RETRY) */
 
-        char *sandbox_mode;     /* sandbox.mode: "process" (PDFs parsed in
-                                   child processes) or "inline" */
-        int sandbox_children;   /* sandbox.children; 0: worker.threads */
-        int sandbox_recycle;    /* sandbox.recycle_after: documents per
-                                   child before it is replaced */
+        char *sandbox_mode;   /* sandbox.mode: "process" (PDFs parsed in
+                                 child processes) or "inline" */
+        int sandbox_children; /* sandbox.children; 0: worker.threads */
+        int sandbox_recycle;  /* sandbox.recycle_after: documents per
+                                 child before it is replaced */
 
-        char *file_root;       /* sources.file_root: file:// confined here;
-                                  empty means file:// is refused */
-        int64_t http_max_bytes;/* sources.http_max_bytes */
-        int http_timeout_ms;   /* sources.http_timeout_ms */
-        char **http_allow_hosts;   /* sources.http_allow_hosts: names, or
-                                      ".suffix" for a domain and all
-                                      under it; none: any host */
+        char *file_root;         /* sources.file_root: file:// confined here;
+                                    empty means file:// is refused */
+        int64_t http_max_bytes;  /* sources.http_max_bytes */
+        int http_timeout_ms;     /* sources.http_timeout_ms */
+        char **http_allow_hosts; /* sources.http_allow_hosts: names, or
+                                    ".suffix" for a domain and all
+                                    under it; none: any host */
         size_t http_allow_hosts_n;
-        int http_allow_private;    /* sources.http_allow_private: 1 lets
-                                      http(s) reach private, loopback and
-                                      link-local addresses */
+        int http_allow_private; /* sources.http_allow_private: 1 lets
+                                   http(s) reach private, loopback and
+                                   link-local addresses */
 
         char *classes[CONFIG_MAX_CLASSES]; /* model.classes: taxonomy */
         size_t classes_n;
-        int summary_max_chars;  /* model.summary_max_chars */
-        char *lang_dir;         /* model.language_data: libexttextcat dir */
-        char *languages;        /* model.languages: profile codes or "all" */
+        int summary_max_chars; /* model.summary_max_chars */
+        char *lang_dir;        /* model.language_data: libexttextcat dir */
+        char *languages;       /* model.languages: profile codes or "all" */
 
         /* models.*: remote models. Endpoints and routes come from the file
          * only; the rest also from DOCPIPE_MODELS_*. */
@@ -211,9 +212,9 @@ struct config {
         double budget_doc_usd;        /* models.budget.per_document_usd; 0
                                        * no cap */
         double budget_tenant_day_usd; /* models.budget.per_tenant_day_usd */
-        double shadow_rate;    /* models.shadow.rate: fraction 0..1 */
-        char *shadow_endpoint; /* models.shadow.endpoint; "" none */
-        unsigned shadow_stages; /* models.shadow.stages: 1u << stage */
+        double shadow_rate;           /* models.shadow.rate: fraction 0..1 */
+        char *shadow_endpoint;        /* models.shadow.endpoint; "" none */
+        unsigned shadow_stages;       /* models.shadow.stages: 1u << stage */
 
         char *path; /* the file it came from, or NULL for defaults */
 };

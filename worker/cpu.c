@@ -12,8 +12,8 @@
 #include "doc.h"
 
 struct cpu_item {
-        uv_work_t req;          /* ours, handed to the pool */
-        uv_work_t *orig;        /* the caller's */
+        uv_work_t req;   /* ours, handed to the pool */
+        uv_work_t *orig; /* the caller's */
         uv_work_cb work;
         uv_after_work_cb after;
         struct cpu *cpu;

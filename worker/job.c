@@ -109,9 +109,9 @@ const char *job_sniff(const unsigned char *bytes, size_t len)
                 return "text/plain";
         /* The window may end inside a character: that is still text when
          * the tail is the start of a valid one. */
-        if (n < len &&
-            g_utf8_get_char_validated(
-                end, (gssize)((const gchar *)bytes + n - end)) == (gunichar)-2)
+        if (n < len && g_utf8_get_char_validated(
+                               end, (gssize)((const gchar *)bytes + n - end)) ==
+                               (gunichar)-2)
                 return "text/plain";
         return NULL;
 }
@@ -227,7 +227,7 @@ static int job_parse_raw(struct doc *doc, const unsigned char *payload,
 out:
         free(doc->job_json);
         doc->job_json = job_raw_json(
-            doc, rc == 0 ? doc->content_type : (ct ? ct : header), len);
+                doc, rc == 0 ? doc->content_type : (ct ? ct : header), len);
         free(ct);
         return rc;
 }
@@ -450,7 +450,7 @@ static int job_parse_envelope(struct doc *doc, const char *payload, size_t len,
                               const struct config *cfg, struct err *err)
 {
         static const char *const known[] = {
-            "id", "tenant", "source", "content_type", "stages", "metadata"};
+                "id", "tenant", "source", "content_type", "stages", "metadata"};
         json_t *root = NULL, *v, *meta = NULL;
         json_error_t jerr;
         const char *id, *tenant = "default", *uri = NULL, *key;

@@ -49,8 +49,8 @@ static size_t log_escape(char *buf, size_t len, size_t cap, const char *s)
                         buf[len++] = '\\';
                         buf[len++] = 'n';
                 } else if (c < 0x20) {
-                        len += (size_t)snprintf(buf + len, cap - len,
-                                                "\\u%04x", c);
+                        len += (size_t)snprintf(buf + len, cap - len, "\\u%04x",
+                                                c);
                 } else {
                         buf[len++] = (char)c;
                 }

@@ -21,7 +21,7 @@ struct tracker {
         char *topic;
         int32_t partition;
         int64_t generation;
-        int64_t next;    /* one past the last offset taken, -1 if none */
+        int64_t next; /* one past the last offset taken, -1 if none */
         struct entry *ring;
         size_t cap, head, n;
 };
@@ -50,8 +50,8 @@ void offsets_free(struct offsets *o)
         free(o);
 }
 
-static struct tracker *offsets_find(const struct offsets *o,
-                                    const char *topic, int32_t partition)
+static struct tracker *offsets_find(const struct offsets *o, const char *topic,
+                                    int32_t partition)
 {
         for (size_t i = 0; i < o->n; i++)
                 if (o->t[i].partition == partition &&
@@ -72,8 +72,7 @@ void offsets_revoke(struct offsets *o, const char *topic, int32_t partition)
         *t = o->t[--o->n];
 }
 
-int64_t offsets_assign(struct offsets *o, const char *topic,
-                       int32_t partition)
+int64_t offsets_assign(struct offsets *o, const char *topic, int32_t partition)
 {
         struct tracker *t;
 
@@ -109,8 +108,8 @@ static void ring_grow(struct tracker *t)
         t->head = 0;
 }
 
-int64_t offsets_begin(struct offsets *o, const char *topic,
-                      int32_t partition, int64_t offset)
+int64_t offsets_begin(struct offsets *o, const char *topic, int32_t partition,
+                      int64_t offset)
 {
         struct tracker *t = offsets_find(o, topic, partition);
 

@@ -23,8 +23,7 @@ void offsets_free(struct offsets *o);
 
 /* Starts tracking topic/partition (on assignment); any previous tracker of
  * it is dropped. Returns the new generation. */
-int64_t offsets_assign(struct offsets *o, const char *topic,
-                       int32_t partition);
+int64_t offsets_assign(struct offsets *o, const char *topic, int32_t partition);
 
 /* Stops tracking topic/partition (on revocation). Its in-flight documents
  * will be ignored by offsets_done. */
@@ -33,8 +32,8 @@ void offsets_revoke(struct offsets *o, const char *topic, int32_t partition);
 /* Records that offset of topic/partition was taken. Returns the tracker's
  * generation to carry with the document, or -1 when the partition is not
  * tracked (not assigned) or offset does not advance (a redelivery). */
-int64_t offsets_begin(struct offsets *o, const char *topic,
-                      int32_t partition, int64_t offset);
+int64_t offsets_begin(struct offsets *o, const char *topic, int32_t partition,
+                      int64_t offset);
 
 /* Records that offset finished. Returns the new commit point when it moved,
  * else -1 (also for a stale generation or an unknown partition). */

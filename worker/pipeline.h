@@ -6,9 +6,9 @@
  * then one store write of the result or the dead letter, then the offset.
  * Transient errors retry in place with exponential backoff and full jitter,
  * then go to the next retry topic; permanent ones, and transient ones past
- * the last retry topic, become dead letters (topic, then table) at once. It bounds documents in
- * flight by pausing the consumer. Owns the documents in flight and the
- * stages' states; borrows the consumer, store and model.
+ * the last retry topic, become dead letters (topic, then table) at once. It
+ * bounds documents in flight by pausing the consumer. Owns the documents in
+ * flight and the stages' states; borrows the consumer, store and model.
  */
 #ifndef DOCPIPE_PIPELINE_H
 #define DOCPIPE_PIPELINE_H

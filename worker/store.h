@@ -31,10 +31,10 @@ const char *store_dsn_line(const char *msg, const char *dsn, char *buf,
                            size_t n);
 
 enum store_found {
-        STORE_NEW,    /* nothing known: process the document */
-        STORE_DONE,   /* doc->id already has an outcome: nothing to do */
-        STORE_REUSED  /* another document with the same sha256 has a
-                         result: it is copied into doc, doc->reused = 1 */
+        STORE_NEW,   /* nothing known: process the document */
+        STORE_DONE,  /* doc->id already has an outcome: nothing to do */
+        STORE_REUSED /* another document with the same sha256 has a
+                        result: it is copied into doc, doc->reused = 1 */
 };
 
 typedef void (*store_lookup_fn)(struct doc *doc, enum store_found found,

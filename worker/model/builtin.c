@@ -81,9 +81,9 @@
 struct phrase_index;
 
 struct builtin {
-        pthread_mutex_t lock; /* guards tc: textcat is not thread-safe */
+        pthread_mutex_t lock;    /* guards tc: textcat is not thread-safe */
         struct phrase_index *px; /* every class's phrases, indexed once */
-        void *tc;             /* libexttextcat handle */
+        void *tc;                /* libexttextcat handle */
         char *classes[CONFIG_MAX_CLASSES];
         size_t classes_n;
         int other; /* index of "other" in classes, or -1 */
@@ -375,8 +375,8 @@ static int lang_wanted(const char *id, const char *list)
  * third of Debian's 180. Returns the handle; NULL with err set when langs
  * names a code conf has no profile for; NULL with err clear when textcat
  * cannot load. */
-static void *lang_init(const char *conf, const char *prefix,
-                       const char *langs, struct err *err)
+static void *lang_init(const char *conf, const char *prefix, const char *langs,
+                       struct err *err)
 {
         char line[1024], id[64], path[] = "/tmp/docpipe-textcat.XXXXXX";
         const char *p;
@@ -389,8 +389,7 @@ static void *lang_init(const char *conf, const char *prefix,
                 return special_textcat_Init(conf, prefix);
         /* Every code asked for must have a profile: a typo would
          * otherwise quietly make a language undetectable. */
-        for (p = langs + strspn(langs, " ,\t"); *p;
-             p += strspn(p, " ,\t")) {
+        for (p = langs + strspn(langs, " ,\t"); *p; p += strspn(p, " ,\t")) {
                 size_t k = strcspn(p, " ,\t");
                 int found = 0;
 
@@ -398,8 +397,7 @@ static void *lang_init(const char *conf, const char *prefix,
                 while (in && !found && fgets(line, sizeof(line), in))
                         found = line[0] != '#' &&
                                 sscanf(line, "%*s %63s", id) == 1 &&
-                                strcspn(id, "-") == k &&
-                                memcmp(id, p, k) == 0;
+                                strcspn(id, "-") == k && memcmp(id, p, k) == 0;
                 if (in)
                         fclose(in);
                 if (!found) {
@@ -1204,7 +1202,6 @@ static double class_score(const struct phrase_index *x,
         return s;
 }
 
-
 /* Confidence: the softmax probability of the best class among the
  * configured ones ("other" scores BUILTIN_OTHER_PRIOR), times how well
  * supported the best class is on its own (1 - e^(-score/scale)). Close
@@ -1262,9 +1259,9 @@ struct fctx {
         size_t lines_n;
         int dmy; /* 1: 03/04 is 3 April; 0: March 4 (US); -1: unknown */
         struct fcache *cache; /* what is computed when first asked */
-        int unit; /* reports: power of ten their tables are in */
-        const char *text; /* the whole text, borrowed (fields that may be
-                           * at its end: a contract's governing law) */
+        int unit;             /* reports: power of ten their tables are in */
+        const char *text;     /* the whole text, borrowed (fields that may be
+                               * at its end: a contract's governing law) */
         size_t text_len;
 };
 
@@ -1487,8 +1484,7 @@ static int date_tail_ok(const char *f, size_t e, size_t end)
  * 9 ("99/07/2021", "2024-62-19"), so it reads as that zero. */
 static int date_zero(const char *f, size_t at, size_t n, int v)
 {
-        if (n == 2 && v >= 60 &&
-            (f[at] == '6' || f[at] == '8' || f[at] == '9'))
+        if (n == 2 && v >= 60 && (f[at] == '6' || f[at] == '8' || f[at] == '9'))
                 return v % 10;
         return v;
 }

@@ -38,9 +38,9 @@ static void builtin_job_run(uv_work_t *req)
         struct doc *doc = j->doc;
         const char *text = doc->text ? doc->text : "";
         size_t len = doc->text ? doc->text_len : 0;
-        char lang[8];
 
         if (!doc->language) {
+                char lang[8];
                 builtin_language(b, text, len, lang);
                 doc->language = xstrdup(lang);
         }
@@ -66,8 +66,8 @@ static void builtin_job_run(uv_work_t *req)
                         json_decref(doc->fields);
                 doc->fields = builtin_fields(b, cls, text, len, doc->language);
                 json = json_dumps(doc->fields, JSON_COMPACT);
-                j->output_tokens = json ? builtin_tokens(json, strlen(json))
-                                        : 0;
+                j->output_tokens =
+                        json ? builtin_tokens(json, strlen(json)) : 0;
                 free(json);
                 break;
         }
@@ -142,8 +142,8 @@ static void builtin_run(void *state, enum model_task task, struct doc *doc,
         }
 }
 
-static int builtin_init(void **state, uv_loop_t *loop,
-                        const struct config *cfg, struct err *err)
+static int builtin_init(void **state, uv_loop_t *loop, const struct config *cfg,
+                        struct err *err)
 {
         struct builtin_state *s = xcalloc(1, sizeof(*s));
 

@@ -546,10 +546,10 @@ static void vision_finish(struct route *rt, const struct err *err)
         char *text = err ? NULL : rt->text;
         struct err copy;
 
-        if (err)
+        if (err) {
                 copy = *err;
-        if (err)
                 free(rt->text);
+        }
         free(rt);
         done(arg, text, err ? &copy : NULL);
 }
