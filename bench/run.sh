@@ -77,7 +77,7 @@ $(awk '/^cpu/ {print $2 + $3}' "$WORK/bare.time")"
 
 # pipeline ROUND: prints "RATE CPU_SECONDS RSS_KB"
 pipeline() {
-        local db=bench_$1 log="$WORK/worker-$1.log" wpid bpid t0 t1 n pages dead rss cpu
+        local db=bench_$1 log="$WORK/worker-$1.log" wpid bpid t0 t1 n pages dead rss cpu start
         # A fresh mock cluster and database each round.
         rm -f "$WORK/broker.out"
         "$B/docpipe" broker -p 4 >"$WORK/broker.out" 2>"$WORK/broker.log" &
@@ -92,7 +92,11 @@ pipeline() {
         # The jobs go in first, so that the clock times the worker, not
         # the producer: it starts when the worker gets its partitions and
         # reads a full backlog.
-        "$B/docpipe" submit --uri ${BENCH_STAGES:+--stages $BENCH_STAGES} --id-prefix "b$1-" "$C"/*.pdf 2>/dev/null
+        "$B/docpipe" submit --uri ${BENCH_STAGES:+--stages $BENCH_STAGES} --id-prefix "b$1-" "$C"/*.pdf 2>"$WORK/submit.log" || {
+                echo "bench: submit failed:" >&2; tail -n 3 "$WORK/submit.log" >&2
+                kill $bpid; wait $bpid 2>/dev/null
+                return 1
+        }
         pg0=$(cputree $PGPID)
         # BENCH_PERF=FILE: a system-wide profile of the round (perf's
         # cpu-clock, which needs no hardware counters) into FILE.ROUND.
@@ -105,12 +109,19 @@ pipeline() {
         done
         t0=$(grep -m1 '"assigned docpipe.jobs' "$log" | sed -n 's/.*"time":"\([^"]*\)".*/\1/p')
         t0=$(date -d "$t0" +%s.%N)
+        start=$SECONDS
         # Poll gently (a psql a second: each costs some 10 ms of CPU) and take
         # the end time from PostgreSQL: when the last outcome was written.
         while :; do
                 n=$("$PSQL" -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT count(*) FROM documents WHERE id LIKE 'b$1-%'" 2>/dev/null)
                 [ "${n:-0}" -ge "$N" ] && break
                 kill -0 $wpid 2>/dev/null || { echo "worker died" >&2; tail "$log" >&2; return 1; }
+                # A round takes seconds; ten minutes means it is stuck.
+                [ $SECONDS -lt $((start + 600)) ] || {
+                        echo "bench: round $1 stuck at ${n:-0} of $N documents" >&2
+                        kill -TERM $wpid $bpid; wait $wpid $bpid 2>/dev/null
+                        return 1
+                }
                 sleep 1
         done
         t1=$(psql -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT extract(epoch FROM max(processed_at)) FROM documents")
