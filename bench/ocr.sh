@@ -19,7 +19,7 @@
 # Rounds alternate bare and pipeline (BENCH_OCR_ROUNDS, default 2) and the
 # ratio is taken between the best round of each. CPU seconds are printed
 # for both sides (the worker's with its children's): steadier than wall
-# time on a shared machine. BENCH_KEEP=1 keeps the work directory.
+# time on a shared machine. The rounds' machinery: bench/lib.sh.
 set -u
 B=${1:-build}
 cd "$(dirname "$0")/.."
@@ -39,16 +39,8 @@ if [ ! -f "$C/.done" ]; then
         [ "$(ls "$C" | wc -l)" -eq "$N" ] || { echo "bench-ocr: fewer than $N images"; exit 1; }
         touch "$C/.done"
 fi
-WORK=$(mktemp -d /tmp/docpipe-bench-ocr.XXXXXX)
-chmod 755 "$WORK"
-pgdir="$WORK/pg"
-DSN0=$(sh tests/pg.sh start "$pgdir") || exit 1
-cleanup() {
-        jobs -p | xargs -r kill 2>/dev/null
-        sh tests/pg.sh stop "$pgdir" >/dev/null 2>&1
-        [ -n "${BENCH_KEEP:-}" ] && echo "bench-ocr: kept $WORK" >&2 || rm -rf "$WORK"
-}
-trap cleanup EXIT
+. bench/lib.sh
+bench_init bench-ocr
 
 export DOCPIPE_KAFKA_SESSION_TIMEOUT_MS=6000 \
         DOCPIPE_WORKER_THREADS="$T" DOCPIPE_SOURCES_FILE_ROOT="$(pwd)/$C" \
@@ -59,16 +51,6 @@ export OMP_THREAD_LIMIT=1
 
 echo "bench-ocr: $N page images in $C, $T threads, $R rounds"
 cat "$C"/*.jpg >/dev/null
-
-PSQL=$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1)
-PSQL=${PSQL:-psql}
-
-# cputree PID: CPU seconds of PID with its children, live and reaped.
-cputree() {
-        { cat /proc/$1/stat; for c in $(pgrep -P $1); do cat /proc/$c/stat; done; } 2>/dev/null |
-                awk -v hz="$(getconf CLK_TCK)" -v w="$1" '$1 == w { s += $14 + $15 + $16 + $17; next }
-                        { s += $14 + $15 } END { printf "%.2f", s / hz }'
-}
 
 # bare: prints "RATE CPU_SECONDS"
 bare() {
@@ -82,38 +64,14 @@ $(awk '/^cpu/ {print $2 + $3}' "$WORK/bare.time")"
 
 # pipeline ROUND: prints "RATE CPU_SECONDS"
 pipeline() {
-        local db=ocr_$1 log="$WORK/worker-$1.log" wpid bpid t0 t1 n dead cpu
-        rm -f "$WORK/broker.out"
-        "$B/docpipe" broker -p 4 >"$WORK/broker.out" 2>"$WORK/broker.log" &
-        bpid=$!
-        for _ in $(seq 1 100); do
-                BROKERS=$(head -n 1 "$WORK/broker.out" 2>/dev/null); [ -n "$BROKERS" ] && break; sleep 0.05
-        done
-        export DOCPIPE_KAFKA_BOOTSTRAP_SERVERS="$BROKERS"
-        psql -X -q "$DSN0" -c "CREATE DATABASE $db" >/dev/null
-        export DOCPIPE_POSTGRES_DSN="$DSN0 dbname=$db" DOCPIPE_KAFKA_GROUP_ID=bench-ocr-$1
-        "$B/docpipe" migrate >/dev/null 2>&1
-        "$B/docpipe" submit --uri --id-prefix "o$1-" "$C"/*.jpg 2>/dev/null
-        "$B/docpipe" worker 2>"$log" &
-        wpid=$!
-        for _ in $(seq 1 300); do
-                grep -q '"assigned docpipe.jobs' "$log" 2>/dev/null && break
-                sleep 0.02
-        done
-        t0=$(grep -m1 '"assigned docpipe.jobs' "$log" | sed -n 's/.*"time":"\([^"]*\)".*/\1/p')
-        t0=$(date -d "$t0" +%s.%N)
-        while :; do
-                n=$("$PSQL" -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT count(*) FROM documents WHERE id LIKE 'o$1-%' AND status IN ('done', 'dead')" 2>/dev/null)
-                [ "${n:-0}" -ge "$N" ] && break
-                kill -0 $wpid 2>/dev/null || { echo "worker died" >&2; tail "$log" >&2; return 1; }
-                sleep 0.5
-        done
-        t1=$(psql -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT extract(epoch FROM max(processed_at)) FROM documents")
-        dead=$(psql -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT count(*) FROM documents WHERE status = 'dead'")
-        [ "$dead" -gt 0 ] && psql -X -A -t "$DOCPIPE_POSTGRES_DSN" -c "SELECT document_id || ': ' || message FROM dead_letters LIMIT 3" >&2
-        cpu=$(cputree $wpid)
-        kill -TERM $wpid; wait $wpid
-        kill $bpid; wait $bpid 2>/dev/null
+        local dead
+        round_begin "ocr_$1" "bench-ocr-$1"
+        round_submit --uri --id-prefix "o$1-" "$C"/*.jpg || return 1
+        round_worker "$WORK/worker-$1.log"
+        round_wait "$N" "SELECT count(*) FROM documents WHERE id LIKE 'o$1-%' AND status IN ('done', 'dead')" || return 1
+        dead=$(sql "SELECT count(*) FROM documents WHERE status = 'dead'")
+        [ "$dead" -gt 0 ] && sql "SELECT document_id || ': ' || message FROM dead_letters LIMIT 3" >&2
+        round_end
         awk -v p="$N" -v t0="$t0" -v t1="$t1" -v dead="$dead" -v cpu="$cpu" 'BEGIN {
                 s = t1 - t0;
                 printf "pipeline: %d pages in %.2f s = %.2f pages/s, worker CPU %.2f s (%d dead letters)\n", p, s, p / s, cpu, dead > "/dev/stderr";
@@ -125,10 +83,10 @@ best_bare=0 best_pipe=0 bare_cpu=0 pipe_cpu=0
 for r in $(seq 1 "$R"); do
         read -r rate cpu < <(bare) || exit 1
         [ -n "$rate" ] || { echo "bare round $r failed"; exit 1; }
-        awk -v a="$rate" -v b="$best_bare" 'BEGIN { exit !(a > b) }' && { best_bare=$rate; bare_cpu=$cpu; }
+        better "$rate" "$best_bare" && { best_bare=$rate; bare_cpu=$cpu; }
         read -r rate cpu < <(pipeline "$r") || exit 1
         [ -n "$rate" ] || { echo "pipeline round $r failed"; exit 1; }
-        awk -v a="$rate" -v b="$best_pipe" 'BEGIN { exit !(a > b) }' && { best_pipe=$rate; pipe_cpu=$cpu; }
+        better "$rate" "$best_pipe" && { best_pipe=$rate; pipe_cpu=$cpu; }
 done
 awk -v bare="$best_bare" -v pipe="$best_pipe" -v bc="$bare_cpu" -v pc="$pipe_cpu" -v n="$N" 'BEGIN {
         printf "best rounds: bare OCR %.2f pages/s (%.2f CPU s, %.2f per page), pipeline %.2f pages/s (%.2f CPU s, %.2f per page)\n", bare, bc, bc / n, pipe, pc, pc / n;
