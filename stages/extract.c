@@ -1002,6 +1002,65 @@ static int extract_text(struct doc *doc, const struct config *cfg,
         return 0;
 }
 
+/* The document extract_hold keeps open, and how many holds it has. Only
+ * the thread that starts and stops the process calls these two. */
+static PopplerDocument *extract_held;
+static int extract_holds;
+
+int extract_hold(void)
+{
+        static const char *const obj[] = {
+                "<< /Type /Catalog /Pages 2 0 R >>",
+                "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] >>",
+        };
+        size_t off[3], xref;
+        GString *pdf;
+        GBytes *bytes;
+        GError *gerr = NULL;
+
+        if (extract_holds++ > 0)
+                return 0;
+        /* A one-page empty PDF with an exact cross-reference table, so
+         * that Poppler has nothing to repair (and nothing to log). */
+        pdf = g_string_new("%PDF-1.4\n");
+        for (size_t i = 0; i < 3; i++) {
+                off[i] = pdf->len;
+                g_string_append_printf(pdf, "%zu 0 obj\n%s\nendobj\n", i + 1,
+                                       obj[i]);
+        }
+        xref = pdf->len;
+        g_string_append(pdf, "xref\n0 4\n0000000000 65535 f \n");
+        for (size_t i = 0; i < 3; i++)
+                g_string_append_printf(pdf, "%010zu 00000 n \n", off[i]);
+        g_string_append_printf(pdf,
+                               "trailer\n<< /Size 4 /Root 1 0 R >>\n"
+                               "startxref\n%zu\n%%%%EOF\n",
+                               xref);
+        bytes = g_string_free_to_bytes(pdf);
+        extract_held = poppler_document_new_from_bytes(bytes, NULL, &gerr);
+        g_bytes_unref(bytes);
+        if (!extract_held) {
+                log_warn("extract",
+                         "cannot hold Poppler's tables (%s): they are built "
+                         "again for each document",
+                         gerr ? gerr->message : "unknown error");
+                if (gerr)
+                        g_error_free(gerr);
+                return -1;
+        }
+        return 0;
+}
+
+void extract_release(void)
+{
+        if (extract_holds == 0 || --extract_holds > 0)
+                return;
+        if (extract_held)
+                g_object_unref(extract_held);
+        extract_held = NULL;
+}
+
 int extract_document(struct doc *doc, const struct config *cfg, struct err *err)
 {
         return extract_document_paged(doc, cfg, NULL, NULL, err);

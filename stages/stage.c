@@ -111,6 +111,8 @@ static int stage_extract_init(void **state, const struct stage_env *env,
                         free(x);
                         return -1;
                 }
+        } else {
+                extract_hold(); /* the pool parses PDFs in this process */
         }
         *state = x;
         return 0;
@@ -135,7 +137,10 @@ static void stage_extract_destroy(void *state)
 
         if (!x)
                 return;
-        sandbox_free(x->sb);
+        if (x->sb)
+                sandbox_free(x->sb);
+        else
+                extract_release();
         free(x);
 }
 

@@ -575,6 +575,55 @@ START_TEST(test_threads)
 }
 END_TEST
 
+/* Poppler's complaints (a repaired file, say) go to GLib's log under
+ * the domain "Poppler". */
+static int poppler_said;
+
+static void count_poppler(const gchar *domain, GLogLevelFlags level,
+                          const gchar *msg, gpointer arg)
+{
+        (void)domain;
+        (void)level;
+        (void)msg;
+        (void)arg;
+        poppler_said++;
+}
+
+/* extract_hold's document is a clean PDF (Poppler repairs nothing, says
+ * nothing), holds nest, and documents read the same while it is held
+ * and after the last release; a release too many is a no-op. */
+START_TEST(test_hold)
+{
+        size_t len;
+        unsigned char *pdf = make_pdf(two_pages, 2, 1, &len);
+        guint h = g_log_set_handler("Poppler", G_LOG_LEVEL_MASK, count_poppler,
+                                    NULL);
+
+        poppler_said = 0;
+        ck_assert_int_eq(extract_hold(), 0);
+        ck_assert_int_eq(poppler_said, 0);
+        ck_assert_int_eq(extract_hold(), 0);
+        for (int round = 0; round < 3; round++) {
+                unsigned char *p = xmalloc(len);
+                struct doc *doc;
+                struct err err;
+
+                memcpy(p, pdf, len);
+                doc = doc_with(p, len, "application/pdf");
+                err_clear(&err);
+                ck_assert_int_eq(extract_document(doc, &cfg, &err), 0);
+                ck_assert_int_eq(doc->pages, 2);
+                ck_assert_ptr_nonnull(strstr(doc->text, "Second page here"));
+                doc_free(doc);
+                /* round 0: held twice; 1: once; 2: not at all */
+                extract_release();
+        }
+        extract_release();
+        g_log_remove_handler("Poppler", h);
+        free(pdf);
+}
+END_TEST
+
 static void add(Suite *s, const char *name, const TTest *test)
 {
         TCase *tc = tcase_create(name);
@@ -590,6 +639,7 @@ static Suite *extract_suite(void)
         Suite *s = suite_create("extract");
 
         add(s, "pdf_text", test_pdf_text);
+        add(s, "hold", test_hold);
         add(s, "pdf_physical_lines", test_pdf_physical_lines);
         add(s, "pdf_text_columns", test_pdf_text_columns);
         add(s, "pdf_metadata", test_pdf_metadata);
