@@ -3,7 +3,8 @@
 #   1. the Debian packages (deploy/deps.sh; a no-op when present),
 #   2. the plain build and its unit tests, also under valgrind, and the
 #      offline checks of README's configuration reference, the compose
-#      file, the Dockerfile and the Kubernetes manifests,
+#      file, the Dockerfile and the Kubernetes manifests, and the
+#      sandbox's integration test with this build (its memory limit),
 #   3. the ASan+UBSan build, its unit tests, and the integration tests
 #      with the real binary, the mock Kafka cluster and a private
 #      PostgreSQL,
@@ -42,6 +43,10 @@ make -s -j"$jobs" all unit-bins || exit 1
 step "unit tests" sh tests/run-unit.sh build $(ls build/tests/test_* | grep -v "\.d$")
 step "unit tests under valgrind" sh tests/run-unit.sh --valgrind build $(ls build/tests/test_* | grep -v "\.d$")
 step "deployment and configuration reference (offline)" sh tests/deploy/check.sh build
+# The sanitizer build sets no RLIMIT_AS and allocates with ASan's own
+# allocator: the children as they run in production, memory limit and
+# mimalloc, are tested here, with the plain build.
+step "sandbox, plain build" env IT_TESTS=t_sandbox bash tests/integration/run.sh build
 echo "== build with AddressSanitizer and UndefinedBehaviorSanitizer"
 make -s -j"$jobs" SANITIZE=1 all unit-bins || exit 1
 export ASAN_OPTIONS=detect_leaks=1
