@@ -11,8 +11,9 @@
 #     partition assignment until PostgreSQL has the last outcome.
 # Shared machines are noisy: BENCH_ROUNDS rounds (default 3) run bare and
 # pipeline one after the other, and the ratio is taken between the best
-# round of each (the one least disturbed). The CPU figures (worker CPU
-# seconds against the bare loop's) are steadier than wall time.
+# round of each (the one least disturbed); the median of each round's own
+# ratio is printed too. The CPU figures (worker CPU seconds against the
+# bare loop's) are steadier than wall time.
 # Each pipeline round also prints the CPU seconds PostgreSQL and the mock
 # broker took meanwhile: they share the two cores with the worker. The
 # rounds' machinery, BENCH_PERF and BENCH_KEEP: bench/lib.sh.
@@ -70,20 +71,27 @@ pipeline() {
         }'
 }
 
-best_bare=0 best_pipe=0 bare_cpu=0 pipe_cpu=0 rss=0
+best_bare=0 best_pipe=0 bare_cpu=0 pipe_cpu=0 rss=0 paired=""
 for r in $(seq 1 "$R"); do
         read -r rate cpu < <(bare) || exit 1
         better "$rate" "$best_bare" && { best_bare=$rate; bare_cpu=$cpu; }
+        brate=$rate
         read -r rate cpu kb < <(pipeline "$r") || exit 1
         [ -n "$rate" ] || { echo "pipeline round $r failed"; exit 1; }
         better "$rate" "$best_pipe" && { best_pipe=$rate; pipe_cpu=$cpu; }
         [ "$kb" -gt "$rss" ] && rss=$kb
+        paired="$paired $(awk -v p="$rate" -v b="$brate" 'BEGIN { printf "%.2f", p / b }')"
 done
 awk -v bare="$best_bare" -v pipe="$best_pipe" -v bc="$bare_cpu" -v pc="$pipe_cpu" -v rss="$rss" 'BEGIN {
         printf "best rounds: bare %.1f pages/s (%.2f CPU s), pipeline %.1f pages/s (%.2f CPU s), peak RSS %.0f MB\n", bare, bc, pipe, pc, rss / 1024;
         printf "CPU per page, bare / pipeline: %.2f\n", bc / pc;
         printf "ratio pipeline/bare: %.2f (target >= 0.70)\n", pipe / bare;
 }'
+# Each round's pipeline against the bare loop run just before it: the
+# host's drift between rounds cancels out, so their median is the steadier
+# figure when rounds disagree.
+echo "$paired" | tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1; s = s " " $1 }
+        END { printf "paired rounds, pipeline/bare:%s; median %.2f\n", s, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 # The builtin model's share (issue 7: at most half of the extraction time
 # per page): the same rounds with extraction only, against the best full
 # round, in worker CPU seconds (the least noisy figure here).
