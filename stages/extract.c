@@ -14,7 +14,9 @@
  * without NUL bytes and copied. Everything is built in
  * locals and handed to doc only on success, so a failed call leaves doc as
  * it was. Owns the Poppler document, its pages and the GLib strings of one
- * call; thread-safe because nothing is shared between calls.
+ * call; thread-safe because nothing is shared between calls. Also owns
+ * the one document extract_hold keeps open for the process's life, so
+ * that Poppler's global tables are built once, not for every document.
  */
 #include "extract.h"
 
