@@ -14,9 +14,10 @@
  * without NUL bytes and copied. Everything is built in
  * locals and handed to doc only on success, so a failed call leaves doc as
  * it was. Owns the Poppler document, its pages and the GLib strings of one
- * call; thread-safe because nothing is shared between calls. Also owns
- * the one document extract_hold keeps open for the process's life, so
- * that Poppler's global tables are built once, not for every document.
+ * call; thread-safe because nothing is shared between calls but the one
+ * empty document opened with the first PDF and kept open for the
+ * process's life, so that Poppler's global tables are built once per
+ * process, not for every document (extract_hold).
  */
 #include "extract.h"
 
@@ -26,6 +27,7 @@
 #include <leptonica/allheaders.h>
 #include <math.h>
 #include <poppler.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -806,6 +808,59 @@ static int extract_page(PopplerDocument *pdf, int i, GString *buf, int64_t cap,
         return rc;
 }
 
+/* Poppler's glib API builds its global tables when the first
+ * PopplerDocument of a process opens and frees them when the last one
+ * closes: it scans its data directories under /usr/share/poppler, reads
+ * some of their maps and builds its name-to-Unicode table. A process that
+ * reads one document at a time (a sandbox child, a lone pool thread) paid
+ * that for every document, 8 to 10% of its CPU. So the first PDF a process
+ * reads first opens a one-page empty document that stays open, and the
+ * tables with it, for the process's life (reachable from here, never
+ * freed). */
+static PopplerDocument *extract_held;
+static pthread_once_t extract_held_once = PTHREAD_ONCE_INIT;
+
+static void extract_hold(void)
+{
+        static const char *const obj[] = {
+                "<< /Type /Catalog /Pages 2 0 R >>",
+                "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] >>",
+        };
+        size_t off[3], xref;
+        GString *pdf;
+        GBytes *bytes;
+        GError *gerr = NULL;
+
+        /* An exact cross-reference table, so that Poppler has nothing to
+         * repair (and nothing to log). */
+        pdf = g_string_new("%PDF-1.4\n");
+        for (size_t i = 0; i < 3; i++) {
+                off[i] = pdf->len;
+                g_string_append_printf(pdf, "%zu 0 obj\n%s\nendobj\n", i + 1,
+                                       obj[i]);
+        }
+        xref = pdf->len;
+        g_string_append(pdf, "xref\n0 4\n0000000000 65535 f \n");
+        for (size_t i = 0; i < 3; i++)
+                g_string_append_printf(pdf, "%010zu 00000 n \n", off[i]);
+        g_string_append_printf(pdf,
+                               "trailer\n<< /Size 4 /Root 1 0 R >>\n"
+                               "startxref\n%zu\n%%%%EOF\n",
+                               xref);
+        bytes = g_string_free_to_bytes(pdf);
+        extract_held = poppler_document_new_from_bytes(bytes, NULL, &gerr);
+        g_bytes_unref(bytes);
+        if (!extract_held) {
+                log_warn("extract",
+                         "cannot hold Poppler's tables (%s): they are built "
+                         "again for each document",
+                         gerr ? gerr->message : "unknown error");
+                if (gerr)
+                        g_error_free(gerr);
+        }
+}
+
 static int extract_pdf(struct doc *doc, const struct config *cfg,
                        extract_page_fn page_fn, void *arg,
                        struct extract_ocr *x, struct extract_out *out,
@@ -817,6 +872,7 @@ static int extract_pdf(struct doc *doc, const struct config *cfg,
         GString *buf = NULL;
         int n, i, rc = -1;
 
+        pthread_once(&extract_held_once, extract_hold);
         /* Borrows doc->bytes: no copy and no free function; the stream and
          * the document are gone before this function returns. */
         stream = g_memory_input_stream_new_from_data(doc->bytes,
@@ -1002,65 +1058,6 @@ static int extract_text(struct doc *doc, const struct config *cfg,
         out->text_len = doc->len;
         out->pages = 1;
         return 0;
-}
-
-/* The document extract_hold keeps open, and how many holds it has. Only
- * the thread that starts and stops the process calls these two. */
-static PopplerDocument *extract_held;
-static int extract_holds;
-
-int extract_hold(void)
-{
-        static const char *const obj[] = {
-                "<< /Type /Catalog /Pages 2 0 R >>",
-                "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] >>",
-        };
-        size_t off[3], xref;
-        GString *pdf;
-        GBytes *bytes;
-        GError *gerr = NULL;
-
-        if (extract_holds++ > 0)
-                return 0;
-        /* A one-page empty PDF with an exact cross-reference table, so
-         * that Poppler has nothing to repair (and nothing to log). */
-        pdf = g_string_new("%PDF-1.4\n");
-        for (size_t i = 0; i < 3; i++) {
-                off[i] = pdf->len;
-                g_string_append_printf(pdf, "%zu 0 obj\n%s\nendobj\n", i + 1,
-                                       obj[i]);
-        }
-        xref = pdf->len;
-        g_string_append(pdf, "xref\n0 4\n0000000000 65535 f \n");
-        for (size_t i = 0; i < 3; i++)
-                g_string_append_printf(pdf, "%010zu 00000 n \n", off[i]);
-        g_string_append_printf(pdf,
-                               "trailer\n<< /Size 4 /Root 1 0 R >>\n"
-                               "startxref\n%zu\n%%%%EOF\n",
-                               xref);
-        bytes = g_string_free_to_bytes(pdf);
-        extract_held = poppler_document_new_from_bytes(bytes, NULL, &gerr);
-        g_bytes_unref(bytes);
-        if (!extract_held) {
-                log_warn("extract",
-                         "cannot hold Poppler's tables (%s): they are built "
-                         "again for each document",
-                         gerr ? gerr->message : "unknown error");
-                if (gerr)
-                        g_error_free(gerr);
-                return -1;
-        }
-        return 0;
-}
-
-void extract_release(void)
-{
-        if (extract_holds == 0 || --extract_holds > 0)
-                return;
-        if (extract_held)
-                g_object_unref(extract_held);
-        extract_held = NULL;
 }
 
 int extract_document(struct doc *doc, const struct config *cfg, struct err *err)

@@ -52,17 +52,4 @@ int extract_document_ocr(struct doc *doc, const struct config *cfg,
  * vision_max_bytes) in doc->images, in page order. */
 int extract_vision_below(const struct config *cfg);
 
-/* Poppler's glib API builds its global tables when the first
- * PopplerDocument of the process opens and frees them when the last one
- * closes: it scans its data directories under /usr/share/poppler, reads
- * some of their maps and builds its own name-to-Unicode table. A process
- * that reads one document at a time (a sandbox child, a lone pool thread)
- * would pay that for every document. extract_hold keeps a one-page empty
- * document open, and with it the tables, until as many extract_release
- * calls; the process's start and stop call them, from one thread.
- * Returns 0, or -1 (logged) when the document cannot be made: extraction
- * still works, only slower. */
-int extract_hold(void);
-void extract_release(void);
-
 #endif

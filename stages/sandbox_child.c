@@ -685,8 +685,6 @@ int sandbox_child_main(int argc, char **argv)
                 log_error("sandbox-child", "%s", why);
                 return 1;
         }
-        /* Poppler's tables for the child's life, not for each document. */
-        extract_hold();
         memset(&m, 0, sizeof(m));
         m.magic = SANDBOX_MAGIC;
         m.type = SANDBOX_HELLO;
@@ -718,6 +716,5 @@ int sandbox_child_main(int argc, char **argv)
                 }
         }
         ocr_free(ocr);
-        extract_release();
         return rc;
 }

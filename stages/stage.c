@@ -111,8 +111,6 @@ static int stage_extract_init(void **state, const struct stage_env *env,
                         free(x);
                         return -1;
                 }
-        } else {
-                extract_hold(); /* the pool parses PDFs in this process */
         }
         *state = x;
         return 0;
@@ -137,10 +135,7 @@ static void stage_extract_destroy(void *state)
 
         if (!x)
                 return;
-        if (x->sb)
-                sandbox_free(x->sb);
-        else
-                extract_release();
+        sandbox_free(x->sb);
         free(x);
 }
 
