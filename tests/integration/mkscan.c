@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../paper.h"
+
 #define FAINT_INK 30   /* percent of the ink left */
 #define FAINT_NOISE 5 /* percent of the pixels speckled */
 
@@ -25,16 +27,9 @@ static cairo_surface_t *scan_new(void)
                 "Total amount due 1234.56 EUR",
                 "Payment within thirty days",
         };
-        cairo_surface_t *s =
-                cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1400, 500);
-        cairo_t *cr = cairo_create(s);
+        cairo_surface_t *s;
+        cairo_t *cr = paper_new(1400, 500, "Sans", 42, &s);
 
-        cairo_set_source_rgb(cr, 1, 1, 1);
-        cairo_paint(cr);
-        cairo_set_source_rgb(cr, 0, 0, 0);
-        cairo_select_font_face(cr, "Sans", CAIRO_FONT_SLANT_NORMAL,
-                               CAIRO_FONT_WEIGHT_NORMAL);
-        cairo_set_font_size(cr, 42);
         for (int i = 0; i < 3; i++) {
                 cairo_move_to(cr, 60, 120 + 110 * i);
                 cairo_show_text(cr, lines[i]);

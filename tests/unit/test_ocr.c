@@ -19,6 +19,7 @@
 #include "../../stages/extract.h"
 #include "../../stages/ocr.h"
 #include "../../worker/job.h"
+#include "../paper.h"
 
 static struct config cfg;
 /* One engine for the whole run, as a sandbox child keeps one: made in
@@ -61,16 +62,9 @@ static const char *const lines[] = {
  * text, black on white; noise: that many random gray specks. */
 static cairo_surface_t *scan_new(int noise)
 {
-        cairo_surface_t *s =
-                cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1400, 500);
-        cairo_t *cr = cairo_create(s);
+        cairo_surface_t *s;
+        cairo_t *cr = paper_new(1400, 500, "Sans", 42, &s);
 
-        cairo_set_source_rgb(cr, 1, 1, 1);
-        cairo_paint(cr);
-        cairo_set_source_rgb(cr, 0, 0, 0);
-        cairo_select_font_face(cr, "Sans", CAIRO_FONT_SLANT_NORMAL,
-                               CAIRO_FONT_WEIGHT_NORMAL);
-        cairo_set_font_size(cr, 42);
         for (int i = 0; i < 3; i++) {
                 cairo_move_to(cr, 60, 120 + 110 * i);
                 cairo_show_text(cr, lines[i]);
@@ -461,17 +455,10 @@ static cairo_surface_t *till_new(void)
         static const char *const amounts[] = {
                 "3.44", "1.29", "9.00", "2.99", "1.95", "8.14",
                 "3.75", "4.06", "4.95", "2.49", "2.19", "3.20"};
-        cairo_surface_t *s =
-                cairo_image_surface_create(CAIRO_FORMAT_RGB24, 945, 2300);
-        cairo_t *cr = cairo_create(s);
+        cairo_surface_t *s;
+        cairo_t *cr = paper_new(945, 2300, "Monospace", 34, &s);
         double y = 160;
 
-        cairo_set_source_rgb(cr, 1, 1, 1);
-        cairo_paint(cr);
-        cairo_set_source_rgb(cr, 0, 0, 0);
-        cairo_select_font_face(cr, "Monospace", CAIRO_FONT_SLANT_NORMAL,
-                               CAIRO_FONT_WEIGHT_NORMAL);
-        cairo_set_font_size(cr, 34);
         cairo_move_to(cr, 200, 100);
         cairo_show_text(cr, "CORNER MARKET");
         for (int i = 0; i < 12; i++, y += 70) {

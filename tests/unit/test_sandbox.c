@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "../../stages/sandbox.h"
+#include "../paper.h"
 #include "../../stages/sandbox_proto.h"
 #include "../../worker/log.h"
 
@@ -78,17 +79,10 @@ static struct doc *pdf_doc(const char *text, const char *hook)
 static struct doc *png_doc(const char *text)
 {
         struct membuf m = {NULL, 0};
-        cairo_surface_t *s =
-                cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1200, 300);
-        cairo_t *cr = cairo_create(s);
+        cairo_surface_t *s;
+        cairo_t *cr = paper_new(1200, 300, "Sans", 48, &s);
         struct doc *doc = doc_new();
 
-        cairo_set_source_rgb(cr, 1, 1, 1);
-        cairo_paint(cr);
-        cairo_set_source_rgb(cr, 0, 0, 0);
-        cairo_select_font_face(cr, "Sans", CAIRO_FONT_SLANT_NORMAL,
-                               CAIRO_FONT_WEIGHT_NORMAL);
-        cairo_set_font_size(cr, 48);
         cairo_move_to(cr, 40, 160);
         cairo_show_text(cr, text);
         cairo_destroy(cr);
