@@ -1277,7 +1277,150 @@ struct fctx {
         const char *text;     /* the whole text, borrowed (fields that may be
                                * at its end: a contract's governing law) */
         size_t text_len;
+        struct widx *idx; /* new, or NULL: ctx_find reads the whole text */
 };
+
+/* Where the words of a context's folded text start, grouped by their
+ * first two bytes (white space as ' '), built when ctx_find is first
+ * asked. The field rules look for dozens of labels per document, each
+ * through the whole window (64 KiB), and most occur nowhere: with this a
+ * label costs the words that begin as it does. */
+#define WIDX_BUCKETS 1024
+struct widx {
+        uint32_t *pos; /* word starts, by bucket, in order */
+        /* bucket k: pos[start[k]..start[k + 1]) */
+        uint32_t start[WIDX_BUCKETS + 1];
+};
+
+static unsigned widx_key(unsigned char a, unsigned char b)
+{
+        if (is_space(b))
+                b = ' ';
+        return ((((unsigned)a << 8) | b) * 2654435761u) >> 22;
+}
+
+/* is_wordc as a bitmap: the index reads every byte of the window. */
+static const uint64_t wordc_bits[4] = {
+        0x03FF000000000000ULL, /* '0'..'9' */
+        0x07FFFFFE87FFFFFEULL, /* 'A'..'Z', '_', 'a'..'z' */
+        ~0ULL, ~0ULL,          /* every byte >= 0x80 */
+};
+
+static int wordc_fast(unsigned char c)
+{
+        return (int)((wordc_bits[c >> 6] >> (c & 63)) & 1);
+}
+
+/* One pass finds the word starts (a word byte not after one) and their
+ * keys; a counting sort groups them by key, each group in text order. */
+static void widx_build(struct widx *x, const char *f, size_t n)
+{
+        const unsigned char *u = (const unsigned char *)f;
+        uint32_t *at = xmalloc((n / 2 + 1) * sizeof(*at));
+        uint16_t *key = xmalloc((n / 2 + 1) * sizeof(*key));
+        size_t i, k, words = 0;
+        int prev = 0;
+
+        memset(x->start, 0, sizeof(x->start));
+        for (i = 0; i < n; i++) {
+                int w = wordc_fast(u[i]);
+
+                if (w && !prev) {
+                        at[words] = (uint32_t)i;
+                        key[words] = (uint16_t)widx_key(u[i], u[i + 1]);
+                        x->start[key[words] + 1]++;
+                        words++;
+                }
+                prev = w;
+        }
+        for (k = 0; k < WIDX_BUCKETS; k++)
+                x->start[k + 1] += x->start[k];
+        x->pos = xmalloc((words ? words : 1) * sizeof(*x->pos));
+        {
+                uint32_t fill[WIDX_BUCKETS];
+
+                memcpy(fill, x->start, sizeof(fill));
+                for (i = 0; i < words; i++)
+                        x->pos[fill[key[i]]++] = at[i];
+        }
+        free(at);
+        free(key);
+}
+
+/* An index for c (c->f NUL-terminated, shorter than 4 GiB), built at its
+ * first use. */
+static void ctx_index(struct fctx *c)
+{
+        c->idx = xcalloc(1, sizeof(*c->idx));
+}
+
+static void ctx_index_free(struct fctx *c)
+{
+        if (c->idx)
+                free(c->idx->pos);
+        free(c->idx);
+        c->idx = NULL;
+}
+
+/* The first start in c's index at or after from, before n, where pat
+ * occurs as find_word would find it. */
+static int widx_find(const struct fctx *c, size_t n, size_t from,
+                     const char *pat, int prefix, size_t *at, size_t *end)
+{
+        const struct widx *x = c->idx;
+        const unsigned char *p = (const unsigned char *)pat;
+        unsigned k = widx_key(p[0], p[1]);
+        size_t lo = x->start[k], hi = x->start[k + 1];
+
+        while (lo < hi) { /* the first start at or after from */
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (x->pos[mid] < from)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        for (hi = x->start[k + 1]; lo < hi && x->pos[lo] < n; lo++) {
+                size_t i = x->pos[lo], e;
+
+                if ((unsigned char)c->f[i] != p[0])
+                        continue;
+                e = word_at(c->f, n, i, pat, prefix);
+                if (e) {
+                        *at = i;
+                        *end = e;
+                        return 1;
+                }
+        }
+        return 0;
+}
+
+/* find_word(c->f, n, from, ...) for n <= c->n: the same first match, read
+ * from c's index when pat begins with a word byte (a match starts a word
+ * there) and has a second byte. Built with BUILTIN_CHECK_INDEX (the fuzz
+ * target), every answer is checked against find_word's. */
+static int ctx_find(const struct fctx *c, size_t n, size_t from,
+                    const char *pat, int prefix, size_t *at, size_t *end)
+{
+        const unsigned char *p = (const unsigned char *)pat;
+        int found;
+
+        if (!c->idx || !is_wordc(p[0]) || p[1] == '\0' || n > c->n)
+                return find_word(c->f, n, from, pat, prefix, at, end);
+        if (!c->idx->pos)
+                widx_build(c->idx, c->f, c->n);
+        found = widx_find(c, n, from, pat, prefix, at, end);
+#ifdef BUILTIN_CHECK_INDEX
+        {
+                size_t a2, e2;
+
+                if (find_word(c->f, n, from, pat, prefix, &a2, &e2) != found ||
+                    (found && (a2 != *at || e2 != *end)))
+                        abort();
+        }
+#endif
+        return found;
+}
 
 /* What the field passes compute once per document, when first asked,
  * for the document's context (main). */
@@ -1334,6 +1477,7 @@ static void flat_init(struct fctx *sub, const struct fctx *c, const char *text,
         sub->lines[0].off = 0;
         sub->lines[0].len = o;
         sub->lines_n = o > 0;
+        ctx_index(sub);
 }
 
 static void flat_cleanup(struct fctx *sub)
@@ -1341,6 +1485,7 @@ static void flat_cleanup(struct fctx *sub)
         free((char *)sub->s);
         free((char *)sub->f);
         free(sub->lines);
+        ctx_index_free(sub);
 }
 
 static void lines_build(struct fctx *c)
@@ -2983,7 +3128,7 @@ static int value_line(const struct fctx *c, const struct rule *r, size_t li,
                 while (end > lo && c->f[end - 1] == ' ')
                         end--;
                 for (p = labelish; *p; p++)
-                        if (find_word(c->f, end, lo, *p, 1, &e, &k))
+                        if (ctx_find(c, end, lo, *p, 1, &e, &k))
                                 return 0;
                 lo = skip_fill(c->f, lo, end, fill_text);
                 if (lo < end && is_digit((unsigned char)c->f[lo]))
@@ -3046,7 +3191,7 @@ static int line_may_hold(const struct fctx *c, size_t li, const char *lab,
 
         if (*next == SIZE_MAX)
                 return 0;
-        if (*next < lo && !find_word(c->f, c->n, lo, lab, 0, next, &end)) {
+        if (*next < lo && !ctx_find(c, c->n, lo, lab, 0, next, &end)) {
                 *next = SIZE_MAX;
                 return 0;
         }
@@ -3079,7 +3224,7 @@ static int rule_find(const struct fctx *c, const struct rule *r,
                         nat = nend = nreach = lo;
                         from = lo;
                         while (!here &&
-                               find_word(c->f, le, from, *lab, 0, &at, &end)) {
+                               ctx_find(c, le, from, *lab, 0, &at, &end)) {
                                 from = end;
                                 excluded = word_before_in(c->f, lo, at,
                                                           r->not_before) ||
@@ -3654,7 +3799,7 @@ static int payment_days(const struct fctx *c)
         for (k = 0; k < G_N_ELEMENTS(terms); k++) {
                 size_t from = 0;
 
-                while (find_word(f, c->n, from, terms[k].pre, 0, &at, &end)) {
+                while (ctx_find(c, c->n, from, terms[k].pre, 0, &at, &end)) {
                         from = end;
                         j = skip_blank(f, end, c->n);
                         nd = digits_at(f, j, c->n, &v);
@@ -3674,7 +3819,7 @@ static int payment_days(const struct fctx *c)
                         lo = at > 120 ? at - 120 : 0;
                         hi = e + 40 < c->n ? e + 40 : c->n;
                         for (t = 0, ok = 0; t < G_N_ELEMENTS(pay) && !ok; t++)
-                                ok = find_word(f, hi, lo, pay[t], 1, &x, &y);
+                                ok = ctx_find(c, hi, lo, pay[t], 1, &x, &y);
                         if (ok)
                                 return v;
                 }
@@ -3706,10 +3851,10 @@ static int in_recipient_block(const struct fctx *c, size_t li)
                                     : line_end(c, k);
 
                 for (p = customer_labels; *p; p++)
-                        if (find_word(c->f, le, lo, *p, 0, &at, &end))
+                        if (ctx_find(c, le, lo, *p, 0, &at, &end))
                                 return 1;
                 for (p = more; *p; p++)
-                        if (find_word(c->f, le, lo, *p, 0, &at, &end))
+                        if (ctx_find(c, le, lo, *p, 0, &at, &end))
                                 return 1;
         }
         return 0;
@@ -3862,7 +4007,7 @@ static size_t window_recipient(const struct fctx *c, char *out, size_t cap)
                 size_t lo = c->lines[li].off, le = line_end(c, li);
 
                 for (sp = seps; *sp; sp++)
-                        if (find_word(c->f, le, lo, *sp, 0, &at, &e) &&
+                        if (ctx_find(c, le, lo, *sp, 0, &at, &e) &&
                             memmem(c->f + e, le - e, *sp, strlen(*sp)))
                                 break;
                 /* The sender line: a company, two separators, an
@@ -4140,7 +4285,7 @@ static void fields_receipt(const struct fctx *c, json_t *o)
                     strlen(out) != le - lo)
                         continue;
                 for (p = not_name; *p; p++)
-                        if (find_word(c->f, le, lo, *p, 1, &at, &end))
+                        if (ctx_find(c, le, lo, *p, 1, &at, &end))
                                 break;
                 found = *p == NULL;
         }
@@ -4268,9 +4413,8 @@ static void fields_bank(const struct fctx *c, json_t *o)
 
                 for (li = 0; li < c->lines_n && !found; li++)
                         found = line_may_hold(c, li, *lab, &maybe) &&
-                                find_word(c->f, line_end(c, li),
-                                          c->lines[li].off, *lab, 0, &at,
-                                          &end) &&
+                                ctx_find(c, line_end(c, li), c->lines[li].off,
+                                         *lab, 0, &at, &end) &&
                                 date_range(c, end, line_end(c, li), a, b);
         }
         for (li = 0; li < c->lines_n && li < 40 && !found; li++)
@@ -4370,6 +4514,7 @@ static int statement_ctx(const struct fctx *c, struct fctx *st)
         st->unit = c->unit;
         st->cache = c->cache;
         lines_build(st);
+        ctx_index(st);
         return 1;
 }
 
@@ -4377,6 +4522,7 @@ static void fctx_cleanup(struct fctx *st)
 {
         free((char *)st->f);
         free(st->lines);
+        ctx_index_free(st);
 }
 
 static void report_amounts(const struct fctx *c, json_t *o)
@@ -4550,7 +4696,7 @@ static void fields_annual(const struct fctx *c, json_t *o)
                 for (lab = fy + 8; *lab; lab++) {
                         size_t j;
 
-                        if (!find_word(c->f, c->n, 0, *lab, 0, &at, &end))
+                        if (!ctx_find(c, c->n, 0, *lab, 0, &at, &end))
                                 continue;
                         j = at;
                         while (j > 0 && c->f[j - 1] == ' ')
@@ -4701,7 +4847,7 @@ static int parties_find(const struct fctx *c, json_t *o)
         json_t *arr;
 
         for (lab = between; *lab; lab++)
-                if (find_word(c->f, c->n, 0, *lab, 0, &at, &end))
+                if (ctx_find(c, c->n, 0, *lab, 0, &at, &end))
                         break;
         if (!*lab)
                 return 0;
@@ -4710,8 +4856,8 @@ static int parties_find(const struct fctx *c, json_t *o)
                 size_t a1, e1, a2, e2,
                         lim = end + 800 < c->n ? end + 800 : c->n;
 
-                if (find_word(c->f, lim, end, "(1)", 0, &a1, &e1) &&
-                    find_word(c->f, lim, e1, "(2)", 0, &a2, &e2) &&
+                if (ctx_find(c, lim, end, "(1)", 0, &a1, &e1) &&
+                    ctx_find(c, lim, e1, "(2)", 0, &a2, &e2) &&
                     party_at(c, e1, a2, p1, sizeof(p1)) &&
                     party_at(c, e2, lim, p2, sizeof(p2))) {
                         arr = json_array();
@@ -4807,11 +4953,11 @@ static int law_find(const struct fctx *c, char *out, size_t cap)
         size_t at, end, la, le, i, e, k, lim;
 
         for (p = intro; *p; p++) {
-                if (!find_word(c->f, c->n, 0, *p, 0, &at, &end))
+                if (!ctx_find(c, c->n, 0, *p, 0, &at, &end))
                         continue;
                 lim = end + 300 < c->n ? end + 300 : c->n;
-                if (!find_word(c->f, lim, end, "laws of", 0, &la, &le) &&
-                    !find_word(c->f, lim, end, "law of", 0, &la, &le))
+                if (!ctx_find(c, lim, end, "laws of", 0, &la, &le) &&
+                    !ctx_find(c, lim, end, "law of", 0, &la, &le))
                         continue;
                 i = skip_blank(c->f, le, c->n);
                 for (q = skip; *q; q++)
@@ -4838,7 +4984,7 @@ static int law_find(const struct fctx *c, char *out, size_t cap)
                         return 1;
         }
         for (k = 0; k < G_N_ELEMENTS(named); k++) {
-                if (find_word(c->f, c->n, 0, named[k].pat, 0, &at, &end)) {
+                if (ctx_find(c, c->n, 0, named[k].pat, 0, &at, &end)) {
                         snprintf(out, cap, "%s", named[k].val);
                         return 1;
                 }
@@ -5049,18 +5195,17 @@ static void fields_tax(const struct fctx *c, json_t *o)
         size_t year_at = SIZE_MAX;
 
         for (p = ids; *p && !found; p++) {
-                found = find_word(c->f, title, 0, *p, 1, &at, &end) &&
+                found = ctx_find(c, title, 0, *p, 1, &at, &end) &&
                         form_token(c, at, c->n, out, sizeof(out));
                 if (found)
                         year_at = at + strlen(out);
         }
-        for (from = 0;
-             !found && find_word(c->f, c->n, from, "form", 0, &at, &end);
+        for (from = 0; !found && ctx_find(c, c->n, from, "form", 0, &at, &end);
              from = end)
                 found = end < c->n && c->f[end] == ' ' &&
                         form_token(c, end + 1, c->n, out, sizeof(out));
         for (k = 0; k < G_N_ELEMENTS(names) && !found; k++) {
-                found = find_word(c->f, c->n, 0, names[k].pat, 0, &at, &end);
+                found = ctx_find(c, c->n, 0, names[k].pat, 0, &at, &end);
                 if (found)
                         snprintf(out, sizeof(out), "%s", names[k].val);
         }
@@ -5120,7 +5265,7 @@ static int british(const struct fctx *c)
         size_t at, end;
 
         for (p = gb; *p; p++)
-                if (find_word(c->f, c->n, 0, *p, 0, &at, &end))
+                if (ctx_find(c, c->n, 0, *p, 0, &at, &end))
                         return 1;
         return 0;
 }
@@ -5176,12 +5321,14 @@ json_t *builtin_fields(struct builtin *b, const char *cls, const char *text,
                 dmy = british(&c);
         c.dmy = slash_order(&c, dmy);
         lines_build(&c);
+        ctx_index(&c);
         c.unit = report_unit(&c);
         for (k = 0; cls && k < G_N_ELEMENTS(by_class); k++)
                 if (strcmp(cls, by_class[k].cls) == 0)
                         fn = by_class[k].fn;
         fn(&c, o);
         free(c.lines);
+        ctx_index_free(&c);
         window_cleanup(&w);
         return o;
 }
