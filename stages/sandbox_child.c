@@ -651,6 +651,9 @@ int sandbox_child_main(int argc, char **argv)
         /* The worker gone (even before this line): leave. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != ppid)
                 return 1;
+        /* Exec'd as /proc/self/fd/N, the child would be called "N" in
+         * top, perf and the kernel's OOM reports. */
+        prctl(PR_SET_NAME, SANDBOX_CHILD_NAME);
         memset(&child, 0, sizeof(child));
         child.page_size = sysconf(_SC_PAGESIZE);
         child.oom_note.magic = child.page_note.magic = SANDBOX_MAGIC;

@@ -29,6 +29,8 @@
  * MEMORY REPLY (the worker's pid; RLIMIT_AS in bytes, 0 for none; the
  * largest reply, RLIMIT_FSIZE: what the child may write to its memfds). */
 #define SANDBOX_CHILD_CMD "extract-child"
+/* Its process name (comm, at most 15 bytes). */
+#define SANDBOX_CHILD_NAME "docpipe-extract"
 
 /* Test hooks: with DOCPIPE_SANDBOX_TEST=1 in the worker's environment (it
  * is passed to the children, nothing else of it is), a child that finds

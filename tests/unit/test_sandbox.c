@@ -224,6 +224,35 @@ static void failed(int i, enum err_class cls, const char *msg)
         ck_assert_ptr_null(docs[i]->text);
 }
 
+/* How many of this process's children are called name (their comm). */
+static int children_named(const char *name)
+{
+        char path[64], comm[32], line[512];
+        int n = 0;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/self/task/%d/children",
+                 (int)getpid());
+        f = fopen(path, "r");
+        ck_assert_ptr_nonnull(f);
+        if (fgets(line, sizeof(line), f)) {
+                for (char *tok = strtok(line, " \n"); tok;
+                     tok = strtok(NULL, " \n")) {
+                        FILE *c;
+
+                        snprintf(path, sizeof(path), "/proc/%s/comm", tok);
+                        c = fopen(path, "r");
+                        if (c && fgets(comm, sizeof(comm), c) &&
+                            strcmp(strtok(comm, "\n"), name) == 0)
+                                n++;
+                        if (c)
+                                fclose(c);
+                }
+        }
+        fclose(f);
+        return n;
+}
+
 /* ---- tests ---- */
 
 START_TEST(test_extracts)
@@ -234,6 +263,7 @@ START_TEST(test_extracts)
         submit(pdf_doc("Hello from a child", NULL));
         run();
         ok(0, "Hello from a child");
+        ck_assert_int_eq(children_named(SANDBOX_CHILD_NAME), 1);
         sandbox_stats(sb, &st);
         ck_assert_uint_eq(st.spawned, 1);
         ck_assert_uint_eq(st.extracted, 1);
