@@ -5759,15 +5759,16 @@ static size_t sentences(const char *f, size_t n, struct sent **out)
 }
 
 /* A hash table of byte strings that all live in one buffer (the folded
- * window of summarize), each kept as an offset and a length: the term
- * frequencies and the sentences already seen. GHashTable would want a
- * NUL-terminated copy of every key, an allocation for each word of the
- * text, which was most of summarize's time. Open addressing with linear
- * probing, at most half full, doubles when it gets there. */
+ * window of summarize, under 4 GiB), each kept as an offset and a length:
+ * the term frequencies and the sentences already seen. GHashTable would
+ * want a NUL-terminated copy of every key, an allocation for each word of
+ * the text, which was most of summarize's time. Open addressing with
+ * linear probing, at most half full, doubles when it gets there. An entry
+ * is 16 bytes: the table of a long document's words (a few thousand)
+ * stays in the cache that the probes read. */
 struct spanent {
-        size_t off, len; /* the key, f[off..off + len); len 0: a free slot */
-        size_t count;
-        double weight; /* term frequencies: log1p(count) */
+        uint32_t off, len; /* the key, f[off..off + len); len 0: free */
+        double w; /* term frequencies: the count, then log1p(count) */
 };
 
 struct spantab {
@@ -5827,7 +5828,7 @@ static struct spanent *spantab_find(const struct spantab *t, const char *key,
 }
 
 /* Adds the key f[off..off + len), which is not in t yet, and returns its
- * entry (count 0). */
+ * entry (w 0). */
 static struct spanent *spantab_add(struct spantab *t, size_t off, size_t len)
 {
         struct spanent *se;
@@ -5845,8 +5846,8 @@ static struct spanent *spantab_add(struct spantab *t, size_t off, size_t len)
                 free(old);
         }
         se = spantab_find(t, t->f + off, len);
-        se->off = off;
-        se->len = len;
+        se->off = (uint32_t)off;
+        se->len = (uint32_t)len;
         t->n++;
         return se;
 }
@@ -5873,16 +5874,16 @@ static void term_freq(struct spantab *tf, const char *f, size_t n)
                 if (e - i >= 3 && e - i <= 32) {
                         se = spantab_find(tf, f + i, e - i);
                         if (se->len)
-                                se->count++;
+                                se->w++;
                         else if (tf->n < BUILTIN_WORDS_MAX &&
                                  !word_in(f, i, e, stopwords))
-                                spantab_add(tf, i, e - i)->count = 1;
+                                spantab_add(tf, i, e - i)->w = 1;
                 }
                 i = e;
         }
         for (i = 0; i <= tf->mask; i++)
                 if (tf->slots[i].len)
-                        tf->slots[i].weight = log1p((double)tf->slots[i].count);
+                        tf->slots[i].w = log1p(tf->slots[i].w);
 }
 
 /* Informative: frequent content words (mean log tf), early in the text,
@@ -5923,7 +5924,7 @@ static double sent_score(const char *f, const char *s, const struct sent *st,
                 lower += s[st->off + i] >= 'a' && s[st->off + i] <= 'z';
                 if (e - i >= 3 && e - i <= 32) {
                         /* A word not in tf weighs log1p(0) = 0. */
-                        sum += spantab_find(tf, p + i, e - i)->weight;
+                        sum += spantab_find(tf, p + i, e - i)->w;
                         content++;
                 }
                 i = e;
@@ -6007,10 +6008,12 @@ char *builtin_summarize(struct builtin *b, const char *cls,
 
         window_init(&w, text, len, 0);
         n = sentences(text, w.n, &v);
-        /* About one distinct content word in 16 bytes of text. */
-        spantab_init(&tf, w.f,
-                     w.n / 16 < BUILTIN_WORDS_MAX ? w.n / 16
-                                                  : BUILTIN_WORDS_MAX);
+        /* Prose has about one distinct content word in 30 bytes of its
+         * first pages, fewer further on; forms and tables far fewer: the
+         * table starts small and grows (a zeroed table of the largest
+         * size, for a statement's two hundred words, took more time than
+         * counting them). */
+        spantab_init(&tf, w.f, w.n / 64);
         term_freq(&tf, w.f, w.n);
         for (i = 0; i < n; i++)
                 v[i].score = sent_score(w.f, text, &v[i], &tf);
