@@ -5768,7 +5768,7 @@ static size_t sentences(const char *f, size_t n, struct sent **out)
  * stays in the cache that the probes read. */
 struct spanent {
         uint32_t off, len; /* the key, f[off..off + len); len 0: free */
-        double w; /* term frequencies: the count, then log1p(count) */
+        double w;          /* term frequencies: the count, then log1p(count) */
 };
 
 struct spantab {
