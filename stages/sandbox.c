@@ -1126,6 +1126,15 @@ struct sandbox *sandbox_new(uv_loop_t *loop, const struct config *cfg,
                  sb->n, sb->name, cfg->sandbox_recycle,
                  (long long)(cfg->extract_memory >> 20),
                  cfg->extract_timeout_ms, cfg->extract_page_ms);
+        if (sandbox_landlock() > 0)
+                log_info("sandbox",
+                         "the children read only system files "
+                         "(Landlock ABI %d)",
+                         sandbox_landlock());
+        else
+                log_warn("sandbox", "no Landlock in this kernel: the "
+                                    "extraction children can read every "
+                                    "file the worker can");
         return sb;
 }
 

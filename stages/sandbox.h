@@ -70,4 +70,9 @@ void sandbox_free(struct sandbox *sb);
  * the subcommand). Returns the exit status. */
 int sandbox_child_main(int argc, char **argv);
 
+/* The Landlock ABI version of the running kernel (1 and up), or 0 when it
+ * has none or it is turned off: then the children can read every file
+ * the worker can (the worker says so at start). */
+int sandbox_landlock(void);
+
 #endif

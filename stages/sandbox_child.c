@@ -7,9 +7,12 @@
  * files, few descriptors), sets PR_SET_NO_NEW_PRIVS and loads a seccomp
  * filter (libseccomp) that refuses with EPERM: new sockets (no network),
  * exec, tracing or signalling other processes, writes to the file system,
- * new shared memory, namespaces, io_uring, BPF and the like. Reading
- * files stays allowed: Poppler loads its CMaps from /usr/share/poppler as
- * documents need them.
+ * new shared memory, namespaces, io_uring, BPF and the like. Where the
+ * kernel has Landlock it may read only the system's shared files (see
+ * child_readable): Poppler loads its CMaps from /usr/share/poppler and
+ * Tesseract its models as documents need them, but a parser bug cannot
+ * read the worker's configuration, mounted secrets or the documents of
+ * the file root.
  *
  * Then, one request at a time: the document is mapped read-only from the
  * request memfd, extract_document_paged reads it with the limits the
@@ -34,6 +37,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <linux/landlock.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,6 +48,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -322,6 +327,91 @@ static int child_seccomp(char *why, size_t n)
         return rc < 0 ? -1 : 0;
 }
 
+/* What a child may still read once it has started, read-only: /usr
+ * (Poppler's CMaps and name tables, Tesseract's models, iconv's modules,
+ * fonts, time zones), the few files of /etc that libraries read late, the
+ * font cache, its own /proc entry (the sanitizers' reports) and
+ * $TESSDATA_PREFIX when set. A path that does not exist is left out. */
+static const char *const child_readable[] = {
+        "/usr",
+        "/etc/localtime",
+        "/etc/fonts",
+        "/etc/ld.so.cache",
+        "/var/cache/fontconfig",
+        "/proc/self",
+};
+
+int sandbox_landlock(void)
+{
+        long abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+                           LANDLOCK_CREATE_RULESET_VERSION);
+
+        return abi > 0 ? (int)abi : 0;
+}
+
+/* Adds a read-only rule for path (a directory: beneath it) to ruleset. */
+static int child_landlock_allow(int ruleset, const char *path)
+{
+        struct landlock_path_beneath_attr pb;
+        struct stat st;
+        int fd = open(path, O_PATH | O_CLOEXEC), rc;
+
+        if (fd < 0)
+                return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+        memset(&pb, 0, sizeof(pb));
+        pb.parent_fd = fd;
+        pb.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE;
+        if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+                pb.allowed_access |= LANDLOCK_ACCESS_FS_READ_DIR;
+        rc = (int)syscall(SYS_landlock_add_rule, ruleset,
+                          LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+        close(fd);
+        return rc;
+}
+
+/* Confines the child's file system access with Landlock: reading only
+ * child_readable, nothing else at all (seccomp already refuses writes;
+ * this also closes reads). Without Landlock in the kernel, returns 0 and
+ * changes nothing (the worker logs that once, sandbox_landlock). */
+static int child_landlock(char *why, size_t n)
+{
+        struct landlock_ruleset_attr attr;
+        const char *tess = getenv("TESSDATA_PREFIX");
+        int abi = sandbox_landlock(), ruleset, rc = 0;
+
+        if (abi < 1)
+                return 0;
+        memset(&attr, 0, sizeof(attr));
+        attr.handled_access_fs =
+                LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
+                LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
+                LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+                LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |
+                LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |
+                LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
+                LANDLOCK_ACCESS_FS_MAKE_SYM;
+        if (abi >= 2)
+                attr.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
+        ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr),
+                               0);
+        if (ruleset < 0) {
+                snprintf(why, n, "landlock: %s", strerror(errno));
+                return -1;
+        }
+        for (size_t i = 0;
+             rc == 0 && i < sizeof(child_readable) / sizeof(*child_readable);
+             i++)
+                rc = child_landlock_allow(ruleset, child_readable[i]);
+        if (rc == 0 && tess && tess[0] == '/')
+                rc = child_landlock_allow(ruleset, tess);
+        if (rc == 0)
+                rc = (int)syscall(SYS_landlock_restrict_self, ruleset, 0);
+        if (rc < 0)
+                snprintf(why, n, "landlock: %s", strerror(errno));
+        close(ruleset);
+        return rc < 0 ? -1 : 0;
+}
+
 /* Closes every descriptor but 0..2 and the protocol's. */
 static void child_close_fds(void)
 {
@@ -372,8 +462,10 @@ static int child_probe(pid_t ppid, struct err *err)
 {
         char *argv[] = {"/bin/true", NULL}, *envp[] = {NULL};
         const char *path = "/tmp/docpipe-sandbox-probe";
-        int rc, e_sock, e_exec, e_open, e_kill, e_shm;
-        const char *s_sock, *s_exec, *s_open, *s_kill, *env = "hidden";
+        int rc, e_sock, e_exec, e_open, e_kill, e_shm, e_read;
+        const char *s_sock, *s_exec, *s_open, *s_kill, *s_read;
+        const char *env = "hidden";
+        char environ_path[64];
 
         errno = 0;
         rc = socket(AF_INET, SOCK_STREAM, 0);
@@ -394,6 +486,14 @@ static int child_probe(pid_t ppid, struct err *err)
         rc = kill(ppid, 0);
         e_kill = errno;
         s_kill = child_errno_name(rc, e_kill);
+        /* The worker's environment holds its secrets. */
+        snprintf(environ_path, sizeof(environ_path), "/proc/%d/environ",
+                 (int)ppid);
+        rc = open(environ_path, O_RDONLY | O_CLOEXEC);
+        e_read = errno;
+        s_read = child_errno_name(rc, e_read);
+        if (rc >= 0)
+                close(rc);
         rc = memfd_create("probe", MFD_CLOEXEC);
         e_shm = errno;
         if (rc >= 0)
@@ -405,9 +505,10 @@ static int child_probe(pid_t ppid, struct err *err)
                         env = "visible";
         return err_set(err, ERR_INPUT,
                        "probe: socket: %s; exec: %s; open for writing: %s; "
-                       "signal the worker: %s; shared memory: %s; worker "
+                       "signal the worker: %s; read the worker's "
+                       "environment: %s; shared memory: %s; worker "
                        "settings: %s",
-                       s_sock, s_exec, s_open, s_kill,
+                       s_sock, s_exec, s_open, s_kill, s_read,
                        child_errno_name(rc, e_shm), env);
 }
 
@@ -684,7 +785,8 @@ int sandbox_child_main(int argc, char **argv)
                           strerror(errno));
                 return 1;
         }
-        if (child_seccomp(why, sizeof(why)) < 0) {
+        if (child_landlock(why, sizeof(why)) < 0 ||
+            child_seccomp(why, sizeof(why)) < 0) {
                 log_error("sandbox-child", "%s", why);
                 return 1;
         }
