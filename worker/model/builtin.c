@@ -6087,49 +6087,25 @@ long builtin_doc_tokens(struct doc *doc)
  * or more white space bytes one (a single space rides on the next word),
  * and each invalid byte one. English prose comes out near 4.2 bytes a
  * token. Never 0 for non-empty text. */
-/* The byte classes of builtin_tokens. */
-enum { TK_HIGH, TK_ALPHA, TK_SPACE, TK_DIGIT, TK_PUNCT };
-
-static unsigned char tk_class(unsigned char c)
-{
-        return c >= 0x80     ? TK_HIGH
-               : is_alpha(c) ? TK_ALPHA
-               : is_space(c) ? TK_SPACE
-               : is_digit(c) ? TK_DIGIT
-                             : TK_PUNCT;
-}
-
-static unsigned char tk_table[256];
-static pthread_once_t tk_once = PTHREAD_ONCE_INIT;
-
-static void tk_init(void)
-{
-        for (int c = 0; c < 256; c++)
-                tk_table[c] = tk_class((unsigned char)c);
-}
-
 long builtin_tokens(const char *text, size_t len)
 {
         const unsigned char *s = (const unsigned char *)text;
-        const unsigned char *k = tk_table;
         size_t i = 0, e;
         long t = 0;
 
         if (!text || len == 0)
                 return 0;
-        pthread_once(&tk_once, tk_init);
-        /* Called on whole documents: the runs are read through a table of
-         * byte classes, and utf8_seq only decides the rare 3- and 4-byte
+        /* Called on whole documents, several times each: the runs are read
+         * byte by byte, and utf8_seq only decides the rare 3- and 4-byte
          * or invalid sequences. */
         while (i < len) {
                 unsigned char ch = s[i];
 
-                switch (k[ch]) {
-                case TK_ALPHA:
+                if (is_alpha(ch)) {
                         /* Letters and 2-byte characters, mixed. */
                         e = i + 1;
                         for (;;) {
-                                if (e < len && k[s[e]] == TK_ALPHA)
+                                if (e < len && is_alpha(s[e]))
                                         e++;
                                 else if (utf8_two(s, e, len))
                                         e += 2;
@@ -6137,36 +6113,35 @@ long builtin_tokens(const char *text, size_t len)
                                         break;
                         }
                         t += (long)((e - i + 4) / 5);
-                        break;
-                case TK_SPACE:
-                        for (e = i; e < len && k[s[e]] == TK_SPACE; e++)
+                        i = e;
+                } else if (is_space(ch)) {
+                        for (e = i; e < len && is_space(s[e]); e++)
                                 ;
                         t += e - i > 1 || ch != ' ';
-                        break;
-                case TK_DIGIT:
-                        for (e = i; e < len && k[s[e]] == TK_DIGIT; e++)
+                        i = e;
+                } else if (is_digit(ch)) {
+                        for (e = i; e < len && is_digit(s[e]); e++)
                                 ;
                         t += (long)((e - i + 2) / 3);
-                        break;
-                case TK_PUNCT:
-                        for (e = i; e < len && k[s[e]] == TK_PUNCT; e++)
+                        i = e;
+                } else if (utf8_two(s, i, len)) {
+                        for (e = i; utf8_two(s, e, len); e += 2)
+                                ;
+                        t += (long)((e - i + 4) / 5);
+                        i = e;
+                } else if (ch < 0x80) {
+                        for (e = i; e < len && s[e] < 0x80 && !is_space(s[e]) &&
+                                    !is_alpha(s[e]) && !is_digit(s[e]);
+                             e++)
                                 ;
                         t += (long)((e - i + 2) / 3);
-                        break;
-                default:
-                        if (utf8_two(s, i, len)) {
-                                for (e = i; utf8_two(s, e, len); e += 2)
-                                        ;
-                                t += (long)((e - i + 4) / 5);
-                        } else {
-                                size_t q = utf8_seq(s + i, len - i);
+                        i = e;
+                } else {
+                        size_t k = utf8_seq(s + i, len - i);
 
-                                t++;
-                                e = i + (q ? q : 1);
-                        }
-                        break;
+                        t++;
+                        i += k ? k : 1;
                 }
-                i = e;
         }
         return t > 0 ? t : 1;
 }
