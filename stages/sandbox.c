@@ -1070,6 +1070,7 @@ struct sandbox *sandbox_new(uv_loop_t *loop, const struct config *cfg,
                             const char *exe, struct err *err)
 {
         struct sandbox *sb = xcalloc(1, sizeof(*sb));
+        int landlock;
 
         sb->loop = loop;
         sb->cfg = cfg;
@@ -1126,11 +1127,12 @@ struct sandbox *sandbox_new(uv_loop_t *loop, const struct config *cfg,
                  sb->n, sb->name, cfg->sandbox_recycle,
                  (long long)(cfg->extract_memory >> 20),
                  cfg->extract_timeout_ms, cfg->extract_page_ms);
-        if (sandbox_landlock() > 0)
+        landlock = sandbox_landlock();
+        if (landlock > 0)
                 log_info("sandbox",
                          "the children read only system files "
                          "(Landlock ABI %d)",
-                         sandbox_landlock());
+                         landlock);
         else
                 log_warn("sandbox", "no Landlock in this kernel: the "
                                     "extraction children can read every "

@@ -109,10 +109,17 @@ static int is_upper(unsigned char c)
 }
 
 /* Letters, digits, '_' and any non-ASCII byte (letters of other
- * scripts). */
+ * scripts), as a bitmap: the word index reads every byte of a window
+ * through it. */
 static int is_wordc(unsigned char c)
 {
-        return is_alpha(c) || is_digit(c) || c == '_' || c >= 0x80;
+        static const uint64_t bits[4] = {
+                0x03FF000000000000ULL, /* '0'..'9' */
+                0x07FFFFFE87FFFFFEULL, /* 'A'..'Z', '_', 'a'..'z' */
+                ~0ULL, ~0ULL,          /* every byte >= 0x80 */
+        };
+
+        return (int)((bits[c >> 6] >> (c & 63)) & 1);
 }
 
 static int is_space(unsigned char c)
@@ -1299,18 +1306,6 @@ static unsigned widx_key(unsigned char a, unsigned char b)
         return ((((unsigned)a << 8) | b) * 2654435761u) >> 22;
 }
 
-/* is_wordc as a bitmap: the index reads every byte of the window. */
-static const uint64_t wordc_bits[4] = {
-        0x03FF000000000000ULL, /* '0'..'9' */
-        0x07FFFFFE87FFFFFEULL, /* 'A'..'Z', '_', 'a'..'z' */
-        ~0ULL, ~0ULL,          /* every byte >= 0x80 */
-};
-
-static int wordc_fast(unsigned char c)
-{
-        return (int)((wordc_bits[c >> 6] >> (c & 63)) & 1);
-}
-
 /* One pass finds the word starts (a word byte not after one) and their
  * keys; a counting sort groups them by key, each group in text order. */
 static void widx_build(struct widx *x, const char *f, size_t n)
@@ -1323,7 +1318,7 @@ static void widx_build(struct widx *x, const char *f, size_t n)
 
         memset(x->start, 0, sizeof(x->start));
         for (i = 0; i < n; i++) {
-                int w = wordc_fast(u[i]);
+                int w = is_wordc(u[i]);
 
                 if (w && !prev) {
                         at[words] = (uint32_t)i;
